@@ -1,0 +1,236 @@
+import Synchronization
+
+/// The hand-off between the multi thread, which produces one transfer's head and body chunks, and the
+/// tasks awaiting the head in `execute` and iterating the body. One mutex guards every field; waiting
+/// continuations are resumed only after it is released.
+final class TransferChannel: Sendable {
+    /// Outcome of offering a received body chunk.
+    enum Delivery {
+        /// Taken (buffered or handed to a waiting consumer).
+        case accepted
+        /// The buffer is full: return CURL_WRITEFUNC_PAUSE; libcurl offers the same bytes again on resume.
+        case pause
+        /// Nobody will read it: fail the write so the transfer stops.
+        case abort
+    }
+
+    /// The `execute` call waiting for the head.
+    typealias HeadWaiter = CheckedContinuation<HTTPClientResponse, any Error>
+    /// A consumer waiting in `next`; unsafe (no per-chunk check allocation) because every path takes it
+    /// out of `State` under the lock before resuming it, so it is resumed exactly once.
+    typealias BodyWaiter = UnsafeContinuation<Result<[UInt8]?, HTTPClientError>, Never>
+
+    private struct State {
+        var headWaiter: HeadWaiter?
+        var headDelivered = false
+        /// The caller of `execute` or the body's consumer gave up; the transfer is being removed.
+        var abandoned = false
+        /// Received, not yet consumed. `chunks[..<nextChunk]` are already handed out (emptied).
+        var chunks: [[UInt8]] = []
+        var nextChunk = 0
+        var bufferedBytes = 0
+        var bodyWaiter: BodyWaiter?
+        /// Set once by the multi thread when the transfer ended; success means the body is complete.
+        var outcome: Result<Void, HTTPClientError>?
+        /// Set when the consumer was cancelled or left; iteration throws it from then on.
+        var consumerError: HTTPClientError?
+        /// The write callback returned CURL_WRITEFUNC_PAUSE and no resume was processed yet.
+        var paused = false
+        var resumeRequested = false
+
+        mutating func popChunk() -> [UInt8] {
+            let chunk = chunks[nextChunk]
+            chunks[nextChunk] = []
+            nextChunk += 1
+            bufferedBytes -= chunk.count
+            if nextChunk == chunks.count {
+                chunks.removeAll(keepingCapacity: true)
+                nextChunk = 0
+            } else if nextChunk >= 64, nextChunk * 2 >= chunks.count {
+                chunks.removeFirst(nextChunk)
+                nextChunk = 0
+            }
+            return chunk
+        }
+    }
+
+    let id: UInt64
+    /// host[:port], for error messages.
+    let host: String
+    private let maxBufferedBytes: Int
+    private let loop: CurlMultiLoop
+    private let state = Mutex(State())
+
+    init(id: UInt64, host: String, maxBufferedBytes: Int, loop: CurlMultiLoop) {
+        self.id = id
+        self.host = host
+        self.maxBufferedBytes = max(0, maxBufferedBytes)
+        self.loop = loop
+    }
+
+    var isAbandoned: Bool { state.withLock { $0.abandoned } }
+
+    var bufferedBytes: Int { state.withLock { $0.bufferedBytes } }
+
+    // MARK: - Caller side (any task)
+
+    /// Registers the `execute` continuation; false if `execute` was cancelled already (its cancellation
+    /// handler ran first), in which case the transfer must not start.
+    func awaitHead(_ continuation: HeadWaiter) -> Bool {
+        state.withLock { state in
+            guard !state.abandoned else { return false }
+            state.headWaiter = continuation
+            return true
+        }
+    }
+
+    /// `execute` was cancelled: fail it with `CancellationError` unless the head already arrived.
+    func cancelBeforeHead() {
+        let (cancelled, waiter): (Bool, HeadWaiter?) = state.withLock { state in
+            guard !state.headDelivered, !state.abandoned else { return (false, nil) }
+            state.abandoned = true
+            state.consumerError = .cancelled(host: host)
+            defer { state.headWaiter = nil }
+            return (true, state.headWaiter)
+        }
+        guard cancelled else { return }
+        // No waiter yet means `execute` has not registered; `awaitHead` will see `abandoned`.
+        waiter?.resume(throwing: CancellationError())
+        loop.cancel(id)
+    }
+
+    /// The next body chunk, `nil` at the clean end, or the error that ended the body.
+    func nextChunk() async -> Result<[UInt8]?, HTTPClientError> {
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                enum Step {
+                    case answer(Result<[UInt8]?, HTTPClientError>)
+                    case answerAndResume([UInt8])
+                    case wait
+                }
+                let step: Step = state.withLock { state in
+                    if let error = state.consumerError { return .answer(.failure(error)) }
+                    if state.nextChunk < state.chunks.count {
+                        let chunk = state.popChunk()
+                        if state.paused, !state.resumeRequested, state.bufferedBytes <= maxBufferedBytes / 2 {
+                            state.resumeRequested = true
+                            return .answerAndResume(chunk)
+                        }
+                        return .answer(.success(chunk))
+                    }
+                    switch state.outcome {
+                    case .success: return .answer(.success(nil))
+                    case .failure(let error): return .answer(.failure(error))
+                    case nil:
+                        state.bodyWaiter = continuation
+                        return .wait
+                    }
+                }
+                switch step {
+                case .answer(let result):
+                    continuation.resume(returning: result)
+                case .answerAndResume(let chunk):
+                    continuation.resume(returning: .success(chunk))
+                    loop.resume(id)
+                case .wait:
+                    break
+                }
+            }
+        } onCancel: {
+            abandon()
+        }
+    }
+
+    /// The consumer was cancelled or dropped the body: wake a waiting `next`, stop the transfer if it is
+    /// still running, and make every later `next` throw `.cancelled`.
+    func abandon() {
+        let (waiter, stopTransfer): (BodyWaiter?, Bool) = state.withLock { state in
+            guard state.consumerError == nil else { return (nil, false) }
+            state.consumerError = .cancelled(host: host)
+            state.abandoned = true
+            state.chunks = []
+            state.nextChunk = 0
+            state.bufferedBytes = 0
+            defer { state.bodyWaiter = nil }
+            return (state.bodyWaiter, state.outcome == nil)
+        }
+        waiter?.resume(returning: .failure(.cancelled(host: host)))
+        if stopTransfer { loop.cancel(id) }
+    }
+
+    // MARK: - Multi thread side
+
+    /// Answers `execute` with the final head; the returned body streams from this channel.
+    func deliverHead(status: Int, headers: [(name: String, value: String)]) {
+        let waiter: HeadWaiter? = state.withLock { state in
+            guard !state.headDelivered else { return nil }
+            state.headDelivered = true
+            defer { state.headWaiter = nil }
+            return state.headWaiter
+        }
+        waiter?.resume(returning: HTTPClientResponse(status: status, headers: headers, body: .init(channel: self)))
+    }
+
+    /// Offers bytes from the write callback.
+    func deliver(_ bytes: UnsafeRawBufferPointer) -> Delivery {
+        guard !bytes.isEmpty else { return .accepted }
+        let (delivery, waiter, chunk) = state.withLock { state -> (Delivery, BodyWaiter?, [UInt8]) in
+            if state.abandoned { return (.abort, nil, []) }
+            if let waiter = state.bodyWaiter {
+                // A consumer only waits on an empty buffer, so handing over directly keeps the order.
+                state.bodyWaiter = nil
+                return (.accepted, waiter, [UInt8](bytes))
+            }
+            if state.bufferedBytes >= maxBufferedBytes {
+                state.paused = true
+                return (.pause, nil, [])
+            }
+            state.chunks.append([UInt8](bytes))
+            state.bufferedBytes += bytes.count
+            return (.accepted, nil, [])
+        }
+        waiter?.resume(returning: .success(chunk))
+        return delivery
+    }
+
+    /// The multi thread is about to resume the paused transfer.
+    func noteResumed() {
+        state.withLock { state in
+            state.paused = false
+            state.resumeRequested = false
+        }
+    }
+
+    /// Records how the transfer ended and wakes whoever waits: `execute` if the head never came, else a
+    /// waiting consumer once the buffered chunks are gone.
+    func finish(_ outcome: Result<Void, HTTPClientError>) {
+        let (headWaiter, bodyWaiter): (HeadWaiter?, BodyWaiter?) = state.withLock { state in
+            guard state.outcome == nil else { return (nil, nil) }
+            state.outcome = outcome
+            var headWaiter: HeadWaiter?
+            if !state.headDelivered {
+                state.headDelivered = true
+                headWaiter = state.headWaiter
+                state.headWaiter = nil
+            }
+            let bodyWaiter = state.bodyWaiter
+            state.bodyWaiter = nil
+            return (headWaiter, bodyWaiter)
+        }
+        if let headWaiter {
+            switch outcome {
+            case .failure(let error): headWaiter.resume(throwing: error)
+            // The multi thread delivers the head before finishing successfully; this is a safety net.
+            case .success:
+                let message = "\(host) ended the exchange without a response head"
+                headWaiter.resume(throwing: HTTPClientError(kind: .other, host: host, message: message))
+            }
+        }
+        if let bodyWaiter {
+            switch outcome {
+            case .success: bodyWaiter.resume(returning: .success(nil))
+            case .failure(let error): bodyWaiter.resume(returning: .failure(error))
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// One Anthropic server-sent event, rendered exactly as the Messages API streams it.
+package enum StreamEvent: Sendable, Equatable {
+    package enum BlockStart: Sendable, Equatable {
+        case text
+        case thinking
+        case toolUse(id: String, name: String)
+    }
+
+    package enum Delta: Sendable, Equatable {
+        case text(String)
+        case thinking(String)
+        case signature(String)
+        case inputJSON(String)
+    }
+
+    case messageStart(id: String, model: String, usage: TokenUsage)
+    case ping
+    case contentBlockStart(index: Int, block: BlockStart)
+    case contentBlockDelta(index: Int, delta: Delta)
+    case contentBlockStop(index: Int)
+    case messageDelta(stopReason: StopReason, stopSequence: String?, usage: TokenUsage)
+    case messageStop
+    case error(type: String, message: String)
+
+    package var name: String {
+        switch self {
+        case .messageStart: return "message_start"
+        case .ping: return "ping"
+        case .contentBlockStart: return "content_block_start"
+        case .contentBlockDelta: return "content_block_delta"
+        case .contentBlockStop: return "content_block_stop"
+        case .messageDelta: return "message_delta"
+        case .messageStop: return "message_stop"
+        case .error: return "error"
+        }
+    }
+
+    package var json: JSONValue {
+        switch self {
+        case .messageStart(let id, let model, let usage):
+            return [
+                "type": "message_start",
+                "message": [
+                    "id": .string(id), "type": "message", "role": "assistant", "model": .string(model),
+                    "content": [], "stop_reason": nil, "stop_sequence": nil, "usage": usage.json,
+                ],
+            ]
+        case .ping:
+            return ["type": "ping"]
+        case .contentBlockStart(let index, let block):
+            let content: JSONValue
+            switch block {
+            case .text: content = ["type": "text", "text": ""]
+            case .thinking: content = ["type": "thinking", "thinking": "", "signature": ""]
+            case .toolUse(let id, let name): content = ["type": "tool_use", "id": .string(id), "name": .string(name), "input": [:]]
+            }
+            return ["type": "content_block_start", "index": .integer(Int64(index)), "content_block": content]
+        case .contentBlockDelta(let index, let delta):
+            let body: JSONValue
+            switch delta {
+            case .text(let text): body = ["type": "text_delta", "text": .string(text)]
+            case .thinking(let text): body = ["type": "thinking_delta", "thinking": .string(text)]
+            case .signature(let signature): body = ["type": "signature_delta", "signature": .string(signature)]
+            case .inputJSON(let json): body = ["type": "input_json_delta", "partial_json": .string(json)]
+            }
+            return ["type": "content_block_delta", "index": .integer(Int64(index)), "delta": body]
+        case .contentBlockStop(let index):
+            return ["type": "content_block_stop", "index": .integer(Int64(index))]
+        case .messageDelta(let stopReason, let stopSequence, let usage):
+            return [
+                "type": "message_delta",
+                "delta": ["stop_reason": .string(stopReason.rawValue), "stop_sequence": stopSequence.map(JSONValue.string) ?? .null],
+                "usage": usage.json,
+            ]
+        case .messageStop:
+            return ["type": "message_stop"]
+        case .error(let type, let message):
+            return ["type": "error", "error": ["type": .string(type), "message": .string(message)]]
+        }
+    }
+
+    /// `event: NAME\ndata: JSON\n\n`, appended to `output`.
+    package func writeSSE(into output: inout [UInt8]) {
+        output.append(contentsOf: "event: ".utf8)
+        output.append(contentsOf: name.utf8)
+        output.append(contentsOf: "\ndata: ".utf8)
+        json.write(into: &output)
+        output.append(contentsOf: "\n\n".utf8)
+    }
+}

@@ -1,0 +1,123 @@
+/// Everything the running proxy is configured with, whether it came from config.yaml or from the seed's
+/// environment variables; both loaders produce this one type.
+package struct ProxySettings: Sendable {
+    package var server: ServerSettings
+    package var tokens: TokenLimits
+    /// Providers in the order they were declared.
+    package var providers: [ProviderSettings]
+    /// Tried in order; the first whose pattern matches the client's model wins.
+    package var routes: [ModelRoute]
+
+    package init(server: ServerSettings = .init(), tokens: TokenLimits = .init(), providers: [ProviderSettings], routes: [ModelRoute]) {
+        self.server = server
+        self.tokens = tokens
+        self.providers = providers
+        self.routes = routes
+    }
+
+    package func provider(named name: String) -> ProviderSettings? {
+        providers.first { $0.name == name }
+    }
+}
+
+/// How the proxy listens and guards its door.
+package struct ServerSettings: Sendable, Equatable {
+    /// Interface to bind. Loopback unless clients must present a key (see `defaultHost(apiKeys:)`).
+    package var host: String
+    package var port: Int
+    /// Keys clients must send (`x-api-key` or `Authorization: Bearer`); empty means no check.
+    package var apiKeys: [String]
+    package var logLevel: String
+    /// Larger request bodies get a 413 `request_too_large`, as Anthropic's own 32 MB limit does.
+    package var maxBodyBytes: Int
+    /// Longest wait for the upstream's first byte, and longest silence between streamed bytes.
+    /// A generation that keeps sending is never cut (the seed's single total timeout did that).
+    package var upstreamTimeout: Duration
+    package var connectTimeout: Duration
+
+    package init(
+        host: String? = nil, port: Int = 8082, apiKeys: [String] = [], logLevel: String = "info",
+        maxBodyBytes: Int = 32 * 1024 * 1024, upstreamTimeout: Duration = .seconds(90), connectTimeout: Duration = .seconds(10)
+    ) {
+        self.host = host ?? Self.defaultHost(apiKeys: apiKeys)
+        self.port = port
+        self.apiKeys = apiKeys
+        self.logLevel = logLevel
+        self.maxBodyBytes = maxBodyBytes
+        self.upstreamTimeout = upstreamTimeout
+        self.connectTimeout = connectTimeout
+    }
+
+    /// A proxy that holds provider keys but asks clients for none is only safe on loopback.
+    package static func defaultHost(apiKeys: [String]) -> String {
+        apiKeys.isEmpty ? "127.0.0.1" : "0.0.0.0"
+    }
+}
+
+/// The seed's `max_tokens` rules and token estimation switch.
+package struct TokenLimits: Sendable, Equatable {
+    /// Upper clamp for every request. The seed's 4096 silently truncates Claude Code's file writes;
+    /// 16384 is the output cap of gpt-4o and gpt-4o-mini, the default models.
+    package var maxTokensLimit: Int
+    /// Requests asking for fewer tokens than this get `defaultMaxTokens` instead.
+    package var minTokensLimit: Int
+    package var defaultMaxTokens: Int
+    /// Estimate usage when the upstream reports none, so no response claims 0 input tokens.
+    package var enableTokenEstimation: Bool
+
+    package init(maxTokensLimit: Int = 16384, minTokensLimit: Int = 100, defaultMaxTokens: Int = 1024, enableTokenEstimation: Bool = true) {
+        self.maxTokensLimit = maxTokensLimit
+        self.minTokensLimit = minTokensLimit
+        self.defaultMaxTokens = defaultMaxTokens
+        self.enableTokenEstimation = enableTokenEstimation
+    }
+
+    /// `max_tokens` for the upstream: the client's value, or the default when it is missing, ≤ 0 or
+    /// below the minimum; then capped at the limit.
+    package func upstreamMaxTokens(requested: Int?) -> Int {
+        var value = requested ?? defaultMaxTokens
+        if value <= 0 || value < minTokensLimit { value = defaultMaxTokens }
+        return min(value, maxTokensLimit)
+    }
+}
+
+/// One upstream service: which adapter speaks to it and with what.
+package struct ProviderSettings: Sendable, Equatable {
+    package var name: String
+    /// The adapter's `kind`: "openai", "azure", "ollama", or a registered custom one.
+    package var type: String
+    package var baseURL: String
+    package var apiKey: String?
+    /// Where the key was supposed to come from (e.g. `OPENAI_API_KEY`), for the error when it is missing.
+    package var apiKeySource: String?
+    package var apiVersion: String?
+    /// Extra headers sent with every request (seed `CUSTOM_HEADER_*`).
+    package var headers: [HTTPHeader]
+    /// Azure: upstream model name → deployment name.
+    package var deployments: [String: String]
+
+    package init(
+        name: String, type: String, baseURL: String, apiKey: String? = nil, apiKeySource: String? = nil,
+        apiVersion: String? = nil, headers: [HTTPHeader] = [], deployments: [String: String] = [:]
+    ) {
+        self.name = name
+        self.type = type
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.apiKeySource = apiKeySource
+        self.apiVersion = apiVersion
+        self.headers = headers
+        self.deployments = deployments
+    }
+}
+
+/// A header name and value, kept in order.
+package struct HTTPHeader: Sendable, Equatable {
+    package var name: String
+    package var value: String
+
+    package init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}

@@ -1,0 +1,155 @@
+/// Anthropic `system` + `messages` → OpenAI `messages` (translation.md §3.2–3.5).
+enum MessageWalk {
+    static func messages(for request: MessagesRequest, toolNames: ToolNameMapping) -> [JSONValue] {
+        var output: [JSONValue] = []
+        let system = systemText(request.system)
+        if !system.isEmpty { output.append(["role": "system", "content": .string(system)]) }
+        var pendingToolCallIDs: [String] = []
+        for message in request.messages {
+            switch message.role {
+            case .system:
+                closeToolCalls(&pendingToolCallIDs, answeredBy: [], into: &output)
+                let text = message.content.compactMap { if case .text(let text) = $0 { return text } else { return nil } }.joined(separator: "\n")
+                if !text.isEmpty { output.append(["role": "user", "content": .string("<system-reminder>\n\(text)\n</system-reminder>")]) }
+            case .assistant:
+                closeToolCalls(&pendingToolCallIDs, answeredBy: [], into: &output)
+                let (assistant, callIDs) = assistantMessage(message.content, toolNames: toolNames)
+                if let assistant { output.append(assistant) }
+                pendingToolCallIDs = callIDs
+            case .user:
+                appendUser(message.content, pendingToolCallIDs: &pendingToolCallIDs, into: &output)
+            }
+        }
+        closeToolCalls(&pendingToolCallIDs, answeredBy: [], into: &output)
+        return output
+    }
+
+    /// System texts joined with a blank line, without Claude Code's per-request attribution line, whose
+    /// changing `cch=` value would defeat every upstream prefix cache.
+    static func systemText(_ texts: [String]) -> String {
+        texts.compactMap { text -> String? in
+            let trimmed = text.drop { $0.isWhitespace }
+            guard trimmed.hasPrefix("x-anthropic-billing-header:") else { return text }
+            guard let newline = trimmed.firstIndex(of: "\n") else { return nil }
+            return String(trimmed[trimmed.index(after: newline)...])
+        }
+        .filter { !$0.trimmingWhitespace().isEmpty }
+        .joined(separator: "\n\n")
+    }
+
+    private static func assistantMessage(_ blocks: [ContentBlock], toolNames: ToolNameMapping) -> (JSONValue?, [String]) {
+        var text = ""
+        var calls: [JSONValue] = []
+        var ids: [String] = []
+        for block in blocks {
+            switch block {
+            case .text(let fragment): text += fragment
+            case .toolUse(let id, let name, let input):
+                let arguments: JSONValue
+                switch input {
+                case .object: arguments = .string(input.serializedString())
+                case .null: arguments = "{}"
+                default: arguments = .string(JSONValue.object([("input", input)]).serializedString())
+                }
+                calls.append([
+                    "id": .string(id), "type": "function",
+                    "function": ["name": .string(toolNames.upstreamName(for: name)), "arguments": arguments],
+                ])
+                ids.append(id)
+            default: continue  // thinking is not sent back by default
+            }
+        }
+        if text.isEmpty && calls.isEmpty { return (nil, []) }
+        var message: [(key: String, value: JSONValue)] = [("role", "assistant")]
+        message.append(("content", text.isEmpty ? .null : .string(text)))
+        if !calls.isEmpty { message.append(("tool_calls", .array(calls))) }
+        return (.object(message), ids)
+    }
+
+    /// Tool results first (OpenAI requires them right after the assistant's `tool_calls`), then the
+    /// turn's other content as one user message, images from tool results included.
+    private static func appendUser(_ blocks: [ContentBlock], pendingToolCallIDs: inout [String], into output: inout [JSONValue]) {
+        var toolMessages: [JSONValue] = []
+        var answered: [String] = []
+        var parts: [JSONValue] = []
+        var movedImages: [JSONValue] = []
+        for block in blocks {
+            switch block {
+            case .toolResult(let id, let content, let isError):
+                guard pendingToolCallIDs.contains(id) else {
+                    // Its tool call is gone (compaction): keep the content as a note instead of a 400.
+                    let text = toolResultText(content, imageCount: 0)
+                    if !text.isEmpty { parts.append(textPart("[tool result for \(id)]\n\(text)")) }
+                    continue
+                }
+                let images = content.compactMap { block -> JSONValue? in
+                    if case .image(let source) = block { return imagePart(source) }
+                    return nil
+                }
+                movedImages += images
+                var text = toolResultText(content, imageCount: images.count)
+                if isError { text = "Error: " + text }
+                toolMessages.append(["role": "tool", "tool_call_id": .string(id), "content": .string(text)])
+                answered.append(id)
+            default:
+                if let part = userPart(block) { parts.append(part) }
+            }
+        }
+        if !toolMessages.isEmpty || !pendingToolCallIDs.isEmpty {
+            output.append(contentsOf: toolMessages)
+            closeToolCalls(&pendingToolCallIDs, answeredBy: answered, into: &output)
+        }
+        let allParts = movedImages + parts
+        guard !allParts.isEmpty else { return }
+        if allParts.count == 1, let text = allParts[0]["text"]?.stringValue, allParts[0]["type"] == "text" {
+            output.append(["role": "user", "content": .string(text)])
+        } else {
+            output.append(["role": "user", "content": .array(allParts)])
+        }
+    }
+
+    /// Every tool call still unanswered gets a placeholder result, or the upstream rejects the history.
+    private static func closeToolCalls(_ pending: inout [String], answeredBy answered: [String], into output: inout [JSONValue]) {
+        for id in pending where !answered.contains(id) {
+            output.append(["role": "tool", "tool_call_id": .string(id), "content": "[no result: the tool call was interrupted]"])
+        }
+        pending = []
+    }
+
+    private static func toolResultText(_ content: [ContentBlock], imageCount: Int) -> String {
+        var pieces: [String] = []
+        var image = 0
+        for block in content {
+            switch block {
+            case .text(let text): pieces.append(text)
+            case .image:
+                image += 1
+                pieces.append("[image \(image) attached below]")
+            case .document(.text(let text), let title): pieces.append([title, text].compactMap { $0 }.joined(separator: "\n"))
+            default: continue
+            }
+        }
+        return pieces.joined(separator: "\n")
+    }
+
+    private static func userPart(_ block: ContentBlock) -> JSONValue? {
+        switch block {
+        case .text(let text): return text.trimmingWhitespace().isEmpty ? nil : textPart(text)
+        case .image(let source): return imagePart(source)
+        case .document(.text(let text), let title): return textPart([title, text].compactMap { $0 }.joined(separator: "\n"))
+        default: return nil
+        }
+    }
+
+    private static func textPart(_ text: String) -> JSONValue {
+        ["type": "text", "text": .string(text)]
+    }
+
+    private static func imagePart(_ source: ImageSource) -> JSONValue? {
+        switch source {
+        case .base64(let mediaType, let data): return ["type": "image_url", "image_url": ["url": .string("data:\(mediaType);base64,\(data)")]]
+        case .url(let url): return ["type": "image_url", "image_url": ["url": .string(url)]]
+        case .file: return nil
+        }
+    }
+}

@@ -1,0 +1,91 @@
+/// Anthropic request → OpenAI chat-completions body (translation.md §3).
+///
+/// The body is built field by field from `MessagesRequest`, so nothing the client sent that OpenAI-family
+/// servers do not know can reach them (strict providers answer unknown fields with a 400).
+package enum RequestTranslator {
+    /// What the route and the provider decide about the upstream body.
+    package struct Options: Sendable, Equatable {
+        package var upstreamModel: String
+        package var maxTokens: Int
+        /// `max_completion_tokens` for OpenAI reasoning models, `max_tokens` elsewhere.
+        package var maxTokensField: String
+        /// Reasoning models reject `temperature`, `top_p` and `stop`.
+        package var omitSamplingParameters: Bool
+        package var includeStreamUsage: Bool
+
+        package init(
+            upstreamModel: String, maxTokens: Int, maxTokensField: String = "max_tokens",
+            omitSamplingParameters: Bool = false, includeStreamUsage: Bool = true
+        ) {
+            self.upstreamModel = upstreamModel
+            self.maxTokens = maxTokens
+            self.maxTokensField = maxTokensField
+            self.omitSamplingParameters = omitSamplingParameters
+            self.includeStreamUsage = includeStreamUsage
+        }
+    }
+
+    package static func body(for request: MessagesRequest, options: Options) -> (body: JSONValue, toolNames: ToolNameMapping) {
+        let functionTools = request.tools.filter { !$0.isServerTool }
+        let toolNames = ToolNameMapping(clientNames: functionTools.map(\.name))
+        var body: [(key: String, value: JSONValue)] = [("model", .string(options.upstreamModel))]
+        body.append(("messages", .array(MessageWalk.messages(for: request, toolNames: toolNames))))
+        body.append((options.maxTokensField, .integer(Int64(options.maxTokens))))
+        if !options.omitSamplingParameters {
+            if let temperature = request.temperature { body.append(("temperature", .double(temperature))) }
+            if let topP = request.topP { body.append(("top_p", .double(topP))) }
+            if !request.stopSequences.isEmpty {
+                body.append(("stop", .array(request.stopSequences.prefix(4).map(JSONValue.string))))
+            }
+        }
+        if !functionTools.isEmpty {
+            body.append(("tools", .array(functionTools.map { tool(for: $0, toolNames: toolNames) })))
+            if let choice = request.toolChoice {
+                body.append(("tool_choice", toolChoice(for: choice, toolNames: toolNames)))
+                if choice.disableParallelToolUse { body.append(("parallel_tool_calls", false)) }
+            }
+        }
+        if request.stream {
+            body.append(("stream", true))
+            if options.includeStreamUsage { body.append(("stream_options", ["include_usage": true])) }
+        }
+        return (.object(body), toolNames)
+    }
+
+    private static func tool(for tool: ToolDefinition, toolNames: ToolNameMapping) -> JSONValue {
+        [
+            "type": "function",
+            "function": [
+                "name": .string(toolNames.upstreamName(for: tool.name)),
+                "description": .string(tool.description ?? ""),
+                "parameters": ToolSchema.cleaned(tool.inputSchema),
+            ],
+        ]
+    }
+
+    private static func toolChoice(for choice: ToolChoice, toolNames: ToolNameMapping) -> JSONValue {
+        switch choice.kind {
+        case .auto: return "auto"
+        case .any: return "required"
+        case .none: return "none"
+        case .tool:
+            return ["type": "function", "function": ["name": .string(toolNames.upstreamName(for: choice.name ?? ""))]]
+        }
+    }
+}
+
+/// Tool parameter schemas as every OpenAI-compatible server accepts them: always an object schema with
+/// `properties`, and no `$schema` key (fatal on some servers).
+package enum ToolSchema {
+    package static func cleaned(_ schema: JSONValue?) -> JSONValue {
+        guard case .object(var members) = schema else {
+            return ["type": "object", "properties": [:]]
+        }
+        members.removeAll { $0.key == "$schema" }
+        if !members.contains(where: { $0.key == "type" }) { members.insert(("type", "object"), at: 0) }
+        if members.first(where: { $0.key == "type" })?.value == "object", !members.contains(where: { $0.key == "properties" }) {
+            members.append(("properties", [:]))
+        }
+        return .object(members)
+    }
+}

@@ -1,0 +1,114 @@
+/// A non-streaming OpenAI chat completion → an Anthropic message (translation.md §4).
+package enum ResponseTranslator {
+    /// - Returns: the message, and the upstream usage if the upstream reported one.
+    package static func message(
+        from completion: JSONValue, clientModel: String, toolNames: ToolNameMapping = .identity
+    ) throws(UpstreamStreamError) -> (message: AnthropicMessage, upstreamUsage: TokenUsage?) {
+        if let error = completion["error"], !error.isNull {
+            throw UpstreamStreamError(inBandError: error)
+        }
+        guard let choice = completion["choices"]?.arrayValue?.first, let reply = choice["message"] else {
+            throw UpstreamStreamError(message: "the upstream answer has no choices[0].message")
+        }
+        var blocks: [AnthropicMessage.Block] = []
+        if let reasoning = reasoningText(in: reply), !reasoning.isEmpty {
+            blocks.append(.thinking(text: reasoning, signature: ThinkingSignature.proxySignature))
+        }
+        if let text = contentText(reply["content"]), !text.isEmpty {
+            blocks.append(.text(text))
+        }
+        if let refusal = reply["refusal"]?.stringValue, !refusal.isEmpty {
+            blocks.append(.text(refusal))
+        }
+        for call in reply["tool_calls"]?.arrayValue ?? [] {
+            let function = call["function"]
+            guard let name = function?["name"]?.stringValue, !name.isEmpty else { continue }
+            blocks.append(
+                .toolUse(
+                    id: ToolCallID.normalized(call["id"]?.stringValue),
+                    name: toolNames.clientName(for: name),
+                    input: ToolArguments.object(from: function?["arguments"])
+                )
+            )
+        }
+        let sawToolUse = blocks.contains { if case .toolUse = $0 { return true } else { return false } }
+        let refused = !(reply["refusal"]?.stringValue ?? "").isEmpty
+        let stopReason =
+            refused ? StopReason.refusal : StopReason(finishReason: choice["finish_reason"]?.stringValue, sawToolUse: sawToolUse)
+        let upstreamUsage = UsageMapping.usage(fromOpenAI: completion["usage"])
+        let message = AnthropicMessage(
+            id: messageID(from: completion["id"]?.stringValue),
+            model: clientModel,
+            content: blocks,
+            stopReason: stopReason,
+            usage: upstreamUsage ?? TokenUsage()
+        )
+        return (message, upstreamUsage)
+    }
+
+    /// Estimated output tokens of a message: its text, reasoning and tool input.
+    package static func estimatedOutputTokens(of message: AnthropicMessage) -> Int {
+        var tally = TextTally()
+        for block in message.content {
+            switch block {
+            case .text(let text): tally.add(text)
+            case .thinking(let text, _): tally.add(text)
+            case .toolUse(_, let name, let input):
+                tally.add(name)
+                tally.add(input.serializedString())
+            }
+        }
+        return tally.tokens
+    }
+
+    private static func reasoningText(in message: JSONValue) -> String? {
+        if let text = message["reasoning_content"]?.stringValue { return text }
+        if let text = message["reasoning"]?.stringValue { return text }
+        if let details = message["reasoning_details"]?.arrayValue {
+            return details.compactMap { $0["text"]?.stringValue }.joined()
+        }
+        return nil
+    }
+
+    private static func contentText(_ content: JSONValue?) -> String? {
+        switch content {
+        case .string(let text): return text
+        case .array(let parts): return parts.compactMap { $0["text"]?.stringValue }.joined()
+        default: return nil
+        }
+    }
+
+    private static func messageID(from upstreamID: String?) -> String {
+        guard let upstreamID, !upstreamID.isEmpty else { return AnthropicID.make(prefix: "msg_") }
+        return upstreamID.hasPrefix("msg_") ? upstreamID : "msg_" + ToolCallID.normalized(upstreamID)
+    }
+}
+
+/// Tool-call arguments as the object Anthropic's `tool_use.input` must be.
+package enum ToolArguments {
+    /// Parses the upstream's argument text. An object is returned as is; another JSON value is wrapped as
+    /// `{"input": value}`; text that is not JSON at all is kept as `{"_raw_arguments": text}` so the model's
+    /// output is never silently replaced by `{}`.
+    package static func object(from arguments: JSONValue?) -> JSONValue {
+        switch arguments {
+        case .none, .null: return .object([])
+        case .object: return arguments!
+        case .string(let text):
+            let trimmed = text.trimmingWhitespace()
+            if trimmed.isEmpty { return .object([]) }
+            guard let parsed = try? JSONParser.parse(trimmed) else { return ["_raw_arguments": .string(text)] }
+            if case .object = parsed { return parsed }
+            return ["input": parsed]
+        case .some(let other): return ["input": other]
+        }
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[first...last])
+    }
+}

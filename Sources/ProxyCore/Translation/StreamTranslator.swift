@@ -1,0 +1,277 @@
+/// The state machine that turns OpenAI chat-completion chunks into Anthropic stream events.
+///
+/// It guarantees the Anthropic grammar whatever the upstream does (translation.md §5.1 I1–I8): one
+/// `message_start`; blocks with unique increasing indexes, one open at a time, each delta matching its
+/// block's type; tool arguments only in `input_json_delta`s that concatenate to the whole input;
+/// `message_delta` held until the trailing usage chunk; a truncated upstream ends in an `error` event.
+package struct StreamTranslator: Sendable {
+    private enum OpenBlock: Equatable {
+        case none
+        case text(Int)
+        case thinking(Int)
+        case tool(Int)
+    }
+
+    private struct ToolCall {
+        var upstreamIndex: Int?
+        var id: String?
+        var name: String?
+        var blockIndex: Int?
+        var arguments = ""
+        var emittedArguments = false
+    }
+
+    package let messageID: String
+    package let clientModel: String
+    private let estimatedInputTokens: Int
+    private let toolNames: ToolNameMapping
+
+    private var open = OpenBlock.none
+    private var nextIndex = 0
+    private var toolCalls: [ToolCall] = []
+    private var currentToolCall: Int?
+    private var finishReason: String?
+    private var sawToolUse = false
+    private var upstreamUsage: TokenUsage?
+    /// Text, reasoning and tool input sent to the client, for output estimation.
+    package private(set) var output = TextTally()
+
+    package init(messageID: String, clientModel: String, estimatedInputTokens: Int, toolNames: ToolNameMapping = .identity) {
+        self.messageID = messageID
+        self.clientModel = clientModel
+        self.estimatedInputTokens = estimatedInputTokens
+        self.toolNames = toolNames
+    }
+
+    /// `message_start` (carrying the local input estimate, shown by Claude Code as progress) and a `ping`.
+    package func start(into events: inout [StreamEvent]) {
+        events.append(.messageStart(id: messageID, model: clientModel, usage: TokenUsage(inputTokens: estimatedInputTokens)))
+        events.append(.ping)
+    }
+
+    /// Consumes one upstream chunk (a parsed `data:` payload).
+    package mutating func consume(_ chunk: JSONValue, into events: inout [StreamEvent]) throws(UpstreamStreamError) {
+        if let error = chunk["error"], !error.isNull {
+            throw UpstreamStreamError(inBandError: error)
+        }
+        if let usage = UsageMapping.usage(fromOpenAI: chunk["usage"]) {
+            upstreamUsage = usage
+        }
+        guard let choice = chunk["choices"]?.arrayValue?.first else { return }
+        if let delta = choice["delta"] {
+            if let reasoning = Self.reasoningText(in: delta), !reasoning.isEmpty {
+                appendThinking(reasoning, into: &events)
+            }
+            if let text = delta["content"]?.stringValue, !text.isEmpty {
+                appendText(text, into: &events)
+            }
+            if let calls = delta["tool_calls"]?.arrayValue {
+                for call in calls { appendToolCall(call, into: &events) }
+            }
+        }
+        if let reason = choice["finish_reason"]?.stringValue {
+            if reason == "error" {
+                throw UpstreamStreamError(message: "the upstream stream reported an error")
+            }
+            finishReason = reason
+            closeOpenBlock(into: &events)
+        }
+    }
+
+    /// Ends the stream at `[DONE]` or end of input.
+    ///
+    /// - Parameter sawEnd: whether the upstream sent `[DONE]`. Without it and without a `finish_reason`
+    ///   the stream was cut: the client gets an error rather than a truncated answer passed off as whole
+    ///   — unless a complete tool call was already delivered, which ends as a normal `tool_use` turn.
+    /// - Returns: the final usage when the stream finished normally.
+    package mutating func finish(sawEnd: Bool, usage resolve: (TokenUsage?, Int) -> TokenUsage, into events: inout [StreamEvent])
+        throws(UpstreamStreamError) -> TokenUsage
+    {
+        if finishReason == nil, !sawEnd {
+            let deliveredToolCall = toolCalls.contains { $0.blockIndex != nil && !isOpen(toolBlock: $0.blockIndex) }
+            guard deliveredToolCall else {
+                throw UpstreamStreamError(message: "the upstream stream ended unexpectedly")
+            }
+            if case .tool = open { open = .none }  // an unfinished tool call is dropped, not closed
+        }
+        closeOpenBlock(into: &events)
+        var usage = resolve(upstreamUsage, output.tokens)
+        if usage.inputTokens == 0 { usage.inputTokens = 1 }  // 0 cannot replace message_start's estimate
+        events.append(.messageDelta(stopReason: StopReason(finishReason: finishReason, sawToolUse: sawToolUse), stopSequence: nil, usage: usage))
+        events.append(.messageStop)
+        return usage
+    }
+
+    private func isOpen(toolBlock index: Int?) -> Bool {
+        if case .tool(let open) = open { return open == index }
+        return false
+    }
+
+    private static func reasoningText(in delta: JSONValue) -> String? {
+        if let text = delta["reasoning_content"]?.stringValue { return text }
+        if let text = delta["reasoning"]?.stringValue { return text }
+        if let details = delta["reasoning_details"]?.arrayValue {
+            let text = details.compactMap { $0["text"]?.stringValue }.joined()
+            return text.isEmpty ? nil : text
+        }
+        return nil
+    }
+
+    private mutating func appendThinking(_ text: String, into events: inout [StreamEvent]) {
+        if case .thinking(let index) = open {
+            events.append(.contentBlockDelta(index: index, delta: .thinking(text)))
+        } else {
+            let index = startBlock(.thinking, into: &events)
+            open = .thinking(index)
+            events.append(.contentBlockDelta(index: index, delta: .thinking(text)))
+        }
+        output.add(text)
+    }
+
+    private mutating func appendText(_ text: String, into events: inout [StreamEvent]) {
+        if case .text(let index) = open {
+            events.append(.contentBlockDelta(index: index, delta: .text(text)))
+        } else {
+            let index = startBlock(.text, into: &events)
+            open = .text(index)
+            events.append(.contentBlockDelta(index: index, delta: .text(text)))
+        }
+        output.add(text)
+    }
+
+    private mutating func appendToolCall(_ call: JSONValue, into events: inout [StreamEvent]) {
+        let position = toolCallPosition(for: call)
+        let function = call["function"]
+        if let id = call["id"]?.stringValue, !id.isEmpty, toolCalls[position].id == nil { toolCalls[position].id = id }
+        if let name = function?["name"]?.stringValue, !name.isEmpty, toolCalls[position].name == nil {
+            toolCalls[position].name = name
+        }
+        if let fragment = Self.argumentsFragment(function?["arguments"]) {
+            var previous = toolCalls[position].arguments
+            // Some servers resend the whole argument string each time: forward only what is new.
+            let fresh = !previous.isEmpty && fragment.hasPrefix(previous) ? String(fragment.dropFirst(previous.count)) : fragment
+            previous += fresh
+            toolCalls[position].arguments = previous
+            if toolCalls[position].blockIndex != nil, !fresh.isEmpty {
+                emitArguments(fresh, of: position, into: &events)
+            }
+        }
+        if toolCalls[position].blockIndex == nil, let name = toolCalls[position].name {
+            let id = ToolCallID.normalized(toolCalls[position].id)
+            let index = startBlock(.toolUse(id: id, name: toolNames.clientName(for: name)), into: &events)
+            open = .tool(index)
+            toolCalls[position].blockIndex = index
+            sawToolUse = true
+            let buffered = toolCalls[position].arguments
+            if !buffered.isEmpty { emitArguments(buffered, of: position, into: &events) }
+        }
+    }
+
+    /// Which tool call a delta belongs to: by upstream index, by id when the index is missing (Gemini,
+    /// older Ollama), else the latest one. The same index with a new id is a new call (Gemini sends
+    /// parallel calls all at index 0).
+    private mutating func toolCallPosition(for call: JSONValue) -> Int {
+        let upstreamIndex = call["index"]?.intValue
+        let id = call["id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        if let id, let existing = toolCalls.lastIndex(where: { $0.id == id }) {
+            currentToolCall = existing
+            return existing
+        }
+        if let upstreamIndex, let existing = toolCalls.lastIndex(where: { $0.upstreamIndex == upstreamIndex }),
+            id == nil || toolCalls[existing].id == nil
+        {
+            currentToolCall = existing
+            return existing
+        }
+        if upstreamIndex == nil, id == nil, let currentToolCall {
+            return currentToolCall
+        }
+        toolCalls.append(ToolCall(upstreamIndex: upstreamIndex, id: id))
+        currentToolCall = toolCalls.count - 1
+        return toolCalls.count - 1
+    }
+
+    private static func argumentsFragment(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let text): return text
+        case .object, .array: return value?.serializedString()  // some hosts send the object itself
+        default: return nil
+        }
+    }
+
+    private mutating func emitArguments(_ fragment: String, of position: Int, into events: inout [StreamEvent]) {
+        guard let blockIndex = toolCalls[position].blockIndex else { return }
+        if open != .tool(blockIndex) {
+            // Arguments for a call whose block was closed by later output cannot be sent any more.
+            return
+        }
+        events.append(.contentBlockDelta(index: blockIndex, delta: .inputJSON(fragment)))
+        toolCalls[position].emittedArguments = true
+        output.add(fragment)
+    }
+
+    private mutating func startBlock(_ block: StreamEvent.BlockStart, into events: inout [StreamEvent]) -> Int {
+        closeOpenBlock(into: &events)
+        let index = nextIndex
+        nextIndex += 1
+        events.append(.contentBlockStart(index: index, block: block))
+        return index
+    }
+
+    private mutating func closeOpenBlock(into events: inout [StreamEvent]) {
+        switch open {
+        case .none:
+            return
+        case .text(let index):
+            events.append(.contentBlockStop(index: index))
+        case .thinking(let index):
+            events.append(.contentBlockDelta(index: index, delta: .signature(ThinkingSignature.proxySignature)))
+            events.append(.contentBlockStop(index: index))
+        case .tool(let index):
+            if let position = toolCalls.firstIndex(where: { $0.blockIndex == index }), !toolCalls[position].emittedArguments {
+                events.append(.contentBlockDelta(index: index, delta: .inputJSON("{}")))
+                toolCalls[position].emittedArguments = true
+            }
+            events.append(.contentBlockStop(index: index))
+        }
+        open = .none
+    }
+}
+
+/// An upstream failure discovered inside a stream (in-band error object, `finish_reason: "error"`,
+/// truncation). After the 200 was sent it can only reach the client as an SSE `error` event.
+package struct UpstreamStreamError: Error, Sendable, Equatable {
+    package var message: String
+    package var errorType: String
+
+    package init(message: String, errorType: String = "api_error") {
+        self.message = message
+        self.errorType = errorType
+    }
+
+    init(inBandError error: JSONValue) {
+        let message = error["message"]?.stringValue ?? error.stringValue ?? "the upstream stream reported an error"
+        let code = error["code"]?.intValue ?? 500
+        self.init(message: "upstream error: \(message)", errorType: AnthropicErrorType(upstreamStatus: code).rawValue)
+    }
+}
+
+/// The signature the proxy puts on thinking blocks it produced. Claude Code sends thinking blocks back;
+/// the `ccp1.` prefix marks them as the proxy's own so they are never forwarded as Anthropic signatures.
+package enum ThinkingSignature {
+    package static let proxySignature = "ccp1.e30"
+}
+
+/// Tool-call ids as Anthropic clients accept them (`^[A-Za-z0-9_-]+$`).
+package enum ToolCallID {
+    package static func normalized(_ id: String?) -> String {
+        guard let id, !id.isEmpty else { return AnthropicID.make(prefix: "toolu_") }
+        let safe = id.unicodeScalars.map { scalar -> Character in
+            switch scalar {
+            case "A"..."Z", "a"..."z", "0"..."9", "_", "-": return Character(scalar)
+            default: return "_"
+            }
+        }
+        return String(safe)
+    }
+}

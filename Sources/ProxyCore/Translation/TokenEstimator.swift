@@ -1,0 +1,84 @@
+/// Token counts for when the upstream reports none, by the seed's method: about 4 characters per token
+/// for English, 1.2 for Chinese/Japanese/Korean, 2.5 for mixed text, plus per-message overhead.
+package enum TokenEstimator {
+    static let perMessageOverhead = 4
+    static let perRequestOverhead = 3
+    static let perImage = 1000
+
+    package static func estimate(text: String) -> Int {
+        var tally = TextTally()
+        tally.add(text)
+        return tally.tokens
+    }
+
+    /// The prompt size of a request: system, every message block (tool inputs and results included) and
+    /// the tool definitions, which are most of a Claude Code prompt.
+    package static func estimateInput(of request: MessagesRequest) -> Int {
+        var tokens = perRequestOverhead
+        for text in request.system { tokens += estimate(text: text) }
+        for message in request.messages {
+            tokens += perMessageOverhead
+            for block in message.content { tokens += estimate(block: block) }
+        }
+        for tool in request.tools {
+            tokens += estimate(text: tool.name) + estimate(text: tool.description ?? "")
+            if let schema = tool.inputSchema { tokens += estimate(text: schema.serializedString()) }
+        }
+        return max(tokens, 1)
+    }
+
+    private static func estimate(block: ContentBlock) -> Int {
+        switch block {
+        case .text(let text): return estimate(text: text)
+        case .thinking(let text, _): return estimate(text: text)
+        case .toolUse(_, let name, let input): return estimate(text: name) + estimate(text: input.serializedString())
+        case .toolResult(_, let content, _): return content.reduce(0) { $0 + estimate(block: $1) }
+        case .image: return perImage
+        case .document(let source, let title):
+            if case .text(let text) = source { return estimate(text: text) + estimate(text: title ?? "") }
+            return perImage
+        case .redactedThinking, .unsupported: return 0
+        }
+    }
+
+    fileprivate static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0xF900...0xFAFF,  // Han
+            0x3040...0x30FF,  // Hiragana, Katakana
+            0xAC00...0xD7AF,  // Hangul
+            0x3000...0x303F, 0xFF00...0xFFEF:  // CJK punctuation, full-width forms
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+/// Characters counted by script as text streams past, so output can be estimated without keeping it.
+package struct TextTally: Sendable, Equatable {
+    private var cjk = 0
+    private var other = 0
+
+    package init() {}
+
+    package mutating func add(_ text: String) {
+        for scalar in text.unicodeScalars {
+            if TokenEstimator.isCJK(scalar) { cjk += 1 } else { other += 1 }
+        }
+    }
+
+    /// ~4 characters a token for English, ~1.2 for CJK text, ~2.5 when mixed.
+    package var tokens: Int {
+        let total = cjk + other
+        guard total > 0 else { return 0 }
+        let charactersPerToken: Double
+        if cjk == 0 {
+            charactersPerToken = 4
+        } else if Double(cjk) / Double(total) > 0.8 {
+            charactersPerToken = 1.2
+        } else {
+            charactersPerToken = 2.5
+        }
+        return max(1, Int((Double(total) / charactersPerToken).rounded(.up)))
+    }
+}

@@ -1,0 +1,118 @@
+import CurlHTTP
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ProxyCore
+
+/// `POST /v1/messages` and `POST /v1/messages/count_tokens`.
+struct MessagesRoutes: Sendable {
+    let routes: ProviderRoutes
+    let client: CurlHTTPClient
+
+    func register(with router: Router<ProxyRequestContext>) {
+        router.post("/v1/messages") { request, context in try await self.messages(request, context: context) }
+        router.post("/v1/messages/count_tokens") { request, context in try await self.countTokens(request, context: context) }
+    }
+
+    private func messages(_ request: Request, context: ProxyRequestContext) async throws -> Response {
+        let messagesRequest = try await Self.decode(request, limit: routes.settings.server.maxBodyBytes)
+        let exchange = try UpstreamExchange(request: messagesRequest, routes: routes)
+        let logger = context.logger
+        logger.info(
+            "\(messagesRequest.stream ? "stream" : "request") \(messagesRequest.model) → \(exchange.providerName)/\(exchange.upstreamModel)"
+        )
+        let client = self.client
+        let upstream = try await Self.cancellingOnDisconnect(context) { try await exchange.send(with: client) }
+        var response: Response
+        if messagesRequest.stream {
+            let streaming = StreamingResponse(
+                exchange: exchange, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"),
+                estimationEnabled: routes.settings.tokens.enableTokenEstimation, logger: logger
+            )
+            response = Response(status: .ok, headers: streaming.headers, body: streaming.body(channel: context.channel))
+        } else {
+            let estimationEnabled = routes.settings.tokens.enableTokenEstimation
+            let message = try await Self.cancellingOnDisconnect(context) {
+                try await Self.completeMessage(exchange: exchange, upstream: upstream, estimationEnabled: estimationEnabled, logger: logger)
+            }
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            response = Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: message.json.serialized())))
+        }
+        response.headers[HTTPField.Name("x-proxy-provider")!] = exchange.providerName
+        response.headers[HTTPField.Name("x-proxy-upstream-model")!] = exchange.upstreamModel
+        return response
+    }
+
+    private static func completeMessage(
+        exchange: UpstreamExchange, upstream: HTTPClientResponse, estimationEnabled: Bool, logger: Logger
+    ) async throws -> AnthropicMessage {
+        let body: [UInt8]
+        do {
+            body = try await upstream.body.collect(upTo: 64 * 1024 * 1024)
+        } catch let error as HTTPClientError {
+            throw UpstreamExchange.anthropicError(for: error, provider: exchange.providerName)
+        }
+        guard let json = try? JSONParser.parse(body) else {
+            throw AnthropicError(.api, "provider '\(exchange.providerName)' sent an answer that is not JSON", status: 502)
+        }
+        var (message, upstreamUsage): (AnthropicMessage, TokenUsage?)
+        do {
+            (message, upstreamUsage) = try ResponseTranslator.message(from: json, clientModel: exchange.request.model, toolNames: exchange.toolNames)
+        } catch {
+            throw AnthropicError(AnthropicErrorType(rawValue: error.errorType) ?? .api, "provider '\(exchange.providerName)': \(error.message)", status: 502)
+        }
+        let resolved = ResolvedUsage(
+            upstream: upstreamUsage, estimatedInput: exchange.estimatedInputTokens,
+            estimatedOutput: ResponseTranslator.estimatedOutputTokens(of: message), estimationEnabled: estimationEnabled
+        )
+        message.usage = resolved.usage
+        logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: false))")
+        return message
+    }
+
+    private func countTokens(_ request: Request, context: ProxyRequestContext) async throws -> Response {
+        let messagesRequest = try await Self.decode(request, limit: routes.settings.server.maxBodyBytes)
+        let count = TokenEstimator.estimateInput(of: messagesRequest)
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        fields[HTTPField.Name("x-proxy-token-count")!] = "estimated"
+        let body: JSONValue = ["input_tokens": .integer(Int64(count))]
+        return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized())))
+    }
+
+    /// The request body as a `MessagesRequest`; malformed input is a 400 that names the problem.
+    static func decode(_ request: Request, limit: Int) async throws -> MessagesRequest {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw AnthropicError(.requestTooLarge, "request body is larger than the proxy's limit of \(limit) bytes")
+        }
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(buffer.readableBytesView)
+        } catch {
+            throw AnthropicError.invalidRequest("request body is not valid JSON: \(error)")
+        }
+        do {
+            return try MessagesRequest(json: json)
+        } catch {
+            throw AnthropicError.invalidRequest(error.description)
+        }
+    }
+
+    /// Runs upstream work, cancelling it when the client disconnects.
+    private static func cancellingOnDisconnect<T: Sendable>(
+        _ context: ProxyRequestContext, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await ClientDisconnect.cancelling(on: context.channel, operation)
+        } catch is ClientDisconnect.Disconnected {
+            context.logger.info("client disconnected; upstream request cancelled")
+            throw CancellationError()
+        }
+    }
+}

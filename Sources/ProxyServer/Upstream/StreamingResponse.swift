@@ -1,0 +1,155 @@
+import CurlHTTP
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ProxyCore
+
+/// Writes an upstream chat-completions stream to the client as Anthropic server-sent events.
+///
+/// Three tasks share the work: one reads and translates the upstream stream, one sends a `ping` every
+/// 15 s (keeping idle timers of the client and intermediaries alive during long prefills), and the
+/// response writer forwards what they produce. The stream also ends when the client's connection
+/// closes; leaving the task group then cancels the upstream read, which aborts the upstream transfer.
+struct StreamingResponse: Sendable {
+    static let pingInterval: Duration = .seconds(15)
+
+    let exchange: UpstreamExchange
+    let upstream: HTTPClientResponse
+    let messageID: String
+    let estimationEnabled: Bool
+    let logger: Logger
+
+    var headers: HTTPFields {
+        var fields = HTTPFields()
+        fields[.contentType] = "text/event-stream; charset=utf-8"
+        fields[.cacheControl] = "no-cache"
+        fields[HTTPField.Name("x-accel-buffering")!] = "no"
+        return fields
+    }
+
+    func body(channel: any Channel) -> ResponseBody {
+        ResponseBody { writer in
+            let (output, sink) = AsyncStream<ByteBuffer>.makeStream()
+            channel.closeFuture.whenComplete { _ in sink.finish() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await self.translate(into: sink)
+                    sink.finish()
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: Self.pingInterval)
+                        sink.yield(Self.render([.ping]))
+                    }
+                }
+                defer { group.cancelAll() }
+                for await buffer in output {
+                    try await writer.write(buffer)
+                }
+            }
+            if !channel.isActive {
+                logger.info("client disconnected; upstream request cancelled")
+            }
+            try await writer.finish(nil)
+        }
+    }
+
+    /// Reads the upstream stream to its end, yielding each upstream chunk's events as one buffer.
+    private func translate(into sink: AsyncStream<ByteBuffer>.Continuation) async {
+        var translator = StreamTranslator(
+            messageID: messageID, clientModel: exchange.request.model,
+            estimatedInputTokens: exchange.estimatedInputTokens, toolNames: exchange.toolNames
+        )
+        var events: [StreamEvent] = []
+        do {
+            if upstream.header("content-type")?.contains("application/json") == true {
+                try await replayWholeMessage(into: sink)
+                return
+            }
+            translator.start(into: &events)
+            sink.yield(Self.render(events))
+            var decoder = SSEDecoder()
+            var sawEnd = false
+            for try await chunk in upstream.body {
+                events.removeAll(keepingCapacity: true)
+                try decoder.feed(chunk) { payload in
+                    try consume(payload, translator: &translator, sawEnd: &sawEnd, events: &events)
+                }
+                if !events.isEmpty { sink.yield(Self.render(events)) }
+            }
+            events.removeAll(keepingCapacity: true)
+            try decoder.finish { payload in
+                try consume(payload, translator: &translator, sawEnd: &sawEnd, events: &events)
+            }
+            var resolved: ResolvedUsage?
+            _ = try translator.finish(sawEnd: sawEnd, usage: { upstreamUsage, outputEstimate in
+                let usage = ResolvedUsage(
+                    upstream: upstreamUsage, estimatedInput: exchange.estimatedInputTokens,
+                    estimatedOutput: outputEstimate, estimationEnabled: estimationEnabled
+                )
+                resolved = usage
+                return usage.usage
+            }, into: &events)
+            sink.yield(Self.render(events))
+            if let resolved {
+                logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
+            }
+        } catch let error as UpstreamStreamError {
+            fail(type: error.errorType, message: error.message, into: sink, events: events)
+        } catch let error as HTTPClientError {
+            let anthropic = UpstreamExchange.anthropicError(for: error, provider: exchange.providerName)
+            fail(type: anthropic.type.rawValue, message: anthropic.message, into: sink, events: events)
+        } catch {
+            if !Task.isCancelled {
+                fail(type: AnthropicErrorType.api.rawValue, message: "upstream stream failed: \(error)", into: sink, events: events)
+            }
+        }
+    }
+
+    private func consume(
+        _ payload: [UInt8], translator: inout StreamTranslator, sawEnd: inout Bool, events: inout [StreamEvent]
+    ) throws(UpstreamStreamError) {
+        if sawEnd { return }
+        if payload.elementsEqual("[DONE]".utf8) {
+            sawEnd = true
+            return
+        }
+        guard let chunk = try? JSONParser.parse(payload) else {
+            logger.debug("skipped an upstream stream line that is not JSON")
+            return
+        }
+        try translator.consume(chunk, into: &events)
+    }
+
+    private func replayWholeMessage(into sink: AsyncStream<ByteBuffer>.Continuation) async throws {
+        let body = try await upstream.body.collect(upTo: 64 * 1024 * 1024)
+        guard let json = try? JSONParser.parse(body) else {
+            throw UpstreamStreamError(message: "provider '\(exchange.providerName)' answered the stream with invalid JSON")
+        }
+        var (message, upstreamUsage) = try ResponseTranslator.message(from: json, clientModel: exchange.request.model, toolNames: exchange.toolNames)
+        message.id = messageID
+        let resolved = ResolvedUsage(
+            upstream: upstreamUsage, estimatedInput: exchange.estimatedInputTokens,
+            estimatedOutput: ResponseTranslator.estimatedOutputTokens(of: message), estimationEnabled: estimationEnabled
+        )
+        message.usage = resolved.usage
+        sink.yield(Self.render(MessageReplay.events(for: message, estimatedInputTokens: exchange.estimatedInputTokens)))
+        logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
+    }
+
+    /// An upstream failure after the 200 went out can only be an `error` event; nothing follows it.
+    private func fail(type: String, message: String, into sink: AsyncStream<ByteBuffer>.Continuation, events: [StreamEvent]) {
+        logger.warning("stream from provider '\(exchange.providerName)' failed: \(message)")
+        var pending = events
+        pending.append(.error(type: type, message: message))
+        sink.yield(Self.render(pending))
+    }
+
+    static func render(_ events: [StreamEvent]) -> ByteBuffer {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(events.count * 128)
+        for event in events { event.writeSSE(into: &bytes) }
+        return ByteBuffer(bytes: bytes)
+    }
+}

@@ -1,0 +1,68 @@
+import CurlHTTP
+import Logging
+import ProxyCore
+
+/// One translated request on its way to a provider: the upstream call, and the mapping of whatever goes
+/// wrong before the response head into the Anthropic error the client should see.
+struct UpstreamExchange: Sendable {
+    let request: MessagesRequest
+    let adapter: any ProviderAdapter
+    let upstreamModel: String
+    let toolNames: ToolNameMapping
+    let estimatedInputTokens: Int
+    private let httpRequest: HTTPClientRequest
+
+    init(request: MessagesRequest, routes: ProviderRoutes) throws(AnthropicError) {
+        let (adapter, upstreamModel) = try routes.resolve(clientModel: request.model)
+        let settings = routes.settings
+        let maxTokens = settings.tokens.upstreamMaxTokens(requested: request.maxTokens)
+        let options = adapter.requestOptions(model: upstreamModel, maxTokens: maxTokens)
+        let (body, toolNames) = RequestTranslator.body(for: request, options: options)
+        self.request = request
+        self.adapter = adapter
+        self.upstreamModel = upstreamModel
+        self.toolNames = toolNames
+        self.estimatedInputTokens = TokenEstimator.estimateInput(of: request)
+        self.httpRequest = HTTPClientRequest(
+            method: "POST",
+            url: adapter.chatCompletionsURL(model: upstreamModel),
+            headers: try adapter.headers().map { (name: $0.name, value: $0.value) },
+            body: body.serialized(),
+            timeouts: HTTPClientTimeouts(
+                connect: settings.server.connectTimeout,
+                firstByte: settings.server.upstreamTimeout,
+                idle: settings.server.upstreamTimeout
+            )
+        )
+    }
+
+    var providerName: String { adapter.settings.name }
+    var upstreamURL: String { httpRequest.url }
+
+    /// Sends the request; returns the response once its head arrived with a success status.
+    func send(with client: CurlHTTPClient) async throws -> HTTPClientResponse {
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(httpRequest)
+        } catch let error as HTTPClientError {
+            throw Self.anthropicError(for: error, provider: providerName)
+        }
+        guard (200..<300).contains(response.status) else {
+            let body = (try? await response.body.collect(upTo: 64 * 1024)) ?? []
+            throw UpstreamErrorMapping.error(status: response.status, body: body, retryAfter: response.header("retry-after"), provider: providerName)
+        }
+        return response
+    }
+
+    /// Transport failures: unreachable → 502, timeouts → 504; the message names provider and host only.
+    static func anthropicError(for error: HTTPClientError, provider: String) -> AnthropicError {
+        switch error.kind {
+        case .timeout:
+            return AnthropicError(.timeout, "provider '\(provider)' timed out: \(error.message)")
+        case .responseTooLarge:
+            return AnthropicError(.api, "provider '\(provider)' sent a response larger than the proxy accepts")
+        default:
+            return AnthropicError(.api, "cannot reach provider '\(provider)': \(error.message)", status: 502)
+        }
+    }
+}

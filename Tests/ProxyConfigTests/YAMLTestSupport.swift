@@ -1,0 +1,32 @@
+import Testing
+
+@testable import ProxyConfig
+
+/// Parses `text` as `config.yaml`, failing the test when the document is empty.
+func parseYAML(_ text: String, environment: [String: String] = [:]) throws -> YAMLNode {
+    try #require(try YAMLParser.parse(text, file: "config.yaml", environment: environment))
+}
+
+/// The error `body` throws, as a YAMLError (failing the test when it throws nothing or something else).
+func yamlError<T>(_ body: () throws -> T) -> YAMLError? {
+    do {
+        _ = try body()
+        Issue.record("expected a YAMLError, got a value")
+        return nil
+    } catch let error as YAMLError {
+        return error
+    } catch {
+        Issue.record("expected a YAMLError, got \(error)")
+        return nil
+    }
+}
+
+/// Parses and decodes as `config.yaml`.
+func decodeYAML<T: Decodable>(_ type: T.Type, _ text: String, environment: [String: String] = [:]) throws -> T {
+    try YAMLDecoder(file: "config.yaml").decode(type, fromYAML: text, environment: environment)
+}
+
+extension YAMLNode {
+    /// The substituted text, when a scalar.
+    var text: String? { scalar?.text }
+}
