@@ -1,9 +1,8 @@
 import ArgumentParser
-import CurlHTTP
 import Foundation
+import CurlHTTP
 import Hummingbird
 import Logging
-import ProxyConfig
 import ProxyCore
 import ProxyServer
 
@@ -13,25 +12,26 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the proxy.",
         discussion: """
-            Settings come from the seed's environment variables (and a .env file in the working directory): \
-            OPENAI_API_KEY, OPENAI_BASE_URL, BIG_MODEL, MIDDLE_MODEL, SMALL_MODEL, HOST, PORT, LOG_LEVEL, \
-            MAX_TOKENS_LIMIT, MIN_TOKENS_LIMIT, DEFAULT_MAX_TOKENS, REQUEST_TIMEOUT, ENABLE_TOKEN_ESTIMATION, \
-            ANTHROPIC_API_KEY, AZURE_API_VERSION, CUSTOM_HEADER_*.
+            Settings come from --config PATH, else ./config.yaml, else the seed's environment variables \
+            (and a .env file in the working directory): OPENAI_API_KEY, OPENAI_BASE_URL, BIG_MODEL, \
+            MIDDLE_MODEL, SMALL_MODEL, HOST, PORT, LOG_LEVEL, MAX_TOKENS_LIMIT, MIN_TOKENS_LIMIT, \
+            DEFAULT_MAX_TOKENS, REQUEST_TIMEOUT, ENABLE_TOKEN_ESTIMATION, ANTHROPIC_API_KEY, \
+            AZURE_API_VERSION, CUSTOM_HEADER_*.
             """
     )
 
-    @Option(name: .long, help: "Interface to listen on (overrides HOST).")
+    @Option(name: .long, help: "A config.yaml file.")
+    var config: String?
+
+    @Option(name: .long, help: "Interface to listen on (overrides the config).")
     var host: String?
 
-    @Option(name: .long, help: "Port to listen on (overrides PORT).")
+    @Option(name: .long, help: "Port to listen on (overrides the config).")
     var port: String?
 
     func run() async throws {
-        let settings: ProxySettings
-        do {
-            settings = try loadSettings()
-        } catch {
-            throw ValidationError(error.message)
+        let (settings, source) = try CommandFailure.reporting {
+            try SettingsLoader(configPath: config, host: host, port: port).load()
         }
         let level = Logger.Level(rawValue: settings.server.logLevel) ?? .info
         LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level) }
@@ -39,32 +39,46 @@ struct ServeCommand: AsyncParsableCommand {
 
         let client = CurlHTTPClient()
         defer { client.shutdown() }
-        let application = try ProxyApplication.make(
-            settings: settings, client: client, version: ProxyCommand.version, logger: logger,
-            onServerRunning: { port in
-                logger.notice("claude-code-proxy \(ProxyCommand.version) listening on http://\(settings.server.host):\(port)")
-                for provider in settings.providers {
-                    logger.notice("provider '\(provider.name)' (\(provider.type)) at \(provider.baseURL)")
-                }
-                if settings.server.apiKeys.isEmpty {
-                    logger.notice("no client API key set: clients are not authenticated, so the default bind address is loopback")
-                }
-            }
-        )
+        let application = try CommandFailure.reporting {
+            try ProxyApplication.make(
+                settings: settings, client: client, version: ProxyCommand.version, logger: logger,
+                onServerRunning: { port in Self.announce(settings: settings, source: source, port: port, logger: logger) }
+            )
+        }
         try await application.runService()
     }
 
-    private func loadSettings() throws(ConfigurationError) -> ProxySettings {
-        let dotEnv = try? String(contentsOfFile: ".env", encoding: .utf8)
-        let environment = EnvironmentSettings.merged(environment: ProcessInfo.processInfo.environment, dotEnvText: dotEnv)
-        var settings = try EnvironmentSettings.load(environment: environment)
-        if let host { settings.server.host = host }
-        if let port {
-            guard let number = Int(port), (0...65535).contains(number) else {
-                throw ConfigurationError("--port must be a port number from 0 to 65535, not '\(port)'")
-            }
-            settings.server.port = number
+    private static func announce(settings: ProxySettings, source: String, port: Int, logger: Logger) {
+        logger.notice("claude-code-proxy \(ProxyCommand.version) listening on http://\(settings.server.host):\(port) (settings from \(source))")
+        for provider in settings.providers {
+            let key = provider.apiKey == nil ? "no API key" : "API key set"
+            logger.notice("provider '\(provider.name)': \(provider.type) at \(provider.baseURL), \(key)")
         }
-        return settings
+        for route in settings.routes {
+            logger.notice("route '\(route.pattern)' → \(route.provider)/\(route.model ?? "(client model)")")
+        }
+        if settings.server.apiKeys.isEmpty {
+            logger.notice("no client API key configured: any local client may use this proxy, so it binds to loopback unless told otherwise")
+        }
+    }
+}
+
+/// Start-up failures as one clear line on standard error and exit status 1, never a stack trace or a
+/// usage screen.
+enum CommandFailure {
+    static func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            var standardError = StandardError()
+            print("claude-code-proxy: error: \(error)", to: &standardError)
+            throw ExitCode.failure
+        }
+    }
+
+    struct StandardError: TextOutputStream {
+        mutating func write(_ string: String) {
+            FileHandle.standardError.write(Data(string.utf8))
+        }
     }
 }

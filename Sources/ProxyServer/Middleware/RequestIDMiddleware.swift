@@ -11,6 +11,7 @@ struct RequestIDMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.requestID = AnthropicID.make(prefix: "req_")
+        context.logger[metadataKey: "hb.request.id"] = nil  // one id per line is enough
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         var response = try await next(request, context)
         response.headers[HTTPField.Name("request-id")!] = context.requestID

@@ -1,0 +1,87 @@
+import Foundation
+import ProxyCore
+import Testing
+
+@testable import ProxyConfig
+
+@Suite("config.yaml → ProxySettings")
+struct ConfigFileTests {
+    static let twoProviders = """
+        server:
+          host: 127.0.0.1
+          port: 8082
+          api_keys: ["${PROXY_API_KEY}"]
+          log_level: info
+        providers:
+          openai:
+            type: openai
+            base_url: https://api.openai.com/v1
+            api_key: ${OPENAI_API_KEY}
+          azure:
+            type: azure
+            base_url: https://my-resource.openai.azure.com
+            api_key: ${AZURE_OPENAI_API_KEY}
+            api_version: "2024-10-21"
+            deployments: { gpt-4o: my-gpt4o-deployment }
+          local:
+            type: ollama
+            base_url: http://localhost:11434
+        models:
+          - match: "*haiku*"
+            provider: local
+            model: qwen2.5-coder:7b
+          - match: "*opus*"
+            provider: azure
+            model: gpt-4o
+          - match: "*"
+            provider: openai
+            model: gpt-4o-mini
+        """
+
+    @Test("the documented shape loads; routes resolve per model; unset variables leave keys empty, not errors")
+    func documentedShape() throws {
+        let settings = try ConfigFile.load(text: Self.twoProviders, file: "config.yaml", environment: ["OPENAI_API_KEY": "sk-1"])
+        #expect(settings.server.host == "127.0.0.1")
+        #expect(settings.server.apiKeys.isEmpty, "an api_keys entry whose variable is unset is ignored")
+        #expect(settings.providers.map(\.name) == ["openai", "azure", "local"])
+        #expect(settings.provider(named: "openai")?.apiKey == "sk-1")
+        #expect(settings.provider(named: "azure")?.apiKey == nil)
+        #expect(settings.provider(named: "azure")?.apiKeySource?.contains("AZURE_OPENAI_API_KEY") == true)
+        #expect(settings.target(forClientModel: "claude-3-5-haiku-20241022")?.provider.name == "local")
+        #expect(settings.target(forClientModel: "claude-opus-4-6[1m]")?.upstreamModel == "gpt-4o")
+        #expect(settings.target(forClientModel: "claude-sonnet-4-5")?.provider.name == "openai")
+    }
+
+    @Test("the example config shipped with the repo loads with no variables set")
+    func exampleConfigLoads() throws {
+        let path = #filePath.replacing("Tests/ProxyConfigTests/ConfigFileTests.swift", with: "config.yaml.example")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let settings = try ConfigFile.load(text: text, file: "config.yaml.example", environment: [:])
+        #expect(settings.target(forClientModel: "claude-sonnet-4-5")?.provider.type == "ollama")
+        #expect(settings.server.apiKeys.isEmpty)
+        #expect(settings.server.host == "127.0.0.1")
+    }
+
+    @Test("mistakes name file, line, column, key path and what was expected", arguments: [
+        ("server:\n  port: abc\nproviders: {}\nmodels: []\n", "c.yaml:2:9: expected an integer, found 'abc' (at server.port)"),
+        ("providers:\n  x: { type: opanai, base_url: \"http://a\" }\nmodels: []\n",
+         "c.yaml:2:14: unknown provider type 'opanai'; expected one of: azure, ollama, openai (at providers.x.type)"),
+        ("providers:\n  x:\n    type: openai\n    base_url: \"http://a\"\n    api_kye: k\nmodels: []\n",
+         "c.yaml:5:5: unknown key 'api_kye'; did you mean 'api_key'? (at providers.x.api_kye)"),
+        ("providers:\n  x:\n    type: openai\n    base_url: \"http://a\"\nmodels:\n  - match: \"*\"\n    provider: y\n",
+         "c.yaml:7:15: route names provider 'y', which is not defined under providers (defined: x) (at models[0].provider)"),
+        ("providers:\n  x:\n    type: openai\n    base_url: ftp://a\nmodels: []\n",
+         "c.yaml:4:15: base_url must start with http:// or https://, not 'ftp://a' (at providers.x.base_url)"),
+        ("providers:\n  x:\n    type: openai\nmodels: []\n", "c.yaml:3:5: missing required key 'base_url' (at providers.x)"),
+        ("server:\n  log_level: loud\nproviders: {}\nmodels: []\n",
+         "c.yaml:2:14: log_level must be one of trace, debug, info, notice, warning, error, critical, not 'loud' (at server.log_level)"),
+    ])
+    func errors(text: String, expected: String) {
+        #expect(throws: YAMLError.self) { try ConfigFile.load(text: text, file: "c.yaml", environment: [:]) }
+        do {
+            _ = try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
+        } catch {
+            #expect(error.description == expected)
+        }
+    }
+}
