@@ -83,6 +83,7 @@ let package = Package(
         .testTarget(
             name: "ProxyCoreTests",
             dependencies: ["ProxyCore"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -77,6 +77,12 @@ struct ConfigDocument: Decodable {
         var match: String
         var provider: ConfigString
         var model: String?
+        var fallbacks: [FallbackSection]?
+    }
+
+    struct FallbackSection: Decodable {
+        var provider: ConfigString
+        var model: String?
     }
 
     func settings(file: String, knownTypes: Set<String>) throws(YAMLError) -> ProxySettings {
@@ -110,15 +116,23 @@ struct ConfigDocument: Decodable {
         }
         var routes: [ModelRoute] = []
         for (position, route) in models.enumerated() {
-            guard self.providers[route.provider.value] != nil else {
-                throw YAMLError(
-                    file: file, mark: route.provider.mark, path: "models[\(position)].provider",
-                    message: "route names provider '\(route.provider.value)', which is not defined under providers (defined: \(self.providers.keys.joined(separator: ", ")))"
-                )
+            try checkProviderExists(route.provider, path: "models[\(position)].provider", file: file)
+            var fallbacks: [RouteStep] = []
+            for (index, fallback) in (route.fallbacks ?? []).enumerated() {
+                try checkProviderExists(fallback.provider, path: "models[\(position)].fallbacks[\(index)].provider", file: file)
+                fallbacks.append(RouteStep(provider: fallback.provider.value, model: fallback.model))
             }
-            routes.append(ModelRoute(pattern: route.match, provider: route.provider.value, model: route.model))
+            routes.append(ModelRoute(pattern: route.match, provider: route.provider.value, model: route.model, fallbacks: fallbacks))
         }
         return ProxySettings(server: try serverSettings(file: file), tokens: tokenLimits, providers: providers, routes: routes)
+    }
+
+    private func checkProviderExists(_ name: ConfigString, path: String, file: String) throws(YAMLError) {
+        guard providers[name.value] == nil else { return }
+        throw YAMLError(
+            file: file, mark: name.mark, path: path,
+            message: "route names provider '\(name.value)', which is not defined under providers (defined: \(providers.keys.joined(separator: ", ")))"
+        )
     }
 
     private func serverSettings(file: String) throws(YAMLError) -> ServerSettings {

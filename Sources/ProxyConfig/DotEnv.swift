@@ -3,7 +3,7 @@
 package enum DotEnv {
     package static func parse(_ text: String) -> [String: String] {
         var values: [String: String] = [:]
-        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
             var line = Substring(rawLine).drop { $0 == " " || $0 == "\t" }
             if line.hasPrefix("#") || line.isEmpty { continue }
             if line.hasPrefix("export ") { line = line.dropFirst("export ".count).drop { $0 == " " } }
@@ -16,7 +16,7 @@ package enum DotEnv {
     }
 
     private static func value(_ raw: String) -> String {
-        if let quote = raw.first, quote == "\"" || quote == "'", let end = raw.dropFirst().firstIndex(of: quote) {
+        if let quote = raw.first, quote == "\"" || quote == "'", let end = closingQuote(in: raw) {
             let inner = String(raw[raw.index(after: raw.startIndex)..<end])
             guard quote == "\"" else { return inner }
             return inner.replacingEscapes()
@@ -25,6 +25,23 @@ package enum DotEnv {
         if let comment = raw.firstRange(of: " #") { return String(raw[..<comment.lowerBound]).trimmingCharacters(in: " \t") }
         return raw
     }
+}
+
+/// The index of the quote closing `raw`'s opening quote; inside double quotes `\"` does not close.
+private func closingQuote(in raw: String) -> String.Index? {
+    guard let quote = raw.first else { return nil }
+    var escaped = false
+    for index in raw.indices.dropFirst() {
+        let character = raw[index]
+        if escaped {
+            escaped = false
+        } else if character == "\\", quote == "\"" {
+            escaped = true
+        } else if character == quote {
+            return index
+        }
+    }
+    return nil
 }
 
 extension StringProtocol {

@@ -23,6 +23,7 @@ package enum ProxyApplication {
         router.add(middleware: ClientAuthMiddleware(keys: settings.server.apiKeys))
         InfoRoutes(settings: settings, version: version).register(with: router)
         MessagesRoutes(routes: routes, client: client).register(with: router)
+        ModelsRoutes(catalog: routes.catalog).register(with: router)
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangupHandler()])),

@@ -9,7 +9,7 @@ struct ProxyCommand: AsyncParsableCommand {
         commandName: "claude-code-proxy",
         abstract: "Serve Anthropic's Messages API (Claude Code) on OpenAI-compatible providers.",
         version: version,
-        subcommands: [ServeCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -6,8 +6,8 @@ import ProxyCore
 /// environment variables (plus `.env`), so seed users change nothing.
 struct SettingsLoader {
     var configPath: String?
-    var host: String?
-    var port: String?
+    var host: String? = nil
+    var port: String? = nil
 
     /// The settings, and a word on where they came from for the start-up log.
     func load() throws -> (settings: ProxySettings, source: String) {

@@ -10,8 +10,11 @@ import Synchronization
 /// real libcurl client. Everything stops when `body` returns.
 struct ProxyHarness {
     let proxyPort: Int
-    let upstream: MockUpstream
+    /// The mock upstreams, in the order their URLs were handed to the settings.
+    let upstreams: [MockUpstream]
     let client: CurlHTTPClient
+
+    var upstream: MockUpstream { upstreams[0] }
 
     /// Runs `body` against a proxy whose settings come from the seed's `environment`, with
     /// `OPENAI_BASE_URL` pointed at the mock.
@@ -20,33 +23,50 @@ struct ProxyHarness {
         settings adjust: @Sendable (inout ProxySettings) -> Void = { _ in },
         _ body: (ProxyHarness) async throws -> Void
     ) async throws {
-        let upstream = MockUpstream()
-        let client = CurlHTTPClient()
-        defer { client.shutdown() }
-        let ports = PortBox()
-        var logger = Logger(label: "proxy-test")
-        logger.logLevel = .critical
-        let mockApplication = upstream.makeApplication { ports.set(mock: $0) }
-        let mockGroup = ServiceGroup(configuration: .init(services: [mockApplication], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await mockGroup.run() }
-            let mockPort = try await ports.waitForMock()
+        try await run(upstreamCount: 1, settings: { urls in
             var environment = environment
-            environment["OPENAI_BASE_URL"] = "http://127.0.0.1:\(mockPort)/v1"
+            environment["OPENAI_BASE_URL"] = urls[0] + "/v1"
             environment["PORT"] = "0"
             var settings = try EnvironmentSettings.load(environment: environment)
             adjust(&settings)
+            return settings
+        }, body)
+    }
+
+    /// Runs `body` against a proxy whose settings are built from the mock upstreams' base URLs
+    /// (`http://127.0.0.1:PORT`); the proxy's port is forced to 0.
+    static func run(
+        upstreamCount: Int, settings makeSettings: ([String]) throws -> ProxySettings, _ body: (ProxyHarness) async throws -> Void
+    ) async throws {
+        let upstreams = (0..<upstreamCount).map { _ in MockUpstream() }
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        var logger = Logger(label: "proxy-test")
+        logger.logLevel = .critical
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            defer { group.cancelAll() }
+            var serviceGroups: [ServiceGroup] = []
+            var urls: [String] = []
+            for upstream in upstreams {
+                let port = PortBox()
+                let application = upstream.makeApplication { port.set($0) }
+                let serviceGroup = ServiceGroup(configuration: .init(services: [application], logger: logger))
+                group.addTask { try await serviceGroup.run() }
+                serviceGroups.append(serviceGroup)
+                urls.append("http://127.0.0.1:\(try await port.wait())")
+            }
+            var settings = try makeSettings(urls)
+            settings.server.port = 0
+            let proxyPort = PortBox()
             let proxy = try ProxyApplication.make(
-                settings: settings, client: client, version: "test", logger: logger,
-                onServerRunning: { ports.set(proxy: $0) }
+                settings: settings, client: client, version: "test", logger: logger, onServerRunning: { proxyPort.set($0) }
             )
             let proxyGroup = ServiceGroup(configuration: .init(services: [proxy], logger: logger))
             group.addTask { try await proxyGroup.run() }
-            let proxyPort = try await ports.waitForProxy()
-            defer { group.cancelAll() }
-            let outcome = await Result(catching: { try await body(ProxyHarness(proxyPort: proxyPort, upstream: upstream, client: client)) })
-            await proxyGroup.triggerGracefulShutdown()
-            await mockGroup.triggerGracefulShutdown()
+            serviceGroups.insert(proxyGroup, at: 0)
+            let harness = ProxyHarness(proxyPort: try await proxyPort.wait(), upstreams: upstreams, client: client)
+            let outcome = await Result(catching: { try await body(harness) })
+            for serviceGroup in serviceGroups { await serviceGroup.triggerGracefulShutdown() }
             // A failed test can leave a request in flight that graceful shutdown would wait for forever.
             group.addTask {
                 try await Task.sleep(for: .seconds(2))
@@ -106,19 +126,15 @@ enum SSEEvents {
     }
 }
 
-/// Ports reported by `onServerRunning`, awaited by the test.
+/// A port reported by `onServerRunning`, awaited by the test.
 final class PortBox: Sendable {
-    private let ports = Mutex<(mock: Int?, proxy: Int?)>((nil, nil))
+    private let port = Mutex<Int?>(nil)
 
-    func set(mock port: Int) { ports.withLock { $0.mock = port } }
-    func set(proxy port: Int) { ports.withLock { $0.proxy = port } }
+    func set(_ value: Int) { port.withLock { $0 = value } }
 
-    func waitForMock() async throws -> Int { try await wait { $0.mock } }
-    func waitForProxy() async throws -> Int { try await wait { $0.proxy } }
-
-    private func wait(_ read: @Sendable ((mock: Int?, proxy: Int?)) -> Int?) async throws -> Int {
+    func wait() async throws -> Int {
         for _ in 0..<500 {
-            if let port = ports.withLock({ read($0) }) { return port }
+            if let value = port.withLock({ $0 }) { return value }
             try await Task.sleep(for: .milliseconds(10))
         }
         throw SSEEvents.Malformed(description: "server did not start within 5 s")

@@ -17,7 +17,6 @@ package enum ContentBlock: Sendable, Equatable {
 package enum ImageSource: Sendable, Equatable {
     case base64(mediaType: String, data: String)
     case url(String)
-    case file(id: String)
 }
 
 /// A document block's payload; only the kinds an OpenAI upstream can receive are modelled.

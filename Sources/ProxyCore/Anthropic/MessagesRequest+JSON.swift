@@ -169,7 +169,10 @@ extension ImageSource {
         case "url":
             self = .url(try JSONField.string(json["url"] ?? .null, path: "\(path).url"))
         case "file":
-            self = .file(id: json["file_id"]?.stringValue ?? "")
+            throw RequestDecodingError(
+                path: "\(path).type",
+                problem: "\"file\" sources (Files API ids) cannot be resolved by an OpenAI-compatible provider; send the image as base64 or a URL"
+            )
         default:
             throw RequestDecodingError(path: "\(path).type", problem: "must be \"base64\", \"url\" or \"file\"")
         }

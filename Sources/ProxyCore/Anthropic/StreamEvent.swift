@@ -42,7 +42,7 @@ package enum StreamEvent: Sendable, Equatable {
                 "type": "message_start",
                 "message": [
                     "id": .string(id), "type": "message", "role": "assistant", "model": .string(model),
-                    "content": [], "stop_reason": nil, "stop_sequence": nil, "usage": usage.json,
+                    "content": [], "stop_reason": .null, "stop_sequence": .null, "usage": usage.json,
                 ],
             ]
         case .ping:

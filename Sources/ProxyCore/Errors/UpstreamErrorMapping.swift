@@ -37,43 +37,57 @@ package enum UpstreamErrorMapping {
     }
 }
 
-/// Context-overflow wording from the various servers, rewritten to the sentence Claude Code looks for
-/// (`prompt is too long`) so it compacts instead of failing (translation.md §6.3).
+/// Context-overflow wording from the various servers, rewritten to the sentences Claude Code acts on
+/// (translation.md §6.3): `prompt is too long: N tokens > M maximum` (it then compacts instead of
+/// failing), or `input length and `max_tokens` exceed context limit: A + B > C, …` (it retries with a
+/// smaller `max_tokens`).
 package enum ContextOverflow {
+    // `Regex` is not Sendable; these are built once and never mutated, so sharing them is safe.
+
+    /// Wordings that state the input and the requested output separately: (input, output, limit).
+    nonisolated(unsafe) private static let inputPlusOutput: [(Regex<AnyRegexOutput>, (Int, Int, Int))] = [
+        // OpenAI: "maximum context length is 131072 tokens. However, you requested 131329 tokens (123137 in the messages, 8192 in the completion)"
+        (try! Regex(#"maximum context length is ([\d,]+) tokens.*?\(([\d,]+) in the messages, ([\d,]+) in the completion\)"#), (2, 3, 1)),
+        // vLLM: "maximum context length is 262144 tokens. However, you requested 128000 output tokens and your prompt contains at least 134145 input tokens"
+        (try! Regex(#"maximum context length is ([\d,]+) tokens.*?requested ([\d,]+) output tokens.*?prompt contains (?:at least )?([\d,]+) input tokens"#), (3, 2, 1)),
+    ]
+
+    /// Wordings that state the prompt size and the limit: (prompt, limit).
+    nonisolated(unsafe) private static let promptOverLimit: [(Regex<AnyRegexOutput>, (Int, Int))] = [
+        // OpenAI: "maximum context length is 128000 tokens. However, your messages resulted in 130512 tokens"
+        (try! Regex(#"maximum context length is ([\d,]+) tokens.*?(?:messages resulted in|requested) ([\d,]+) tokens"#), (2, 1)),
+        // Mistral: "Prompt contains 40000 tokens … too large for model with 32768 maximum context length"
+        (try! Regex(#"[Pp]rompt contains ([\d,]+) tokens.*?model with ([\d,]+) maximum context length"#), (1, 2)),
+        // Gemini: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)"
+        (try! Regex(#"input token count \(([\d,]+)\) exceeds the maximum number of tokens allowed \(([\d,]+)\)"#), (1, 2)),
+        // Together: "The input (X tokens) is longer than the model's context length (Y tokens)"
+        (try! Regex(#"input \(([\d,]+) tokens\) is longer than the model's context length \(([\d,]+) tokens\)"#), (1, 2)),
+    ]
+
     private static let markers = [
         "maximum context length", "context length", "context window", "exceeds the available context size",
         "tokens to keep from the initial prompt", "prompt is too long", "input token count", "too many tokens",
     ]
 
     package static func anthropicMessage(for upstreamMessage: String) -> String? {
-        let lowered = upstreamMessage.lowercased()
-        guard markers.contains(where: lowered.contains) else { return nil }
-        let numbers = integers(in: upstreamMessage)
-        if lowered.contains("maximum context length"), numbers.count >= 2 {
-            let limit = numbers[0]
-            let requested = numbers[1]
-            if numbers.count >= 4 {
-                return "input length and `max_tokens` exceed context limit: \(numbers[2]) + \(numbers[3]) > \(limit), decrease input length or `max_tokens` and try again"
+        for (pattern, (input, output, limit)) in inputPlusOutput {
+            if let match = try? pattern.firstMatch(in: upstreamMessage), let a = number(match, input), let b = number(match, output),
+                let c = number(match, limit)
+            {
+                return "input length and `max_tokens` exceed context limit: \(a) + \(b) > \(c), decrease input length or `max_tokens` and try again"
             }
-            return "prompt is too long: \(requested) tokens > \(limit) maximum"
         }
-        return "prompt is too long"
+        for (pattern, (prompt, limit)) in promptOverLimit {
+            if let match = try? pattern.firstMatch(in: upstreamMessage), let n = number(match, prompt), let m = number(match, limit) {
+                return "prompt is too long: \(n) tokens > \(m) maximum"
+            }
+        }
+        let lowered = upstreamMessage.lowercased()
+        return markers.contains(where: lowered.contains) ? "prompt is too long" : nil
     }
 
-    private static func integers(in text: String) -> [Int] {
-        var numbers: [Int] = []
-        var current = ""
-        for character in text {
-            if character.isASCII, character.isNumber {
-                current.append(character)
-            } else if character == ",", !current.isEmpty {
-                continue
-            } else {
-                if let number = Int(current) { numbers.append(number) }
-                current = ""
-            }
-        }
-        if let number = Int(current) { numbers.append(number) }
-        return numbers
+    private static func number(_ match: Regex<AnyRegexOutput>.Match, _ group: Int) -> Int? {
+        guard group < match.output.count, let text = match.output[group].substring else { return nil }
+        return Int(text.filter { $0 != "," })
     }
 }

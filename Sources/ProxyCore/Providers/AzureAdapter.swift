@@ -33,7 +33,8 @@ package struct AzureAdapter: ProviderAdapter {
         return RequestTranslator.Options(
             upstreamModel: settings.deployments[model] ?? model, maxTokens: maxTokens,
             maxTokensField: reasoning ? "max_completion_tokens" : "max_tokens",
-            omitSamplingParameters: reasoning
+            omitSamplingParameters: reasoning,
+            acceptsReasoningEffort: reasoning
         )
     }
 }

@@ -20,7 +20,8 @@ package struct OpenAIAdapter: ProviderAdapter {
         return RequestTranslator.Options(
             upstreamModel: model, maxTokens: maxTokens,
             maxTokensField: reasoning ? "max_completion_tokens" : "max_tokens",
-            omitSamplingParameters: reasoning
+            omitSamplingParameters: reasoning,
+            acceptsReasoningEffort: reasoning
         )
     }
 

@@ -5,11 +5,14 @@ package struct ModelRoute: Sendable, Equatable {
     package var provider: String
     /// The upstream model; nil sends the client's model name unchanged.
     package var model: String?
+    /// Tried in order when the target before fails before anything reached the client.
+    package var fallbacks: [RouteStep]
 
-    package init(pattern: String, provider: String, model: String? = nil) {
+    package init(pattern: String, provider: String, model: String? = nil, fallbacks: [RouteStep] = []) {
         self.pattern = pattern
         self.provider = provider
         self.model = model
+        self.fallbacks = fallbacks
     }
 
     package func matches(_ clientModel: String) -> Bool {
@@ -17,19 +20,46 @@ package struct ModelRoute: Sendable, Equatable {
     }
 }
 
+/// A fallback of a route: another provider, and optionally another model.
+package struct RouteStep: Sendable, Equatable {
+    package var provider: String
+    package var model: String?
+
+    package init(provider: String, model: String? = nil) {
+        self.provider = provider
+        self.model = model
+    }
+}
+
 /// Where one request goes.
 package struct RouteTarget: Sendable, Equatable {
     package var provider: ProviderSettings
     package var upstreamModel: String
+
+    /// `provider/model`, as logged and returned in `x-proxy-route`.
+    package var label: String { "\(provider.name)/\(upstreamModel)" }
 }
 
 extension ProxySettings {
-    /// The first route whose pattern matches, resolved against the providers; nil when none matches.
-    package func target(forClientModel clientModel: String) -> RouteTarget? {
-        guard let route = routes.first(where: { $0.matches(clientModel) }), let provider = provider(named: route.provider) else {
-            return nil
+    /// The first route whose pattern matches: its target, then its fallbacks; empty when none matches.
+    /// A model id published in `catalog` goes straight to its target.
+    package func targets(forClientModel clientModel: String, catalog: ModelCatalog? = nil) -> [RouteTarget] {
+        let steps: [RouteStep]
+        if let published = catalog?.entry(id: clientModel) {
+            steps = [published.target]
+        } else if let route = routes.first(where: { $0.matches(clientModel) }) {
+            steps = [RouteStep(provider: route.provider, model: route.model)] + route.fallbacks
+        } else {
+            return []
         }
-        return RouteTarget(provider: provider, upstreamModel: route.model ?? clientModel)
+        return steps.compactMap { step in
+            provider(named: step.provider).map { RouteTarget(provider: $0, upstreamModel: step.model ?? clientModel) }
+        }
+    }
+
+    /// The primary target for a client model.
+    package func target(forClientModel clientModel: String) -> RouteTarget? {
+        targets(forClientModel: clientModel).first
     }
 }
 

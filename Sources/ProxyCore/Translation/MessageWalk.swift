@@ -145,11 +145,10 @@ enum MessageWalk {
         ["type": "text", "text": .string(text)]
     }
 
-    private static func imagePart(_ source: ImageSource) -> JSONValue? {
+    private static func imagePart(_ source: ImageSource) -> JSONValue {
         switch source {
         case .base64(let mediaType, let data): return ["type": "image_url", "image_url": ["url": .string("data:\(mediaType);base64,\(data)")]]
         case .url(let url): return ["type": "image_url", "image_url": ["url": .string(url)]]
-        case .file: return nil
         }
     }
 }

@@ -12,16 +12,19 @@ package enum RequestTranslator {
         /// Reasoning models reject `temperature`, `top_p` and `stop`.
         package var omitSamplingParameters: Bool
         package var includeStreamUsage: Bool
+        /// Whether the model takes `reasoning_effort` (non-reasoning OpenAI models reject it).
+        package var acceptsReasoningEffort: Bool
 
         package init(
             upstreamModel: String, maxTokens: Int, maxTokensField: String = "max_tokens",
-            omitSamplingParameters: Bool = false, includeStreamUsage: Bool = true
+            omitSamplingParameters: Bool = false, includeStreamUsage: Bool = true, acceptsReasoningEffort: Bool = false
         ) {
             self.upstreamModel = upstreamModel
             self.maxTokens = maxTokens
             self.maxTokensField = maxTokensField
             self.omitSamplingParameters = omitSamplingParameters
             self.includeStreamUsage = includeStreamUsage
+            self.acceptsReasoningEffort = acceptsReasoningEffort
         }
     }
 
@@ -40,10 +43,14 @@ package enum RequestTranslator {
         }
         if !functionTools.isEmpty {
             body.append(("tools", .array(functionTools.map { tool(for: $0, toolNames: toolNames) })))
-            if let choice = request.toolChoice {
+            // A choice naming a tool that is not sent (a server tool such as web_search) would be a 400.
+            if let choice = request.toolChoice, choice.kind != .tool || functionTools.contains(where: { $0.name == choice.name }) {
                 body.append(("tool_choice", toolChoice(for: choice, toolNames: toolNames)))
                 if choice.disableParallelToolUse { body.append(("parallel_tool_calls", false)) }
             }
+        }
+        if options.acceptsReasoningEffort, let effort = ReasoningEffort.derive(thinking: request.thinking, effort: request.effort) {
+            body.append(("reasoning_effort", .string(effort)))
         }
         if request.stream {
             body.append(("stream", true))

@@ -88,11 +88,14 @@ package struct StreamTranslator: Sendable {
         throws(UpstreamStreamError) -> TokenUsage
     {
         if finishReason == nil, !sawEnd {
+            // A cut stream is an error, unless it had delivered complete tool calls: then the turn ends
+            // as tool_use (re-sending it would run those tools twice). The call still open must be
+            // complete too, since its start already went out.
             let deliveredToolCall = toolCalls.contains { $0.blockIndex != nil && !isOpen(toolBlock: $0.blockIndex) }
-            guard deliveredToolCall else {
+            let openCallComplete = openToolCall.map { (try? JSONParser.parse(toolCalls[$0].arguments))?.objectValue != nil } ?? true
+            guard deliveredToolCall, openCallComplete else {
                 throw UpstreamStreamError(message: "the upstream stream ended unexpectedly")
             }
-            if case .tool = open { open = .none }  // an unfinished tool call is dropped, not closed
         }
         closeOpenBlock(into: &events)
         var usage = resolve(upstreamUsage, output.tokens)
@@ -100,6 +103,12 @@ package struct StreamTranslator: Sendable {
         events.append(.messageDelta(stopReason: StopReason(finishReason: finishReason, sawToolUse: sawToolUse), stopSequence: nil, usage: usage))
         events.append(.messageStop)
         return usage
+    }
+
+    /// The position in `toolCalls` of the call whose block is open, if one is.
+    private var openToolCall: Int? {
+        guard case .tool(let index) = open else { return nil }
+        return toolCalls.firstIndex { $0.blockIndex == index }
     }
 
     private func isOpen(toolBlock index: Int?) -> Bool {
@@ -183,7 +192,10 @@ package struct StreamTranslator: Sendable {
             currentToolCall = existing
             return existing
         }
-        if upstreamIndex == nil, id == nil, let currentToolCall {
+        // Without index or id, a delta naming a function starts a new call once the current one has its
+        // name (older Ollama sends each call whole in its own chunk); otherwise it continues the current.
+        let startsNewCall = call["function"]?["name"]?.stringValue.map { !$0.isEmpty } ?? false
+        if upstreamIndex == nil, id == nil, let currentToolCall, !(startsNewCall && toolCalls[currentToolCall].name != nil) {
             return currentToolCall
         }
         toolCalls.append(ToolCall(upstreamIndex: upstreamIndex, id: id))

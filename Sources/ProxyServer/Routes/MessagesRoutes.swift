@@ -17,13 +17,11 @@ struct MessagesRoutes: Sendable {
 
     private func messages(_ request: Request, context: ProxyRequestContext) async throws -> Response {
         let messagesRequest = try await Self.decode(request, limit: routes.settings.server.maxBodyBytes)
-        let exchange = try UpstreamExchange(request: messagesRequest, routes: routes)
         let logger = context.logger
-        logger.info(
-            "\(messagesRequest.stream ? "stream" : "request") \(messagesRequest.model) → \(exchange.providerName)/\(exchange.upstreamModel)"
-        )
-        let client = self.client
-        let upstream = try await Self.cancellingOnDisconnect(context) { try await exchange.send(with: client) }
+        let (client, routes) = (self.client, self.routes)
+        let (exchange, upstream) = try await Self.cancellingOnDisconnect(context) {
+            try await FallbackSender.send(messagesRequest, routes: routes, client: client, logger: logger)
+        }
         var response: Response
         if messagesRequest.stream {
             let streaming = StreamingResponse(
@@ -40,6 +38,7 @@ struct MessagesRoutes: Sendable {
             fields[.contentType] = "application/json"
             response = Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: message.json.serialized())))
         }
+        response.headers[HTTPField.Name("x-proxy-route")!] = exchange.routeLabel
         response.headers[HTTPField.Name("x-proxy-provider")!] = exchange.providerName
         response.headers[HTTPField.Name("x-proxy-upstream-model")!] = exchange.upstreamModel
         return response

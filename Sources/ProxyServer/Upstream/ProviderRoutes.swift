@@ -1,12 +1,16 @@
 import ProxyCore
 
-/// The configured providers with their adapters built once at start-up.
+/// The configured providers with their adapters built once at start-up, and the cooldowns of targets
+/// that recently answered 429 with a `retry-after`.
 struct ProviderRoutes: Sendable {
     let settings: ProxySettings
+    let catalog: ModelCatalog
+    let cooldowns = TargetCooldowns()
     private let adapters: [String: any ProviderAdapter]
 
     init(settings: ProxySettings, registry: [String: any ProviderAdapter.Type] = ProviderRegistry.builtIn) throws(AnthropicError) {
         self.settings = settings
+        self.catalog = ModelCatalog(settings: settings)
         var adapters: [String: any ProviderAdapter] = [:]
         for provider in settings.providers {
             guard let adapter = ProviderRegistry.adapter(for: provider, registry: registry) else {
@@ -17,11 +21,17 @@ struct ProviderRoutes: Sendable {
         self.adapters = adapters
     }
 
-    /// The route for a client model: adapter, upstream model name.
-    func resolve(clientModel: String) throws(AnthropicError) -> (adapter: any ProviderAdapter, upstreamModel: String) {
-        guard let target = settings.target(forClientModel: clientModel), let adapter = adapters[target.provider.name] else {
+    /// The targets for a client model in the order to try them: the route's target, then its fallbacks,
+    /// with targets still cooling down after a 429 moved to the end.
+    func resolve(clientModel: String) throws(AnthropicError) -> [(adapter: any ProviderAdapter, upstreamModel: String)] {
+        let targets = settings.targets(forClientModel: clientModel, catalog: catalog).compactMap { target in
+            adapters[target.provider.name].map { (adapter: $0, upstreamModel: target.upstreamModel) }
+        }
+        guard !targets.isEmpty else {
             throw AnthropicError.notFound("no route in the proxy's config matches model '\(clientModel)'")
         }
-        return (adapter, target.upstreamModel)
+        let ready = targets.filter { !cooldowns.isCooling($0.adapter.settings.name, $0.upstreamModel) }
+        let cooling = targets.filter { cooldowns.isCooling($0.adapter.settings.name, $0.upstreamModel) }
+        return ready + cooling
     }
 }

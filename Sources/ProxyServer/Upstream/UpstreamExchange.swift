@@ -12,9 +12,7 @@ struct UpstreamExchange: Sendable {
     let estimatedInputTokens: Int
     private let httpRequest: HTTPClientRequest
 
-    init(request: MessagesRequest, routes: ProviderRoutes) throws(AnthropicError) {
-        let (adapter, upstreamModel) = try routes.resolve(clientModel: request.model)
-        let settings = routes.settings
+    init(request: MessagesRequest, adapter: any ProviderAdapter, upstreamModel: String, settings: ProxySettings) throws(AnthropicError) {
         let maxTokens = settings.tokens.upstreamMaxTokens(requested: request.maxTokens)
         let options = adapter.requestOptions(model: upstreamModel, maxTokens: maxTokens)
         let (body, toolNames) = RequestTranslator.body(for: request, options: options)
@@ -37,6 +35,8 @@ struct UpstreamExchange: Sendable {
     }
 
     var providerName: String { adapter.settings.name }
+    /// `provider/model`, as logged and returned in `x-proxy-route`.
+    var routeLabel: String { "\(providerName)/\(upstreamModel)" }
     var upstreamURL: String { httpRequest.url }
 
     /// Sends the request; returns the response once its head arrived with a success status.

@@ -1,0 +1,57 @@
+import ArgumentParser
+import CurlHTTP
+import Foundation
+import ProxyCore
+
+/// `claude-code-proxy check`: validate the settings and see whether each provider answers, without
+/// starting the server. Exit status 1 when anything is wrong.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate the config and report whether each provider is reachable."
+    )
+
+    @Option(name: .long, help: "A config.yaml file (default: ./config.yaml, else the environment variables).")
+    var config: String?
+
+    func run() async throws {
+        let (settings, source) = try CommandFailure.reporting { try SettingsLoader(configPath: config).load() }
+        print("settings from \(source): \(settings.providers.count) provider(s), \(settings.routes.count) route(s)")
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        var problems = 0
+        for provider in settings.providers {
+            var line = "provider '\(provider.name)' (\(provider.type)) at \(provider.baseURL): "
+            let reachability = await Self.probe(provider.baseURL, client: client)
+            line += reachability ?? "reachable"
+            if reachability != nil { problems += 1 }
+            if provider.apiKey == nil, ProviderRegistry.adapter(for: provider)?.requiresAPIKey == true {
+                line += "; no API key (\(provider.apiKeySource ?? "api_key"))"
+                problems += 1
+            }
+            print(line)
+        }
+        for route in settings.routes {
+            let fallbacks = route.fallbacks.map { " then \($0.provider)/\($0.model ?? "(client model)")" }.joined()
+            print("route '\(route.pattern)' → \(route.provider)/\(route.model ?? "(client model)")\(fallbacks)")
+        }
+        if problems > 0 {
+            print("\(problems) problem(s) found")
+            throw ExitCode.failure
+        }
+        print("ok")
+    }
+
+    /// nil when the server answered anything at all over HTTP; otherwise why not.
+    private static func probe(_ url: String, client: CurlHTTPClient) async -> String? {
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: url, timeouts: .init(connect: .seconds(5), total: .seconds(10))))
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            return nil
+        } catch let error as HTTPClientError {
+            return "UNREACHABLE (\(error.message))"
+        } catch {
+            return "UNREACHABLE (\(error))"
+        }
+    }
+}
