@@ -1,22 +1,15 @@
 import HTTPTypes
 import Hummingbird
-import NIOCore
 import ProxyCore
 
 extension AnthropicError {
     /// The error as an HTTP response: its status, its headers, and the Anthropic JSON body.
     func response(requestID: String?) -> Response {
         var fields = HTTPFields()
-        fields[.contentType] = "application/json"
         if let requestID, !requestID.isEmpty { fields[HTTPField.Name("request-id")!] = requestID }
         for header in headers {
             if let name = HTTPField.Name(header.name) { fields[name] = header.value }
         }
-        let body = json(requestID: requestID).serialized()
-        return Response(
-            status: HTTPResponse.Status(code: status),
-            headers: fields,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
-        )
+        return Response.json(json(requestID: requestID), status: HTTPResponse.Status(code: status), headers: fields)
     }
 }

@@ -29,12 +29,6 @@ package struct AzureAdapter: ProviderAdapter {
     }
 
     package func requestOptions(model: String, maxTokens: Int) -> RequestTranslator.Options {
-        let reasoning = OpenAIAdapter.isReasoningModel(model)
-        return RequestTranslator.Options(
-            upstreamModel: settings.deployments[model] ?? model, maxTokens: maxTokens,
-            maxTokensField: reasoning ? "max_completion_tokens" : "max_tokens",
-            omitSamplingParameters: reasoning,
-            acceptsReasoningEffort: reasoning
-        )
+        OpenAIAdapter.options(model: model, upstreamModel: settings.deployments[model] ?? model, maxTokens: maxTokens)
     }
 }

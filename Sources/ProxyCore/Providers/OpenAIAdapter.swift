@@ -16,9 +16,14 @@ package struct OpenAIAdapter: ProviderAdapter {
     }
 
     package func requestOptions(model: String, maxTokens: Int) -> RequestTranslator.Options {
-        let reasoning = Self.isReasoningModel(model)
+        Self.options(model: model, upstreamModel: model, maxTokens: maxTokens)
+    }
+
+    /// OpenAI's rules, shared with Azure, which serves the same models under deployment names.
+    static func options(model: String, upstreamModel: String, maxTokens: Int) -> RequestTranslator.Options {
+        let reasoning = isReasoningModel(model)
         return RequestTranslator.Options(
-            upstreamModel: model, maxTokens: maxTokens,
+            upstreamModel: upstreamModel, maxTokens: maxTokens,
             maxTokensField: reasoning ? "max_completion_tokens" : "max_tokens",
             omitSamplingParameters: reasoning,
             acceptsReasoningEffort: reasoning

@@ -127,24 +127,26 @@ package struct StreamTranslator: Sendable {
     }
 
     private mutating func appendThinking(_ text: String, into events: inout [StreamEvent]) {
-        if case .thinking(let index) = open {
-            events.append(.contentBlockDelta(index: index, delta: .thinking(text)))
+        let index: Int
+        if case .thinking(let open) = open {
+            index = open
         } else {
-            let index = startBlock(.thinking, into: &events)
+            index = startBlock(.thinking, into: &events)
             open = .thinking(index)
-            events.append(.contentBlockDelta(index: index, delta: .thinking(text)))
         }
+        events.append(.contentBlockDelta(index: index, delta: .thinking(text)))
         output.add(text)
     }
 
     private mutating func appendText(_ text: String, into events: inout [StreamEvent]) {
-        if case .text(let index) = open {
-            events.append(.contentBlockDelta(index: index, delta: .text(text)))
+        let index: Int
+        if case .text(let open) = open {
+            index = open
         } else {
-            let index = startBlock(.text, into: &events)
+            index = startBlock(.text, into: &events)
             open = .text(index)
-            events.append(.contentBlockDelta(index: index, delta: .text(text)))
         }
+        events.append(.contentBlockDelta(index: index, delta: .text(text)))
         output.add(text)
     }
 

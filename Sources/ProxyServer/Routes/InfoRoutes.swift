@@ -1,6 +1,4 @@
-import HTTPTypes
 import Hummingbird
-import NIOCore
 import ProxyCore
 
 /// `GET /`, `HEAD /` and `GET /health`: what this proxy is and whether it is up, for people and probes.
@@ -9,9 +7,9 @@ struct InfoRoutes: Sendable {
     let version: String
 
     func register(with router: Router<ProxyRequestContext>) {
-        router.get("/") { _, _ in Self.json(self.index) }
+        router.get("/") { _, _ in Response.json(self.index) }
         router.head("/") { _, _ in Response(status: .ok) }
-        router.get("/health") { _, _ in Self.json(["status": "healthy"]) }
+        router.get("/health") { _, _ in Response.json(["status": "healthy"]) }
     }
 
     private var index: JSONValue {
@@ -28,9 +26,4 @@ struct InfoRoutes: Sendable {
         ]
     }
 
-    private static func json(_ value: JSONValue) -> Response {
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json"
-        return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
-    }
 }

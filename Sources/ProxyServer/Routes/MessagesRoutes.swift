@@ -34,9 +34,7 @@ struct MessagesRoutes: Sendable {
             let message = try await Self.cancellingOnDisconnect(context) {
                 try await Self.completeMessage(exchange: exchange, upstream: upstream, estimationEnabled: estimationEnabled, logger: logger)
             }
-            var fields = HTTPFields()
-            fields[.contentType] = "application/json"
-            response = Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: message.json.serialized())))
+            response = Response.json(message.json)
         }
         response.headers[HTTPField.Name("x-proxy-route")!] = exchange.routeLabel
         response.headers[HTTPField.Name("x-proxy-provider")!] = exchange.providerName
@@ -74,11 +72,7 @@ struct MessagesRoutes: Sendable {
     private func countTokens(_ request: Request, context: ProxyRequestContext) async throws -> Response {
         let messagesRequest = try await Self.decode(request, limit: routes.settings.server.maxBodyBytes)
         let count = TokenEstimator.estimateInput(of: messagesRequest)
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json"
-        fields[HTTPField.Name("x-proxy-token-count")!] = "estimated"
-        let body: JSONValue = ["input_tokens": .integer(Int64(count))]
-        return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized())))
+        return Response.json(["input_tokens": .integer(Int64(count))], headers: [HTTPField.Name("x-proxy-token-count")!: "estimated"])
     }
 
     /// The request body as a `MessagesRequest`; malformed input is a 400 that names the problem.
