@@ -31,9 +31,11 @@ struct ConfigDocument: Decodable {
         var maxBodyBytes: Int?
         var requestTimeout: Double?
         var connectTimeout: Double?
+        var shutdownGracePeriod: Double?
 
         enum CodingKeys: String, CodingKey {
             case host, port
+            case shutdownGracePeriod = "shutdown_grace_period"
             case apiKeys = "api_keys"
             case logLevel = "log_level"
             case maxBodyBytes = "max_body_bytes"
@@ -152,7 +154,8 @@ struct ConfigDocument: Decodable {
             logLevel: logLevel,
             maxBodyBytes: server?.maxBodyBytes ?? defaults.maxBodyBytes,
             upstreamTimeout: server?.requestTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.upstreamTimeout,
-            connectTimeout: server?.connectTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.connectTimeout
+            connectTimeout: server?.connectTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.connectTimeout,
+            shutdownGracePeriod: server?.shutdownGracePeriod.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.shutdownGracePeriod
         )
     }
 

@@ -19,7 +19,7 @@ package enum ProxyApplication {
         let routes = try ProviderRoutes(settings: settings, registry: registry)
         let router = Router(context: ProxyRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: AnthropicErrorMiddleware())
+        router.add(middleware: AnthropicErrorMiddleware(redactor: routes.redactor))
         router.add(middleware: ClientAuthMiddleware(keys: settings.server.apiKeys))
         InfoRoutes(settings: settings, version: version).register(with: router)
         MessagesRoutes(routes: routes, client: client).register(with: router)

@@ -34,7 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
             try SettingsLoader(configPath: config, host: host, port: port).load()
         }
         let level = Logger.Level(rawValue: settings.server.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level) }
+        let redactor = SecretRedactor(settings: settings)
+        LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level, redactor: redactor) }
         let logger = Logger(label: "claude-code-proxy")
 
         let client = CurlHTTPClient()

@@ -13,6 +13,8 @@ struct ProxyHarness {
     /// The mock upstreams, in the order their URLs were handed to the settings.
     let upstreams: [MockUpstream]
     let client: CurlHTTPClient
+    /// What SIGTERM does to the real server: starts its graceful shutdown.
+    let shutDownProxy: @Sendable () async -> Void
 
     var upstream: MockUpstream { upstreams[0] }
 
@@ -21,9 +23,10 @@ struct ProxyHarness {
     static func run(
         environment: [String: String] = ["OPENAI_API_KEY": "sk-test-upstream-key"],
         settings adjust: @Sendable (inout ProxySettings) -> Void = { _ in },
+        logger: Logger? = nil,
         _ body: (ProxyHarness) async throws -> Void
     ) async throws {
-        try await run(upstreamCount: 1, settings: { urls in
+        try await run(upstreamCount: 1, logger: logger, settings: { urls in
             var environment = environment
             environment["OPENAI_BASE_URL"] = urls[0] + "/v1"
             environment["PORT"] = "0"
@@ -36,7 +39,8 @@ struct ProxyHarness {
     /// Runs `body` against a proxy whose settings are built from the mock upstreams' base URLs
     /// (`http://127.0.0.1:PORT`); the proxy's port is forced to 0.
     static func run(
-        upstreamCount: Int, settings makeSettings: ([String]) throws -> ProxySettings, _ body: (ProxyHarness) async throws -> Void
+        upstreamCount: Int, logger proxyLogger: Logger? = nil, settings makeSettings: ([String]) throws -> ProxySettings,
+        _ body: (ProxyHarness) async throws -> Void
     ) async throws {
         let upstreams = (0..<upstreamCount).map { _ in MockUpstream() }
         let client = CurlHTTPClient()
@@ -59,12 +63,15 @@ struct ProxyHarness {
             settings.server.port = 0
             let proxyPort = PortBox()
             let proxy = try ProxyApplication.make(
-                settings: settings, client: client, version: "test", logger: logger, onServerRunning: { proxyPort.set($0) }
+                settings: settings, client: client, version: "test", logger: proxyLogger ?? logger, onServerRunning: { proxyPort.set($0) }
             )
             let proxyGroup = ServiceGroup(configuration: .init(services: [proxy], logger: logger))
             group.addTask { try await proxyGroup.run() }
             serviceGroups.insert(proxyGroup, at: 0)
-            let harness = ProxyHarness(proxyPort: try await proxyPort.wait(), upstreams: upstreams, client: client)
+            let harness = ProxyHarness(
+                proxyPort: try await proxyPort.wait(), upstreams: upstreams, client: client,
+                shutDownProxy: { await proxyGroup.triggerGracefulShutdown() }
+            )
             let outcome = await Result(catching: { try await body(harness) })
             for serviceGroup in serviceGroups { await serviceGroup.triggerGracefulShutdown() }
             // A failed test can leave a request in flight that graceful shutdown would wait for forever.

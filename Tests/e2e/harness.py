@@ -27,12 +27,21 @@ def base_env() -> dict[str, str]:
     return env
 
 
+def kill_with_parent() -> None:
+    """In a child before exec: SIGKILL it when the parent dies (Linux prctl PR_SET_PDEATHSIG), so nothing
+    outlives a killed scenario."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+
+
 class ProxyProcess:
     """`claude-code-proxy serve --host 127.0.0.1 --port P [extra args]` with the given environment, run in a
     fresh working directory (so no stray ./config.yaml or ./.env is picked up). stderr goes to a log file."""
 
     def __init__(self, binary: str, env: dict[str, str], args: list[str] | None = None,
-                 workdir: str | None = None, startup_timeout: float = 20.0):
+                 workdir: str | None = None, startup_timeout: float = 20.0, die_with_parent: bool = False):
+        self.die_with_parent = die_with_parent
         self.binary = binary
         self.env = {**base_env(), **env}
         self.args = args or []
@@ -55,7 +64,7 @@ class ProxyProcess:
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args],
                 env=self.env, cwd=self.workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=kill_with_parent if self.die_with_parent else None,
             )
             log.close()
             deadline = time.monotonic() + self.startup_timeout

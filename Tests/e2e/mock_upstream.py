@@ -40,7 +40,8 @@ class JSONReply:
 
 @dataclass
 class SSEReply:
-    chunks: list[Any]  # dicts are JSON-encoded; strings are sent verbatim as the `data:` payload
+    chunks: list[Any]  # dicts are JSON-encoded; strings are sent verbatim as the `data:` payload; bytes are
+    #                    written raw (SSE comments, `event:` lines, `data:` without a space)
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds between chunks
@@ -307,6 +308,9 @@ class _Handler(BaseHTTPRequestHandler):
         for i, c in enumerate(reply.chunks):
             if i and reply.delay:
                 time.sleep(reply.delay)
+            if isinstance(c, bytes):  # raw SSE text (comments, odd framing), written as is
+                self._write_chunk(c, reply.split_bytes)
+                continue
             data = c if isinstance(c, str) else json.dumps(c)
             self._write_chunk(f"data: {data}{nl}{nl}".encode(), reply.split_bytes)
         if reply.drop:

@@ -19,7 +19,8 @@ package enum UpstreamErrorMapping {
             headers.append(("retry-after", String(min(max(seconds, 0), maximumRetryAfterSeconds))))
         }
         if type == .authentication { headers.append(("x-should-retry", "false")) }
-        return AnthropicError(type, text, headers: headers)
+        // A gateway's 502 stays a 502: the provider, not the proxy, failed (translation.md §6.2).
+        return AnthropicError(type, text, status: status == 502 ? 502 : nil, headers: headers)
     }
 
     /// The human part of an OpenAI-family, Mistral, Gemini-array or plain-text error body.

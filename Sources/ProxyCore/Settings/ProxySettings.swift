@@ -34,10 +34,13 @@ package struct ServerSettings: Sendable, Equatable {
     /// A generation that keeps sending is never cut (the seed's single total timeout did that).
     package var upstreamTimeout: Duration
     package var connectTimeout: Duration
+    /// On SIGTERM/SIGINT, how long streams in flight may go on before they are ended with an `error` event.
+    package var shutdownGracePeriod: Duration
 
     package init(
         host: String? = nil, port: Int = 8082, apiKeys: [String] = [], logLevel: String = "info",
-        maxBodyBytes: Int = 32 * 1024 * 1024, upstreamTimeout: Duration = .seconds(90), connectTimeout: Duration = .seconds(10)
+        maxBodyBytes: Int = 32 * 1024 * 1024, upstreamTimeout: Duration = .seconds(90), connectTimeout: Duration = .seconds(10),
+        shutdownGracePeriod: Duration = .seconds(10)
     ) {
         self.host = host ?? Self.defaultHost(apiKeys: apiKeys)
         self.port = port
@@ -46,6 +49,7 @@ package struct ServerSettings: Sendable, Equatable {
         self.maxBodyBytes = maxBodyBytes
         self.upstreamTimeout = upstreamTimeout
         self.connectTimeout = connectTimeout
+        self.shutdownGracePeriod = shutdownGracePeriod
     }
 
     /// A proxy that holds provider keys but asks clients for none is only safe on loopback.

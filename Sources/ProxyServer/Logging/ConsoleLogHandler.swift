@@ -4,15 +4,31 @@ import Glibc
 import Darwin
 #endif
 import Logging
+import ProxyCore
 
 /// Log lines in the seed's format, `2025-01-01 10:30:15 - INFO - message`, with metadata such as the
-/// request id appended as `[request_id=req_…]`, written to standard error.
+/// request id appended as `[request_id=req_…]`, written to standard error. Configured secrets are
+/// replaced in every line, whatever logged them.
 package struct ConsoleLogHandler: LogHandler {
     package var logLevel: Logger.Level
     package var metadata: Logger.Metadata = [:]
+    private let redactor: SecretRedactor
+    private let output: @Sendable (String) -> Void
 
-    package init(label: String, level: Logger.Level) {
+    /// - Parameter output: where finished lines go; standard error unless a test captures them.
+    package init(
+        label: String, level: Logger.Level, redactor: SecretRedactor = SecretRedactor(secrets: []),
+        output: @escaping @Sendable (String) -> Void = ConsoleLogHandler.writeToStandardError
+    ) {
         self.logLevel = level
+        self.redactor = redactor
+        self.output = output
+    }
+
+    /// One `write` per line, so lines from concurrent requests never interleave.
+    package static func writeToStandardError(_ line: String) {
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
     }
 
     package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -26,9 +42,7 @@ package struct ConsoleLogHandler: LogHandler {
         if !merged.isEmpty {
             line += " [" + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "]"
         }
-        line += "\n"
-        var bytes = Array(line.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }  // one write per line: lines never interleave
+        output(redactor.redact(line) + "\n")
     }
 
     private static func timestamp() -> String {

@@ -6,11 +6,14 @@ import ProxyCore
 /// Hummingbird's (unknown path → 404, unsupported method), and anything unexpected (→ 500, logged).
 struct AnthropicErrorMiddleware: RouterMiddleware {
     typealias Context = ProxyRequestContext
+    /// Error messages can quote an upstream's answer, which may quote the key it rejected.
+    let redactor: SecretRedactor
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as AnthropicError {
+        } catch var error as AnthropicError {
+            error.message = redactor.redact(error.message)
             context.logger.info("\(request.method) \(request.uri.path) → \(error.status) \(error.type.rawValue): \(error.message)")
             return error.response(requestID: context.requestID)
         } catch let error as HTTPError {

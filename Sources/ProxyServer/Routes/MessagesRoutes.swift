@@ -26,7 +26,8 @@ struct MessagesRoutes: Sendable {
         if messagesRequest.stream {
             let streaming = StreamingResponse(
                 exchange: exchange, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"),
-                estimationEnabled: routes.settings.tokens.enableTokenEstimation, logger: logger
+                estimationEnabled: routes.settings.tokens.enableTokenEstimation,
+                shutdownGracePeriod: routes.settings.server.shutdownGracePeriod, redactor: routes.redactor, logger: logger
             )
             response = Response(status: .ok, headers: streaming.headers, body: streaming.body(channel: context.channel))
         } else {

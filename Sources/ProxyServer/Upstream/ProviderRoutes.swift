@@ -5,12 +5,14 @@ import ProxyCore
 struct ProviderRoutes: Sendable {
     let settings: ProxySettings
     let catalog: ModelCatalog
+    let redactor: SecretRedactor
     let cooldowns = TargetCooldowns()
     private let adapters: [String: any ProviderAdapter]
 
     init(settings: ProxySettings, registry: [String: any ProviderAdapter.Type] = ProviderRegistry.builtIn) throws(AnthropicError) {
         self.settings = settings
         self.catalog = ModelCatalog(settings: settings)
+        self.redactor = SecretRedactor(settings: settings)
         var adapters: [String: any ProviderAdapter] = [:]
         for provider in settings.providers {
             guard let adapter = ProviderRegistry.adapter(for: provider, registry: registry) else {

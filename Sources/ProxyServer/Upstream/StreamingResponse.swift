@@ -4,12 +4,14 @@ import Hummingbird
 import Logging
 import NIOCore
 import ProxyCore
+import ServiceLifecycle
 
 /// Writes an upstream chat-completions stream to the client as Anthropic server-sent events.
 ///
-/// Three tasks share the work: one reads and translates the upstream stream, one sends a `ping` every
-/// 15 s (keeping idle timers of the client and intermediaries alive during long prefills), and the
-/// response writer forwards what they produce. The stream also ends when the client's connection
+/// Tasks share the work: one reads and translates the upstream stream, one sends a `ping` every 15 s
+/// (keeping idle timers of the client and intermediaries alive during long prefills), one waits for the
+/// server's graceful shutdown and then, after the grace period, ends the stream with an `error` event;
+/// the response writer forwards what they produce. The stream also ends when the client's connection
 /// closes; leaving the task group then cancels the upstream read, which aborts the upstream transfer.
 struct StreamingResponse: Sendable {
     static let pingInterval: Duration = .seconds(15)
@@ -18,6 +20,8 @@ struct StreamingResponse: Sendable {
     let upstream: HTTPClientResponse
     let messageID: String
     let estimationEnabled: Bool
+    let shutdownGracePeriod: Duration
+    let redactor: SecretRedactor
     let logger: Logger
 
     var headers: HTTPFields {
@@ -42,6 +46,13 @@ struct StreamingResponse: Sendable {
                         try await Task.sleep(for: Self.pingInterval)
                         sink.yield(Self.render([.ping]))
                     }
+                }
+                group.addTask {
+                    try await gracefulShutdown()
+                    try await Task.sleep(for: shutdownGracePeriod)
+                    logger.notice("shutting down: ending a stream still in flight")
+                    sink.yield(Self.render([.error(type: AnthropicErrorType.overloaded.rawValue, message: "the proxy is shutting down; retry the request")]))
+                    sink.finish()
                 }
                 defer { group.cancelAll() }
                 for await buffer in output {
@@ -68,17 +79,15 @@ struct StreamingResponse: Sendable {
                 return
             }
             translator.start(into: &events)
-            sink.yield(Self.render(events))
+            flush(&events, into: sink)
             var decoder = SSEDecoder()
             var sawEnd = false
             for try await chunk in upstream.body {
-                events.removeAll(keepingCapacity: true)
                 try decoder.feed(chunk) { payload in
                     try consume(payload, translator: &translator, sawEnd: &sawEnd, events: &events)
                 }
-                if !events.isEmpty { sink.yield(Self.render(events)) }
+                flush(&events, into: sink)
             }
-            events.removeAll(keepingCapacity: true)
             try decoder.finish { payload in
                 try consume(payload, translator: &translator, sawEnd: &sawEnd, events: &events)
             }
@@ -105,6 +114,13 @@ struct StreamingResponse: Sendable {
                 fail(type: AnthropicErrorType.api.rawValue, message: "upstream stream failed: \(error)", into: sink, events: events)
             }
         }
+    }
+
+    /// Sends the pending events and forgets them, so a failure afterwards sends only its `error` event.
+    private func flush(_ events: inout [StreamEvent], into sink: AsyncStream<ByteBuffer>.Continuation) {
+        guard !events.isEmpty else { return }
+        sink.yield(Self.render(events))
+        events.removeAll(keepingCapacity: true)
     }
 
     private func consume(
@@ -139,7 +155,9 @@ struct StreamingResponse: Sendable {
     }
 
     /// An upstream failure after the 200 went out can only be an `error` event; nothing follows it.
+    /// `events` are those translated but not yet sent when the failure happened.
     private func fail(type: String, message: String, into sink: AsyncStream<ByteBuffer>.Continuation, events: [StreamEvent]) {
+        let message = redactor.redact(message)
         logger.warning("stream from provider '\(exchange.providerName)' failed: \(message)")
         var pending = events
         pending.append(.error(type: type, message: message))

@@ -1,0 +1,30 @@
+import ProxyCore
+import Testing
+
+@Suite("Graceful shutdown", .timeLimit(.minutes(1)))
+struct ShutdownTests {
+    @Test("on shutdown a stream in flight may go on for the grace period, then ends with an error event")
+    func streamEndsWithErrorAfterGracePeriod() async throws {
+        try await ProxyHarness.run(settings: { $0.server.shutdownGracePeriod = .milliseconds(300) }) { harness in
+            let pieces = (0..<100).map { "piece\($0) " }
+            harness.upstream.script(.stream(events: MockUpstream.streamedText(pieces), delay: .milliseconds(100)))
+            let request: JSONValue = [
+                "model": "claude-3-haiku", "max_tokens": 200, "stream": true, "messages": [["role": "user", "content": "x"]],
+            ]
+            let streaming = Task { try await harness.stream(json: request) }
+            for _ in 0..<200 where harness.upstream.received.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            try await Task.sleep(for: .milliseconds(300))
+            let shutdownStarted = ContinuousClock.now
+            await harness.shutDownProxy()
+            let (status, events) = try await streaming.value
+            let elapsed = ContinuousClock.now - shutdownStarted
+            #expect(status == 200)
+            #expect(elapsed < .seconds(5), "the 10 s stream was ended after the 0.3 s grace period")
+            let text = events.compactMap { $0.data["delta"]?["text"]?.stringValue }.joined()
+            #expect(text.hasPrefix("piece0 piece1 "), "the stream went on during the grace period")
+            #expect(events.last?.name == "error")
+            #expect(events.last?.data["error"]?["type"] == "overloaded_error")
+            #expect(!events.contains { $0.name == "message_stop" })
+        }
+    }
+}

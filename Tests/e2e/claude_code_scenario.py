@@ -1,0 +1,464 @@
+"""The Claude Code scenario, run INSIDE a loopback-only network namespace:
+
+    unshare -n python3 Tests/e2e/claude_code_scenario.py --proxy-bin BIN --claude CLAUDE --mode env|config \
+        --base DIR --out RESULT.json
+
+It brings `lo` up, refuses to go on if the namespace has any other interface or any route off `lo` (or can
+reach an outside address), starts the mock upstream(s) and the proxy, puts a byte-level relay in front of the
+proxy that records the CLI's request heads (to see `x-stainless-retry-count`), runs the real `claude -p …
+--output-format json` in a temporary HOME and working directory, and writes everything the test asserts on
+into RESULT.json. It never raises on a failed expectation: the pytest side judges.
+
+The mock scripts an agentic loop from the request it receives (the CLI drives the turns):
+no tool result yet → a Write tool call (arguments streamed in fragments); the Write's result → a Bash tool call
+(arguments whole); the Bash's result → the final answer. Requests without the Write tool are side requests
+(titles, classifiers…) and get a short text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from harness import ProxyProcess, kill_with_parent, proxy_env_for  # noqa: E402
+from mock_upstream import (  # noqa: E402
+    JSONReply, MockUpstream, Recorded, SSEReply, completion, text_stream, tool_call, tool_call_stream, usage,
+)
+
+WRITE_ID = "call_e2e_write_1"
+BASH_ID = "call_e2e_bash_1"
+AGENT_ID = "call_e2e_agent_1"
+PROMPT_MARKER = "[e2e-marker]"
+SUBAGENT_MARKER = "[e2e-subagent]"
+SUBAGENT_REPORT = "SUBAGENT-DONE: hello.txt written."
+FINAL_TEXT = "E2E-DONE: hello.txt written and bash.txt created."
+WRITE_CONTENT = "written through claude-code-proxy\n"
+BASH_COMMAND = "echo bash-was-here > bash.txt"
+PROMPT = "Create hello.txt with a greeting, then run a shell command that creates bash.txt. [e2e-marker]"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# namespace checks
+
+
+def run(cmd: list[str]) -> str:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=10).stdout
+
+
+def check_namespace() -> list[str]:
+    """Problems that make this namespace unsafe (anything but loopback)."""
+    problems = []
+    links = [line.split(":")[1].strip().split("@")[0] for line in run(["ip", "-o", "link", "show"]).splitlines()
+             if line.strip()]
+    if links != ["lo"]:
+        problems.append(f"interfaces other than lo exist: {links}")
+    for family in ("-4", "-6"):
+        try:
+            out = run(["ip", family, "route", "show", "table", "all"]).strip()
+        except subprocess.CalledProcessError:
+            if family == "-6":
+                continue  # IPv6 disabled: no IPv6 routes at all
+            raise
+        for line in out.splitlines():
+            words = line.split()
+            if "dev" not in words or words[words.index("dev") + 1] != "lo" or "via" in words:
+                problems.append(f"route off loopback ({family}): {line}")
+    # Belt and braces: an outside address must be unreachable.
+    for addr in (("1.1.1.1", 443), ("8.8.8.8", 53)):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(2)
+        try:
+            s.connect(addr)
+            problems.append(f"{addr[0]}:{addr[1]} is reachable from the namespace")
+        except OSError:
+            pass
+        finally:
+            s.close()
+    return problems
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the relay in front of the proxy: forwards bytes, records request heads
+
+
+class HeadRecorder:
+    """Parses the client→server byte stream of one connection into requests (head + Content-Length or
+    chunked body) and records method, path, headers and the JSON body's model/stream."""
+
+    def __init__(self, sink: list, lock: threading.Lock, conn_id: int):
+        self.buf = b""
+        self.sink = sink
+        self.lock = lock
+        self.conn_id = conn_id
+        self.need_body: int | None = None
+        self.chunked = False
+        self.current: dict | None = None
+
+    def feed(self, data: bytes) -> None:
+        self.buf += data
+        while True:
+            if self.current is None:
+                end = self.buf.find(b"\r\n\r\n")
+                if end < 0:
+                    return
+                head = self.buf[:end].decode("latin-1")
+                self.buf = self.buf[end + 4:]
+                lines = head.split("\r\n")
+                parts = lines[0].split(" ")
+                headers = {}
+                for line in lines[1:]:
+                    k, _, v = line.partition(":")
+                    headers[k.strip().lower()] = v.strip()
+                self.current = {"conn": self.conn_id, "method": parts[0], "path": parts[1] if len(parts) > 1 else "",
+                                "headers": headers, "time": time.monotonic()}
+                self.chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+                self.need_body = None if self.chunked else int(headers.get("content-length") or 0)
+                self.body = b""
+            if self.chunked:
+                # decode as much of the chunked body as is complete
+                while True:
+                    nl = self.buf.find(b"\r\n")
+                    if nl < 0:
+                        return
+                    size = int(self.buf[:nl].split(b";")[0] or b"0", 16)
+                    if len(self.buf) < nl + 2 + size + 2:
+                        return
+                    self.body += self.buf[nl + 2:nl + 2 + size]
+                    self.buf = self.buf[nl + 2 + size + 2:]
+                    if size == 0:
+                        break
+            else:
+                if len(self.buf) < (self.need_body or 0):
+                    return
+                self.body = self.buf[:self.need_body]
+                self.buf = self.buf[self.need_body:]
+            self._finish()
+
+    def _finish(self) -> None:
+        rec = self.current
+        assert rec is not None
+        try:
+            body = json.loads(self.body) if self.body else None
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            rec["model"] = body.get("model")
+            rec["stream"] = body.get("stream")
+            rec["tools"] = [t.get("name") for t in body.get("tools") or []]
+            rec["n_messages"] = len(body.get("messages") or [])
+        rec["body_bytes"] = len(self.body)
+        with self.lock:
+            self.sink.append(rec)
+        self.current = None
+
+
+class Relay:
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.stopped = False
+        self.conn_count = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopped:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conn_count += 1
+            threading.Thread(target=self._pipe, args=(client, self.conn_count), daemon=True).start()
+
+    def _pipe(self, client: socket.socket, conn_id: int) -> None:
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        recorder = HeadRecorder(self.requests, self.lock, conn_id)
+        socks = [client, upstream]
+        try:
+            while True:
+                readable, _, _ = select.select(socks, [], [], 1.0)
+                if self.stopped:
+                    return
+                for s in readable:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    if s is client:
+                        try:
+                            recorder.feed(data)
+                        except Exception:  # never let recording break the relay
+                            pass
+                        upstream.sendall(data)
+                    else:
+                        client.sendall(data)
+        except OSError:
+            return
+        finally:
+            client.close()
+            upstream.close()
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.sock.close()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the mock's agentic loop
+
+
+def tool_names(rec: Recorded) -> list[str]:
+    return [t.get("function", {}).get("name") for t in (rec.body or {}).get("tools") or []]
+
+
+def first_user_text(rec: Recorded) -> str:
+    for m in rec.messages:
+        if m.get("role") == "user":
+            c = m.get("content")
+            if isinstance(c, str):
+                return c
+            return "\n".join(p.get("text", "") for p in c or [] if isinstance(p, dict))
+    return ""
+
+
+def classify(rec: Recorded) -> str:
+    if SUBAGENT_MARKER in first_user_text(rec):
+        return "subagent"
+    if PROMPT_MARKER in first_user_text(rec) and "Write" in tool_names(rec):
+        return "main"
+    return "side"
+
+
+def results_after_last_assistant(rec: Recorded) -> list[str]:
+    """tool_call_ids of the tool messages that follow the last assistant message."""
+    ids = []
+    for m in reversed(rec.messages):
+        if m.get("role") == "assistant":
+            break
+        if m.get("role") == "tool":
+            ids.append(m.get("tool_call_id"))
+    return ids
+
+
+def make_responder(workdir: str, delegate: bool):
+    """The main loop's plan: Write → Bash → final answer; with `delegate`, Agent(model haiku) → Bash → final,
+    where the subagent (recognised by its prompt) does Write → its report."""
+    u = usage(3000, 40, cached=2048)
+
+    def tool_reply(rec: Recorded, call_id: str, name: str, args: dict, text: str | None, fragments: int):
+        if rec.stream:
+            return SSEReply(tool_call_stream([(call_id, name, args)], text=text, fragments=fragments, usage=u))
+        return JSONReply(completion(text, tool_calls=[tool_call(call_id, name, args)], usage=u))
+
+    def text_reply(rec: Recorded, pieces: list[str], reasoning: list[str] | None = None):
+        if rec.stream:
+            return SSEReply(text_stream(pieces, usage=u, reasoning=reasoning))
+        return JSONReply(completion("".join(pieces), usage=u, reasoning="".join(reasoning or []) or None))
+
+    write_args = {"file_path": os.path.join(workdir, "hello.txt"), "content": WRITE_CONTENT}
+    bash_args = {"command": BASH_COMMAND, "description": "Create bash.txt"}
+    agent_args = {"description": "Write hello file", "prompt": f"{SUBAGENT_MARKER} Write hello.txt.",
+                  "subagent_type": "general-purpose", "model": "haiku", "run_in_background": False}
+
+    def respond(rec: Recorded):
+        kind = classify(rec)
+        done = results_after_last_assistant(rec)
+        if kind == "side":
+            rec.step = "side"  # type: ignore[attr-defined]
+            return text_reply(rec, ["E2E side answer"])
+        if kind == "subagent":
+            step = "sub-report" if WRITE_ID in done else "sub-write"
+            rec.step = step  # type: ignore[attr-defined]
+            if step == "sub-write":
+                return tool_reply(rec, WRITE_ID, "Write", write_args, "Writing the file.", 5)
+            return text_reply(rec, [SUBAGENT_REPORT])
+        if BASH_ID in done:
+            step = "final"
+        elif WRITE_ID in done or AGENT_ID in done:
+            step = "bash"
+        else:
+            step = "agent" if delegate else "write"
+        rec.step = step  # type: ignore[attr-defined]
+        if step == "write":
+            return tool_reply(rec, WRITE_ID, "Write", write_args, "I'll write the file.", 5)
+        if step == "agent":
+            return tool_reply(rec, AGENT_ID, "Agent", agent_args, "Delegating the file.", 3)
+        if step == "bash":
+            return tool_reply(rec, BASH_ID, "Bash", bash_args, None, 1)
+        return text_reply(rec, ["E2E-DONE: hello.txt written", " and bash.txt created."], ["All steps done."])
+    return respond
+
+
+def summarize(mock: MockUpstream) -> list[dict]:
+    out = []
+    for r in mock.chat_requests():
+        out.append({
+            "path": r.path, "model": r.model, "stream": r.stream, "kind": classify(r),
+            "step": getattr(r, "step", None), "outcome": r.outcome,
+            "authorization": r.headers.get("authorization"),
+            "tool_results": results_after_last_assistant(r),
+            "tool_contents": [str(m.get("content"))[:4000] for m in r.messages if m.get("role") == "tool"],
+            "roles": [m.get("role") for m in r.messages],
+            "n_tools": len(tool_names(r)),
+        })
+    for r in mock.requests:
+        if r not in mock.chat_requests():
+            out.append({"path": r.path, "method": r.method, "kind": "other"})
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--proxy-bin", required=True)
+    ap.add_argument("--claude", required=True)
+    ap.add_argument("--mode", choices=["env", "config"], required=True)
+    ap.add_argument("--base", required=True, help="an empty temporary directory")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--model", default="claude-opus-4-5")
+    ap.add_argument("--timeout", type=float, default=150)
+    a = ap.parse_args()
+
+    result: dict = {"mode": a.mode, "model": a.model, "namespace_problems": None}
+    base = Path(a.base)
+    home, work = base / "home", base / "work"
+    home.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
+    mocks: dict[str, MockUpstream] = {}
+    proxy = relay = proc = None
+
+    def terminate(signum, frame):  # the test's timeout: clean up through the finally below
+        raise SystemExit(f"terminated by signal {signum}")
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
+        problems = check_namespace()
+        result["namespace_problems"] = problems
+        if problems:
+            return 3
+
+        workdir = str(work.resolve())
+        if a.mode == "env":
+            mocks["main"] = MockUpstream("main").start()
+            mocks["main"].respond_with(make_responder(workdir, delegate=False))
+            proxy = ProxyProcess(a.proxy_bin, proxy_env_for(mocks["main"].url), workdir=str(base),
+                                 die_with_parent=True)
+        else:
+            for name in ("first", "second"):
+                mocks[name] = MockUpstream(name).start()
+                mocks[name].respond_with(make_responder(workdir, delegate=True))
+            config = base / "config.yaml"
+            config.write_text(f"""\
+server: {{ host: 127.0.0.1, port: 8082, log_level: debug }}
+providers:
+  first:  {{ type: openai, base_url: "http://127.0.0.1:{mocks['first'].port}/v1", api_key: "${{E2E_FIRST_KEY}}" }}
+  second: {{ type: ollama, base_url: "http://127.0.0.1:{mocks['second'].port}" }}
+models:
+  - {{ match: "*haiku*", provider: first, model: small-one }}
+  - {{ match: "*opus*",  provider: second, model: big-one }}
+  - {{ match: "*",       provider: first }}
+""")
+            result["config"] = config.read_text()
+            proxy = ProxyProcess(a.proxy_bin, {"E2E_FIRST_KEY": "k1-from-env", "LOG_LEVEL": "debug"},
+                                 ["--config", str(config)], workdir=str(base), die_with_parent=True)
+        proxy.start()
+        relay = Relay(proxy.port)
+
+        claude_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(home),
+            "USER": "e2e", "SHELL": "/bin/bash", "LANG": "C.UTF-8", "TERM": "dumb",
+            "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{relay.port}",
+            "ANTHROPIC_API_KEY": "sk-ant-e2e-client",
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            "DISABLE_AUTOUPDATER": "1",
+            "DISABLE_TELEMETRY": "1",
+            "DISABLE_ERROR_REPORTING": "1",
+            "CLAUDE_CODE_MAX_RETRIES": "2",  # a retry still shows; a broken proxy fails in seconds, not minutes
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "TMPDIR": str(base / "tmp"),
+        }
+        (base / "tmp").mkdir(exist_ok=True)
+        cmd = [a.claude, "-p", PROMPT, "--output-format", "json", "--model", a.model,
+               "--permission-mode", "acceptEdits", "--allowedTools", "Write,Bash,Agent",
+               "--debug-file", str(base / "claude-debug.log")]
+        result["cmd"] = cmd
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=workdir, env=claude_env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                preexec_fn=kill_with_parent)
+        try:
+            out, err = proc.communicate(timeout=a.timeout)
+            result["timed_out"] = False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate(timeout=10)
+            result["timed_out"] = True
+        result["seconds"] = round(time.monotonic() - t0, 2)
+        result["returncode"] = proc.returncode
+        result["stdout"] = out.decode(errors="replace")[-20000:]
+        result["stderr"] = err.decode(errors="replace")[-5000:]
+        try:
+            result["cli_json"] = json.loads(out)
+        except ValueError:
+            result["cli_json"] = None
+        for m in mocks.values():
+            m.wait_idle(timeout=5)
+        files = {}
+        for p in sorted(work.rglob("*")):
+            if p.is_file():
+                files[str(p.relative_to(work))] = p.read_text(errors="replace")[:2000]
+        result["files"] = files
+        return 0
+    except Exception:
+        result["exception"] = traceback.format_exc()
+        return 2
+    finally:
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            result.setdefault("exception", "the scenario was interrupted while claude was running")
+        if relay:
+            result["client_requests"] = relay.requests
+            relay.stop()
+        result["upstream"] = {name: summarize(m) for name, m in mocks.items()}
+        result["mock_errors"] = {name: m.errors for name, m in mocks.items()}
+        if proxy:
+            result["proxy_alive"] = proxy.alive()
+            proxy.stop()
+            result["proxy_log"] = proxy.log()[-30000:]
+        for m in mocks.values():
+            m.stop()
+        debug = base / "claude-debug.log"
+        if debug.exists():
+            result["claude_debug_tail"] = debug.read_text(errors="replace")[-15000:]
+        Path(a.out).write_text(json.dumps(result, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

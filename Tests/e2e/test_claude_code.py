@@ -1,0 +1,155 @@
+"""The real Claude Code CLI (bundled in the claude-agent-sdk wheel) driving an agentic loop through the proxy,
+inside a loopback-only network namespace (see claude_code_scenario.py, which runs under `unshare -n`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+SCENARIO = HERE / "claude_code_scenario.py"
+sys.path.insert(0, str(HERE))
+
+from claude_code_scenario import (  # noqa: E402
+    AGENT_ID, BASH_ID, FINAL_TEXT, SUBAGENT_REPORT, WRITE_CONTENT, WRITE_ID,
+)
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def claude_binary() -> str:
+    import claude_agent_sdk
+
+    path = Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
+    if not path.exists():
+        pytest.fail(f"the claude-agent-sdk wheel has no bundled CLI at {path}", pytrace=False)
+    return str(path)
+
+
+def run_scenario(proxy_bin: str, mode: str, tmp_path: Path, model: str = "claude-opus-4-5") -> dict:
+    unshare = shutil.which("unshare")
+    if unshare is None or shutil.which("ip") is None:
+        pytest.fail("the Claude Code scenario needs `unshare` (util-linux) and `ip` (iproute2)", pytrace=False)
+    out = tmp_path / "result.json"
+    base = tmp_path / "scenario"
+    base.mkdir()
+    cmd = [unshare, "-n", sys.executable, str(SCENARIO), "--proxy-bin", proxy_bin, "--claude", claude_binary(),
+           "--mode", mode, "--base", str(base), "--out", str(out), "--model", model, "--timeout", "180"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # the scenario cleans up (claude, proxy, mocks) and still writes its result
+        try:
+            stdout, stderr = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, stderr = proc.communicate(timeout=10)
+    if not out.exists():
+        pytest.fail(f"the scenario wrote no result (exit {proc.returncode}); unshare -n needs root or "
+                    f"CAP_SYS_ADMIN.\nstdout:\n{stdout[-3000:]}\nstderr:\n{stderr[-3000:]}", pytrace=False)
+    result = json.loads(out.read_text())
+    # Keep the whole record next to the test's tmp dir for debugging, and show the essentials on failure.
+    result["_path"] = str(out)
+    return result
+
+
+def explain(r: dict) -> str:
+    keep = {k: r.get(k) for k in ("returncode", "timed_out", "seconds", "stderr", "files", "exception",
+                                  "client_requests", "upstream", "mock_errors", "proxy_alive")}
+    return (json.dumps(keep, indent=1, default=str)[-12000:] + "\n--- proxy log (tail) ---\n"
+            + (r.get("proxy_log") or "")[-4000:] + "\n--- claude debug (tail) ---\n"
+            + (r.get("claude_debug_tail") or "")[-4000:] + f"\n(full record: {r['_path']})")
+
+
+def check_common(r: dict) -> None:
+    assert r.get("namespace_problems") == [], (
+        f"refusing to run Claude Code: the network namespace is not loopback-only: {r.get('namespace_problems')}")
+    assert not r.get("exception"), explain(r)
+    assert not r.get("timed_out"), "claude -p did not finish in time\n" + explain(r)
+    assert r["returncode"] == 0, explain(r)
+    cli = r.get("cli_json")
+    assert isinstance(cli, dict), "claude printed no JSON result\n" + explain(r)
+    assert cli.get("is_error") is False, explain(r)
+    assert cli.get("subtype") == "success", explain(r)
+    assert cli.get("api_error_status") in (None, 0), explain(r)
+    assert cli.get("result") == FINAL_TEXT, explain(r)
+    assert r["files"].get("hello.txt") == WRITE_CONTENT, explain(r)
+    assert r["files"].get("bash.txt") == "bash-was-here\n", explain(r)
+    assert r.get("proxy_alive"), "the proxy died\n" + explain(r)
+    assert not any(r["mock_errors"].values()), explain(r)
+
+    # The CLI never retried: every request it sent carries x-stainless-retry-count 0 …
+    client = [c for c in r["client_requests"] if c["path"].startswith("/v1/messages")]
+    assert client, explain(r)
+    retries = [(c["path"], c["headers"].get("x-stainless-retry-count")) for c in client
+               if c["headers"].get("x-stainless-retry-count", "0") != "0"]
+    assert not retries, f"Claude Code retried: {retries}\n" + explain(r)
+    # … never fell back to a non-streaming request (its answer to a broken stream) …
+    non_stream = [(c["path"], c.get("model")) for c in client if c["path"].startswith("/v1/messages?")
+                  and "count_tokens" not in c["path"] and c.get("stream") is not True]
+    assert not non_stream, f"Claude Code sent non-streaming requests (stream fallback?): {non_stream}\n" + explain(r)
+    # … and every upstream request was answered (none cut short by the proxy or the client).
+    for name, reqs in r["upstream"].items():
+        for q in reqs:
+            assert q.get("outcome", "answered") == "answered", f"{name}: {q}\n" + explain(r)
+
+
+def steps(reqs: list[dict], kind: str) -> list[str]:
+    return [q["step"] for q in reqs if q.get("kind") == kind]
+
+
+def test_claude_code_env_setup(proxy_bin, tmp_path):
+    """Seed env variables: one OpenAI provider; opus → BIG_MODEL. Write → Bash → final answer."""
+    r = run_scenario(proxy_bin, "env", tmp_path)
+    check_common(r)
+    main = r["upstream"]["main"]
+    # exactly one upstream request per turn of the loop, in order, all streamed, all for the opus mapping
+    assert steps(main, "main") == ["write", "bash", "final"], explain(r)
+    for q in main:
+        if q["kind"] == "main":
+            assert q["model"] == "big-model" and q["stream"] is True, explain(r)
+            assert q["authorization"] == "Bearer sk-upstream-e2e", explain(r)
+    # the tool results went back as OpenAI tool messages bound to the right calls
+    bash_turn = next(q for q in main if q.get("step") == "bash")
+    assert bash_turn["tool_results"] == [WRITE_ID], explain(r)
+    assert bash_turn["roles"][-2:] == ["assistant", "tool"], explain(r)
+    final_turn = next(q for q in main if q.get("step") == "final")
+    assert final_turn["tool_results"] == [BASH_ID], explain(r)
+    assert r["cli_json"].get("num_turns") == 3, explain(r)
+
+
+def test_claude_code_config_two_providers(proxy_bin, tmp_path):
+    """config.yaml with two providers: the opus main loop goes to `second` (ollama type, no auth, model
+    big-one) and delegates to a haiku subagent, whose requests go to `first` (openai type, key from ${VAR},
+    model small-one). Agent → (subagent: Write → report) → Bash → final answer."""
+    r = run_scenario(proxy_bin, "config", tmp_path)
+    check_common(r)
+    first, second = r["upstream"]["first"], r["upstream"]["second"]
+
+    # opus → second, nothing else
+    assert steps(second, "main") == ["agent", "bash", "final"], explain(r)
+    assert all(q["kind"] == "main" for q in second), explain(r)
+    for q in second:
+        assert q["model"] == "big-one" and q["stream"] is True, explain(r)
+        assert q["path"] == "/v1/chat/completions", explain(r)
+        assert q["authorization"] is None, "an ollama provider without api_key must send no Authorization\n" + explain(r)
+    # haiku (the subagent) → first, nothing else
+    assert steps(first, "subagent") == ["sub-write", "sub-report"], explain(r)
+    assert all(q["kind"] == "subagent" for q in first), explain(r)
+    for q in first:
+        assert q["model"] == "small-one" and q["stream"] is True, explain(r)
+        assert q["authorization"] == "Bearer k1-from-env", explain(r)
+    # the client really asked for a haiku model for the subagent and opus for the main loop
+    models = {c.get("model") for c in r["client_requests"] if c["path"].startswith("/v1/messages")}
+    assert "claude-opus-4-5" in models and any("haiku" in (m or "") for m in models), explain(r)
+    # the subagent's report came back to the main loop as the Agent tool's result
+    bash_turn = next(q for q in second if q.get("step") == "bash")
+    assert bash_turn["tool_results"] == [AGENT_ID], explain(r)
+    assert any(SUBAGENT_REPORT in c for c in bash_turn["tool_contents"]), explain(r)
