@@ -8,15 +8,24 @@ import ProxyCore
 /// when a request is routed to it, so one missing key never stops the others from serving.
 package enum ConfigFile {
     package static func load(
-        text: String, file: String, environment: [String: String],
+        text: String, file: String, environment: [String: String], profiles: ProfileLibrary = ProfileLibrary(directories: []),
         registry: [String: any ProviderAdapter.Type] = ProviderRegistry.builtIn
     ) throws(YAMLError) -> ProxySettings {
         let document = try YAMLDecoder(file: file).decode(ConfigDocument.self, fromYAML: text, environment: environment)
-        return try document.settings(file: file, knownTypes: Set(registry.keys))
+        var providers: [ProviderSettings] = []
+        for entry in document.providers.entries {
+            var section = entry.value
+            if let profile = section.profile {
+                let path = "providers.\(entry.key).profile"
+                section = section.merged(over: try profiles.profile(profile, usedAt: path, file: file, environment: environment))
+            }
+            providers.append(try section.settings(name: entry.key, file: file, knownTypes: Set(registry.keys)))
+        }
+        return try document.settings(providers: providers, file: file)
     }
 }
 
-/// The file's shape, key for key; `settings(file:knownTypes:)` checks what crosses sections.
+/// The file's shape, key for key; `settings(providers:file:)` checks what crosses sections.
 struct ConfigDocument: Decodable {
     var server: ServerSection?
     var limits: LimitsSection?
@@ -58,23 +67,6 @@ struct ConfigDocument: Decodable {
         }
     }
 
-    struct ProviderSection: Decodable {
-        var type: ConfigString
-        var baseURL: ConfigString
-        var apiKey: ConfigString?
-        var apiVersion: String?
-        var deployments: [String: String]?
-        var headers: OrderedYAMLMapping<String>?
-
-        enum CodingKeys: String, CodingKey {
-            case type
-            case baseURL = "base_url"
-            case apiKey = "api_key"
-            case apiVersion = "api_version"
-            case deployments, headers
-        }
-    }
-
     struct RouteSection: Decodable {
         var match: String
         var provider: ConfigString
@@ -87,35 +79,7 @@ struct ConfigDocument: Decodable {
         var model: String?
     }
 
-    func settings(file: String, knownTypes: Set<String>) throws(YAMLError) -> ProxySettings {
-        var providers: [ProviderSettings] = []
-        for entry in self.providers.entries {
-            let section = entry.value
-            guard knownTypes.contains(section.type.value) else {
-                throw YAMLError(
-                    file: file, mark: section.type.mark, path: "providers.\(entry.key).type",
-                    message: "unknown provider type '\(section.type.value)'; expected one of: \(knownTypes.sorted().joined(separator: ", "))"
-                )
-            }
-            let baseURL = section.baseURL.value
-            guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
-                throw YAMLError(
-                    file: file, mark: section.baseURL.mark, path: "providers.\(entry.key).base_url",
-                    message: "base_url must start with http:// or https://, not '\(baseURL)'"
-                )
-            }
-            let key = section.apiKey.flatMap { $0.isComplete && !$0.value.isEmpty ? $0.value : nil }
-            let source = section.apiKey.map { key in
-                key.missingVariables.isEmpty ? "api_key in \(file)" : key.missingVariables.joined(separator: ", ") + " (used by api_key in \(file))"
-            }
-            providers.append(
-                ProviderSettings(
-                    name: entry.key, type: section.type.value, baseURL: baseURL, apiKey: key, apiKeySource: source,
-                    apiVersion: section.apiVersion, headers: section.headers?.entries.map { HTTPHeader($0.key, $0.value) } ?? [],
-                    deployments: section.deployments ?? [:]
-                )
-            )
-        }
+    func settings(providers: [ProviderSettings], file: String) throws(YAMLError) -> ProxySettings {
         var routes: [ModelRoute] = []
         for (position, route) in models.enumerated() {
             try checkProviderExists(route.provider, path: "models[\(position)].provider", file: file)

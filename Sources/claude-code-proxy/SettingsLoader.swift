@@ -19,7 +19,7 @@ struct SettingsLoader {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ConfigurationError("cannot read config file '\(path)'")
             }
-            settings = try ConfigFile.load(text: text, file: path, environment: environment)
+            settings = try ConfigFile.load(text: text, file: path, environment: environment, profiles: .standard(configFile: path))
             source = path
         } else {
             settings = try EnvironmentSettings.load(environment: environment)

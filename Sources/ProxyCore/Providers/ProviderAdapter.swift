@@ -31,7 +31,7 @@ extension ProviderAdapter {
         var headers = [HTTPHeader("content-type", "application/json")]
         if let key = settings.apiKey, !key.isEmpty {
             headers += authHeaders(apiKey: key)
-        } else if requiresAPIKey {
+        } else if settings.apiKeyRequired ?? requiresAPIKey {
             let source = settings.apiKeySource.map { "set \($0)" } ?? "set api_key in its config section"
             throw AnthropicError(
                 .authentication, "provider '\(settings.name)' has no API key configured: \(source)",
@@ -39,6 +39,11 @@ extension ProviderAdapter {
             )
         }
         return headers + settings.headers
+    }
+
+    /// The options for one request: the adapter's own, then the provider's configured quirks.
+    package func options(model: String, maxTokens: Int) -> RequestTranslator.Options {
+        settings.quirks.applied(to: requestOptions(model: model, maxTokens: maxTokens))
     }
 
     /// The base URL without a trailing slash.

@@ -99,10 +99,14 @@ package struct ProviderSettings: Sendable, Equatable {
     package var headers: [HTTPHeader]
     /// Azure: upstream model name → deployment name.
     package var deployments: [String: String]
+    /// Whether requests without a key are refused before they leave (nil: the adapter's default).
+    package var apiKeyRequired: Bool?
+    package var quirks: ProviderQuirks
 
     package init(
         name: String, type: String, baseURL: String, apiKey: String? = nil, apiKeySource: String? = nil,
-        apiVersion: String? = nil, headers: [HTTPHeader] = [], deployments: [String: String] = [:]
+        apiVersion: String? = nil, headers: [HTTPHeader] = [], deployments: [String: String] = [:],
+        apiKeyRequired: Bool? = nil, quirks: ProviderQuirks = ProviderQuirks()
     ) {
         self.name = name
         self.type = type
@@ -112,6 +116,8 @@ package struct ProviderSettings: Sendable, Equatable {
         self.apiVersion = apiVersion
         self.headers = headers
         self.deployments = deployments
+        self.apiKeyRequired = apiKeyRequired
+        self.quirks = quirks
     }
 }
 

@@ -1,6 +1,7 @@
 /// Anthropic `system` + `messages` → OpenAI `messages` (translation.md §3.2–3.5).
 enum MessageWalk {
-    static func messages(for request: MessagesRequest, toolNames: ToolNameMapping) -> [JSONValue] {
+    /// - Parameter reasoningPassback: the assistant field that carries earlier thinking back, or nil to drop it.
+    static func messages(for request: MessagesRequest, toolNames: ToolNameMapping, reasoningPassback: String? = nil) -> [JSONValue] {
         var output: [JSONValue] = []
         let system = systemText(request.system)
         if !system.isEmpty { output.append(["role": "system", "content": .string(system)]) }
@@ -13,7 +14,7 @@ enum MessageWalk {
                 if !text.isEmpty { output.append(["role": "user", "content": .string("<system-reminder>\n\(text)\n</system-reminder>")]) }
             case .assistant:
                 closeToolCalls(&pendingToolCallIDs, answeredBy: [], into: &output)
-                let (assistant, callIDs) = assistantMessage(message.content, toolNames: toolNames)
+                let (assistant, callIDs) = assistantMessage(message.content, toolNames: toolNames, reasoningPassback: reasoningPassback)
                 if let assistant { output.append(assistant) }
                 pendingToolCallIDs = callIDs
             case .user:
@@ -37,13 +38,17 @@ enum MessageWalk {
         .joined(separator: "\n\n")
     }
 
-    private static func assistantMessage(_ blocks: [ContentBlock], toolNames: ToolNameMapping) -> (JSONValue?, [String]) {
+    private static func assistantMessage(
+        _ blocks: [ContentBlock], toolNames: ToolNameMapping, reasoningPassback: String?
+    ) -> (JSONValue?, [String]) {
         var text = ""
+        var reasoning = ""
         var calls: [JSONValue] = []
         var ids: [String] = []
         for block in blocks {
             switch block {
             case .text(let fragment): text += fragment
+            case .thinking(let thought, _): reasoning += thought
             case .toolUse(let id, let name, let input):
                 let arguments: JSONValue
                 switch input {
@@ -62,6 +67,8 @@ enum MessageWalk {
         if text.isEmpty && calls.isEmpty { return (nil, []) }
         var message: [(key: String, value: JSONValue)] = [("role", "assistant")]
         message.append(("content", text.isEmpty ? .null : .string(text)))
+        // DeepSeek rejects a tool-calling turn without it, even empty.
+        if let field = reasoningPassback { message.append((field, .string(reasoning))) }
         if !calls.isEmpty { message.append(("tool_calls", .array(calls))) }
         return (.object(message), ids)
     }

@@ -4,7 +4,7 @@
 /// servers do not know can reach them (strict providers answer unknown fields with a 400).
 package enum RequestTranslator {
     /// What the route and the provider decide about the upstream body.
-    package struct Options: Sendable, Equatable {
+    package struct Options: Sendable {
         package var upstreamModel: String
         package var maxTokens: Int
         /// `max_completion_tokens` for OpenAI reasoning models, `max_tokens` elsewhere.
@@ -14,6 +14,13 @@ package enum RequestTranslator {
         package var includeStreamUsage: Bool
         /// Whether the model takes `reasoning_effort` (non-reasoning OpenAI models reject it).
         package var acceptsReasoningEffort: Bool
+        /// Whether `parallel_tool_calls` may be sent (some servers reject it).
+        package var parallelToolCalls = true
+        /// See `ProviderQuirks.reasoningPassback`.
+        package var reasoningPassback: String?
+        package var schemaDialect = ProviderQuirks.SchemaDialect.openai
+        /// Merged into the body last, overriding what the translation produced.
+        package var extraBody: [(key: String, value: JSONValue)] = []
 
         package init(
             upstreamModel: String, maxTokens: Int, maxTokensField: String = "max_tokens",
@@ -32,7 +39,8 @@ package enum RequestTranslator {
         let functionTools = request.tools.filter { !$0.isServerTool }
         let toolNames = ToolNameMapping(clientNames: functionTools.map(\.name))
         var body: [(key: String, value: JSONValue)] = [("model", .string(options.upstreamModel))]
-        body.append(("messages", .array(MessageWalk.messages(for: request, toolNames: toolNames))))
+        let messages = MessageWalk.messages(for: request, toolNames: toolNames, reasoningPassback: options.reasoningPassback)
+        body.append(("messages", .array(messages)))
         body.append((options.maxTokensField, .integer(Int64(options.maxTokens))))
         if !options.omitSamplingParameters {
             if let temperature = request.temperature { body.append(("temperature", .double(temperature))) }
@@ -42,11 +50,11 @@ package enum RequestTranslator {
             }
         }
         if !functionTools.isEmpty {
-            body.append(("tools", .array(functionTools.map { tool(for: $0, toolNames: toolNames) })))
+            body.append(("tools", .array(functionTools.map { tool(for: $0, toolNames: toolNames, dialect: options.schemaDialect) })))
             // A choice naming a tool that is not sent (a server tool such as web_search) would be a 400.
             if let choice = request.toolChoice, choice.kind != .tool || functionTools.contains(where: { $0.name == choice.name }) {
                 body.append(("tool_choice", toolChoice(for: choice, toolNames: toolNames)))
-                if choice.disableParallelToolUse { body.append(("parallel_tool_calls", false)) }
+                if choice.disableParallelToolUse, options.parallelToolCalls { body.append(("parallel_tool_calls", false)) }
             }
         }
         if options.acceptsReasoningEffort, let effort = ReasoningEffort.derive(thinking: request.thinking, effort: request.effort) {
@@ -56,16 +64,21 @@ package enum RequestTranslator {
             body.append(("stream", true))
             if options.includeStreamUsage { body.append(("stream_options", ["include_usage": true])) }
         }
+        for (key, value) in options.extraBody {
+            body.removeAll { $0.key == key }
+            body.append((key, value))
+        }
         return (.object(body), toolNames)
     }
 
-    private static func tool(for tool: ToolDefinition, toolNames: ToolNameMapping) -> JSONValue {
-        [
+    private static func tool(for tool: ToolDefinition, toolNames: ToolNameMapping, dialect: ProviderQuirks.SchemaDialect) -> JSONValue {
+        let parameters = ToolSchema.cleaned(tool.inputSchema)
+        return [
             "type": "function",
             "function": [
                 "name": .string(toolNames.upstreamName(for: tool.name)),
                 "description": .string(tool.description ?? ""),
-                "parameters": ToolSchema.cleaned(tool.inputSchema),
+                "parameters": dialect == .gemini ? GeminiSchema.cleaned(parameters) : parameters,
             ],
         ]
     }

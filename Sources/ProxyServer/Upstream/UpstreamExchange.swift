@@ -14,7 +14,7 @@ struct UpstreamExchange: Sendable {
 
     init(request: MessagesRequest, adapter: any ProviderAdapter, upstreamModel: String, settings: ProxySettings) throws(AnthropicError) {
         let maxTokens = settings.tokens.upstreamMaxTokens(requested: request.maxTokens)
-        let options = adapter.requestOptions(model: upstreamModel, maxTokens: maxTokens)
+        let options = adapter.options(model: upstreamModel, maxTokens: maxTokens)
         let (body, toolNames) = RequestTranslator.body(for: request, options: options)
         self.request = request
         self.adapter = adapter

@@ -1,0 +1,166 @@
+import ProxyCore
+
+/// One provider as written in config.yaml, or as a profile in `providers/NAME.yaml` (same keys). Every
+/// key is optional here: a section may take most of them from its `profile`, and `merged(over:)`
+/// combines the two before `settings` checks that what is required is present.
+struct ProviderSection: Decodable {
+    var profile: ConfigString?
+    var type: ConfigString?
+    var baseURL: ConfigString?
+    var apiKey: ConfigString?
+    var apiKeyRequired: Bool?
+    var apiVersion: String?
+    var deployments: [String: String]?
+    var headers: OrderedYAMLMapping<String>?
+    var maxTokensField: ConfigString?
+    var reasoningEffort: ConfigString?
+    var streamUsage: Bool?
+    var parallelToolCalls: Bool?
+    var reasoningPassback: ConfigString?
+    var schemaDialect: ConfigString?
+    var models: [String: ModelSection]?
+    var extraBody: YAMLNode?
+    /// Where the section starts, for errors about keys it lacks.
+    var mark: YAMLMark?
+
+    struct ModelSection: Decodable {
+        var maxOutputTokens: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case maxOutputTokens = "max_output_tokens"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case profile, type
+        case baseURL = "base_url"
+        case apiKey = "api_key"
+        case apiKeyRequired = "api_key_required"
+        case apiVersion = "api_version"
+        case deployments, headers
+        case maxTokensField = "max_tokens_field"
+        case reasoningEffort = "reasoning_effort"
+        case streamUsage = "stream_usage"
+        case parallelToolCalls = "parallel_tool_calls"
+        case reasoningPassback = "reasoning_passback"
+        case schemaDialect = "schema_dialect"
+        case models
+        case extraBody = "extra_body"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        profile = try container.decodeIfPresent(ConfigString.self, forKey: .profile)
+        type = try container.decodeIfPresent(ConfigString.self, forKey: .type)
+        baseURL = try container.decodeIfPresent(ConfigString.self, forKey: .baseURL)
+        apiKey = try container.decodeIfPresent(ConfigString.self, forKey: .apiKey)
+        apiKeyRequired = try container.decodeIfPresent(Bool.self, forKey: .apiKeyRequired)
+        apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
+        deployments = try container.decodeIfPresent([String: String].self, forKey: .deployments)
+        headers = try container.decodeIfPresent(OrderedYAMLMapping<String>.self, forKey: .headers)
+        maxTokensField = try container.decodeIfPresent(ConfigString.self, forKey: .maxTokensField)
+        reasoningEffort = try container.decodeIfPresent(ConfigString.self, forKey: .reasoningEffort)
+        streamUsage = try container.decodeIfPresent(Bool.self, forKey: .streamUsage)
+        parallelToolCalls = try container.decodeIfPresent(Bool.self, forKey: .parallelToolCalls)
+        reasoningPassback = try container.decodeIfPresent(ConfigString.self, forKey: .reasoningPassback)
+        schemaDialect = try container.decodeIfPresent(ConfigString.self, forKey: .schemaDialect)
+        models = try container.decodeIfPresent([String: ModelSection].self, forKey: .models)
+        extraBody = try container.decodeIfPresent(YAMLNode.self, forKey: .extraBody)
+        mark = decoder.yamlMark
+    }
+
+    /// This section's keys over `profile`'s: any field set here wins; maps are merged key by key.
+    func merged(over profile: ProviderSection) -> ProviderSection {
+        var result = profile
+        result.profile = self.profile
+        result.mark = mark
+        result.type = type ?? profile.type
+        result.baseURL = baseURL ?? profile.baseURL
+        result.apiKey = apiKey ?? profile.apiKey
+        result.apiKeyRequired = apiKeyRequired ?? profile.apiKeyRequired
+        result.apiVersion = apiVersion ?? profile.apiVersion
+        result.deployments = (profile.deployments ?? [:]).merging(deployments ?? [:]) { _, own in own }
+        if let headers {
+            let own = Set(headers.keys)
+            result.headers = OrderedYAMLMapping(entries: (profile.headers?.entries ?? []).filter { !own.contains($0.key) } + headers.entries)
+        }
+        result.maxTokensField = maxTokensField ?? profile.maxTokensField
+        result.reasoningEffort = reasoningEffort ?? profile.reasoningEffort
+        result.streamUsage = streamUsage ?? profile.streamUsage
+        result.parallelToolCalls = parallelToolCalls ?? profile.parallelToolCalls
+        result.reasoningPassback = reasoningPassback ?? profile.reasoningPassback
+        result.schemaDialect = schemaDialect ?? profile.schemaDialect
+        result.models = (profile.models ?? [:]).merging(models ?? [:]) { _, own in own }
+        result.extraBody = extraBody ?? profile.extraBody
+        return result
+    }
+
+    /// The settings of provider `name`, checked: required keys present, enumerations valid.
+    func settings(name: String, file: String, knownTypes: Set<String>) throws(YAMLError) -> ProviderSettings {
+        let path = "providers.\(name)"
+        guard let type else {
+            throw YAMLError(file: file, mark: mark, path: path, message: "missing required key 'type' (or a 'profile' that sets it)")
+        }
+        guard knownTypes.contains(type.value) else {
+            throw YAMLError(
+                file: file, mark: type.mark, path: "\(path).type",
+                message: "unknown provider type '\(type.value)'; expected one of: \(knownTypes.sorted().joined(separator: ", "))"
+            )
+        }
+        guard let baseURL else {
+            throw YAMLError(file: file, mark: mark, path: path, message: "missing required key 'base_url' (or a 'profile' that sets it)")
+        }
+        guard baseURL.value.hasPrefix("http://") || baseURL.value.hasPrefix("https://") else {
+            throw YAMLError(
+                file: file, mark: baseURL.mark, path: "\(path).base_url",
+                message: "base_url must start with http:// or https://, not '\(baseURL.value)'"
+            )
+        }
+        let key = apiKey.flatMap { $0.isComplete && !$0.value.isEmpty ? $0.value : nil }
+        let source = apiKey.map { key in
+            key.missingVariables.isEmpty ? "api_key in \(file)" : key.missingVariables.joined(separator: ", ") + " (used by api_key in \(file))"
+        }
+        return ProviderSettings(
+            name: name, type: type.value, baseURL: baseURL.value, apiKey: key, apiKeySource: source, apiVersion: apiVersion,
+            headers: headers?.entries.map { HTTPHeader($0.key, $0.value) } ?? [], deployments: deployments ?? [:],
+            apiKeyRequired: apiKeyRequired, quirks: try quirks(path: path, file: file)
+        )
+    }
+
+    private func quirks(path: String, file: String) throws(YAMLError) -> ProviderQuirks {
+        var quirks = ProviderQuirks()
+        quirks.maxTokensField = try Self.choice(maxTokensField, path: "\(path).max_tokens_field", file: file) ?? quirks.maxTokensField
+        quirks.reasoningEffort = try Self.choice(reasoningEffort, path: "\(path).reasoning_effort", file: file) ?? quirks.reasoningEffort
+        quirks.schemaDialect = try Self.choice(schemaDialect, path: "\(path).schema_dialect", file: file) ?? quirks.schemaDialect
+        quirks.streamUsage = streamUsage ?? quirks.streamUsage
+        quirks.parallelToolCalls = parallelToolCalls ?? quirks.parallelToolCalls
+        if let passback = reasoningPassback {
+            guard ["reasoning_content", "reasoning", "none"].contains(passback.value) else {
+                throw YAMLError(
+                    file: file, mark: passback.mark, path: "\(path).reasoning_passback",
+                    message: "expected one of: reasoning_content, reasoning, none; found '\(passback.value)'"
+                )
+            }
+            quirks.reasoningPassback = passback.value == "none" ? nil : passback.value
+        }
+        quirks.maxOutputTokens = (models ?? [:]).compactMapValues(\.maxOutputTokens)
+        if let extraBody {
+            guard case .object(let members) = extraBody.jsonValue else {
+                throw YAMLError(file: file, mark: extraBody.mark, path: "\(path).extra_body", message: "extra_body must be a mapping")
+            }
+            quirks.extraBody = members
+        }
+        return quirks
+    }
+
+    private static func choice<Choice: RawRepresentable & CaseIterable>(
+        _ value: ConfigString?, path: String, file: String
+    ) throws(YAMLError) -> Choice? where Choice.RawValue == String {
+        guard let value else { return nil }
+        guard let choice = Choice(rawValue: value.value) else {
+            let expected = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+            throw YAMLError(file: file, mark: value.mark, path: path, message: "expected one of: \(expected); found '\(value.value)'")
+        }
+        return choice
+    }
+}

@@ -1,0 +1,83 @@
+/// What an OpenAI-compatible service accepts beyond the common subset, set per provider in config.yaml
+/// or in a `providers/*.yaml` profile (translation.md §9.13). Each flag changes the upstream body; the
+/// defaults suit OpenAI itself.
+package struct ProviderQuirks: Sendable, Equatable {
+    /// Which field carries the output limit; `auto` lets the adapter decide (by model, for OpenAI).
+    package enum MaxTokensField: String, Sendable, CaseIterable {
+        case auto
+        case maxTokens = "max_tokens"
+        case maxCompletionTokens = "max_completion_tokens"
+    }
+
+    /// Whether `reasoning_effort` is sent when the client asks for thinking; `auto` lets the adapter decide.
+    package enum ReasoningEffortSupport: String, Sendable, CaseIterable {
+        case auto, always, never
+    }
+
+    /// How tool parameter schemas are cleaned.
+    package enum SchemaDialect: String, Sendable, CaseIterable {
+        /// Only `$schema` removed.
+        case openai
+        /// Gemini's OpenAPI subset: unsupported JSON-Schema keywords removed, nullable types rewritten.
+        case gemini
+    }
+
+    package var maxTokensField: MaxTokensField
+    package var reasoningEffort: ReasoningEffortSupport
+    /// Send `stream_options.include_usage` on streaming requests.
+    package var streamUsage: Bool
+    /// Send `parallel_tool_calls: false` when the client disables parallel tool use.
+    package var parallelToolCalls: Bool
+    /// The assistant-message field that carries earlier thinking back (DeepSeek requires
+    /// `reasoning_content` on turns that called tools; vLLM ≥ 0.16 reads `reasoning`); nil drops thinking.
+    package var reasoningPassback: String?
+    package var schemaDialect: SchemaDialect
+    /// Per upstream model: the largest `max_tokens` it accepts.
+    package var maxOutputTokens: [String: Int]
+    /// Merged into every request body last (e.g. OpenRouter's `provider`, Ollama's `keep_alive`).
+    package var extraBody: [(key: String, value: JSONValue)]
+
+    package init(
+        maxTokensField: MaxTokensField = .auto, reasoningEffort: ReasoningEffortSupport = .auto, streamUsage: Bool = true,
+        parallelToolCalls: Bool = true, reasoningPassback: String? = nil, schemaDialect: SchemaDialect = .openai,
+        maxOutputTokens: [String: Int] = [:], extraBody: [(key: String, value: JSONValue)] = []
+    ) {
+        self.maxTokensField = maxTokensField
+        self.reasoningEffort = reasoningEffort
+        self.streamUsage = streamUsage
+        self.parallelToolCalls = parallelToolCalls
+        self.reasoningPassback = reasoningPassback
+        self.schemaDialect = schemaDialect
+        self.maxOutputTokens = maxOutputTokens
+        self.extraBody = extraBody
+    }
+
+    package static func == (lhs: ProviderQuirks, rhs: ProviderQuirks) -> Bool {
+        lhs.maxTokensField == rhs.maxTokensField && lhs.reasoningEffort == rhs.reasoningEffort && lhs.streamUsage == rhs.streamUsage
+            && lhs.parallelToolCalls == rhs.parallelToolCalls && lhs.reasoningPassback == rhs.reasoningPassback
+            && lhs.schemaDialect == rhs.schemaDialect && lhs.maxOutputTokens == rhs.maxOutputTokens
+            && JSONValue.object(lhs.extraBody) == JSONValue.object(rhs.extraBody)
+    }
+
+    /// The adapter's options for one request with these quirks applied over them.
+    package func applied(to options: RequestTranslator.Options) -> RequestTranslator.Options {
+        var options = options
+        switch maxTokensField {
+        case .auto: break
+        case .maxTokens: options.maxTokensField = MaxTokensField.maxTokens.rawValue
+        case .maxCompletionTokens: options.maxTokensField = MaxTokensField.maxCompletionTokens.rawValue
+        }
+        switch reasoningEffort {
+        case .auto: break
+        case .always: options.acceptsReasoningEffort = true
+        case .never: options.acceptsReasoningEffort = false
+        }
+        if let cap = maxOutputTokens[options.upstreamModel] { options.maxTokens = min(options.maxTokens, cap) }
+        options.includeStreamUsage = options.includeStreamUsage && streamUsage
+        options.parallelToolCalls = parallelToolCalls
+        options.reasoningPassback = reasoningPassback
+        options.schemaDialect = schemaDialect
+        options.extraBody = extraBody
+        return options
+    }
+}

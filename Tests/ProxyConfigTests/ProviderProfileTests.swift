@@ -1,0 +1,91 @@
+import Foundation
+import ProxyCore
+import Testing
+
+@testable import ProxyConfig
+
+@Suite("Provider profiles in providers/")
+struct ProviderProfileTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let library = ProfileLibrary(directories: [repository.appendingPathComponent("providers").path])
+    static let profileNames = (try? FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("providers").path))?
+        .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted() ?? []
+
+    @Test("the profiles the README promises exist")
+    func promisedProfiles() {
+        #expect(Set(["deepseek", "openrouter", "groq", "vllm", "lmstudio", "gemini", "mistral"]).isSubset(of: Set(Self.profileNames)))
+    }
+
+    @Test("every profile loads as a provider", arguments: profileNames)
+    func profileLoads(name: String) throws {
+        let text = "providers:\n  p: { profile: \(name), api_key: test-key }\nmodels: [{ match: \"*\", provider: p }]\n"
+        let settings = try ConfigFile.load(text: text, file: "c.yaml", environment: [:], profiles: Self.library)
+        let provider = try #require(settings.providers.first)
+        #expect(ProviderRegistry.builtIn[provider.type] != nil)
+        #expect(provider.baseURL.hasPrefix("http"))
+        #expect(provider.apiKey == "test-key", "fields in config.yaml override the profile")
+    }
+
+    @Test("the issue's example with `profile: deepseek` loads; the profile's quirks apply and config fields override it")
+    func deepseekExample() throws {
+        let text = """
+            providers:
+              deepseek:
+                profile: deepseek                # a file in providers/; any field may be overridden here
+                api_key: ${DEEPSEEK_API_KEY}
+                base_url: http://127.0.0.1:9/v1
+            models:
+              - match: "*"
+                provider: deepseek
+                model: deepseek-chat
+                fallbacks:
+                  - { provider: deepseek, model: deepseek-reasoner }
+            """
+        let settings = try ConfigFile.load(text: text, file: "c.yaml", environment: ["DEEPSEEK_API_KEY": "sk-ds"], profiles: Self.library)
+        let provider = try #require(settings.provider(named: "deepseek"))
+        #expect(provider.baseURL == "http://127.0.0.1:9/v1")
+        #expect(provider.apiKey == "sk-ds")
+        #expect(provider.quirks.reasoningPassback == "reasoning_content")
+        #expect(provider.quirks.maxOutputTokens["deepseek-chat"] == 8192)
+        #expect(settings.targets(forClientModel: "claude-opus-4").map(\.upstreamModel) == ["deepseek-chat", "deepseek-reasoner"])
+    }
+
+    @Test("profile mistakes name the file, line and key", arguments: [
+        ("providers:\n  p: { profile: nosuch }\nmodels: []\n", "c.yaml:2:17: no provider profile 'nosuch'"),
+        ("providers:\n  p: { type: openai, base_url: \"http://a\", schema_dialect: json }\nmodels: []\n",
+         "c.yaml:2:60: expected one of: openai, gemini; found 'json' (at providers.p.schema_dialect)"),
+        ("providers:\n  p: { type: openai, base_url: \"http://a\", reasoning_passback: thoughts }\nmodels: []\n",
+         "c.yaml:2:64: expected one of: reasoning_content, reasoning, none; found 'thoughts' (at providers.p.reasoning_passback)"),
+        ("providers:\n  p: { api_key: k }\nmodels: []\n", "c.yaml:2:6: missing required key 'type' (or a 'profile' that sets it) (at providers.p)"),
+    ])
+    func profileErrors(text: String, expectedPrefix: String) {
+        do {
+            _ = try ConfigFile.load(text: text, file: "c.yaml", environment: [:], profiles: Self.library)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.hasPrefix(expectedPrefix), "\(error.description)")
+        }
+    }
+
+    @Test("quirk keys and extra_body decode into the provider's quirks")
+    func quirkKeys() throws {
+        let text = """
+            providers:
+              p:
+                type: ollama
+                base_url: http://localhost:11434
+                max_tokens_field: max_completion_tokens
+                stream_usage: false
+                parallel_tool_calls: false
+                reasoning_effort: always
+                extra_body: { keep_alive: 30m, options: { num_ctx: 65536 }, think: false }
+            models: []
+            """
+        let quirks = try #require(try ConfigFile.load(text: text, file: "c.yaml", environment: [:]).providers.first?.quirks)
+        #expect(quirks.maxTokensField == .maxCompletionTokens)
+        #expect(!quirks.streamUsage)
+        #expect(!quirks.parallelToolCalls)
+        #expect(quirks.reasoningEffort == .always)
+        #expect(JSONValue.object(quirks.extraBody) == ["keep_alive": "30m", "options": ["num_ctx": 65536], "think": false])
+    }
+}
