@@ -72,6 +72,20 @@ struct ConfigDocument: Decodable {
         var provider: ConfigString
         var model: String?
         var fallbacks: [FallbackSection]?
+        var when: ConditionsSection?
+    }
+
+    struct ConditionsSection: Decodable {
+        var thinking: Bool?
+        var minPromptTokens: Int?
+        var images: Bool?
+        var webSearch: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case thinking, images
+            case minPromptTokens = "min_prompt_tokens"
+            case webSearch = "web_search"
+        }
     }
 
     struct FallbackSection: Decodable {
@@ -88,7 +102,13 @@ struct ConfigDocument: Decodable {
                 try checkProviderExists(fallback.provider, path: "models[\(position)].fallbacks[\(index)].provider", file: file)
                 fallbacks.append(RouteStep(provider: fallback.provider.value, model: fallback.model))
             }
-            routes.append(ModelRoute(pattern: route.match, provider: route.provider.value, model: route.model, fallbacks: fallbacks))
+            let conditions = RouteConditions(
+                thinking: route.when?.thinking, minPromptTokens: route.when?.minPromptTokens, images: route.when?.images,
+                webSearch: route.when?.webSearch
+            )
+            routes.append(
+                ModelRoute(pattern: route.match, provider: route.provider.value, model: route.model, fallbacks: fallbacks, conditions: conditions)
+            )
         }
         return ProxySettings(server: try serverSettings(file: file), tokens: tokenLimits, providers: providers, routes: routes)
     }

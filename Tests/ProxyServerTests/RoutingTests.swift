@@ -113,4 +113,31 @@ struct RoutingTests {
             #expect(harness.upstreams[0].received.isEmpty)
         }
     }
+
+    @Test("a `when: { thinking: true }` route takes the requests that ask for thinking")
+    func thinkingRoute() async throws {
+        try await ProxyHarness.run(upstreamCount: 2, settings: { urls in
+            let text = """
+                providers:
+                  first: { type: openai, base_url: "\(urls[0])/v1", api_key: k1 }
+                  second: { type: ollama, base_url: "\(urls[1])" }
+                models:
+                  - match: "*"
+                    when: { thinking: true }
+                    provider: second
+                    model: reasoner
+                  - match: "*"
+                    provider: first
+                    model: plain
+                """
+            return try ConfigFile.load(text: text, file: "test.yaml", environment: [:])
+        }) { harness in
+            var thinking = Self.request("claude-opus-4-6")
+            if case .object(var members) = thinking { members.append(("thinking", ["type": "adaptive"])); thinking = .object(members) }
+            _ = try await harness.send("/v1/messages", json: thinking)
+            _ = try await harness.send("/v1/messages", json: Self.request("claude-opus-4-6"))
+            #expect(harness.upstreams[1].received.map { $0.body["model"] } == ["reasoner"])
+            #expect(harness.upstreams[0].received.map { $0.body["model"] } == ["plain"])
+        }
+    }
 }

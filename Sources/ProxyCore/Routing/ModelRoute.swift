@@ -7,16 +7,25 @@ package struct ModelRoute: Sendable, Equatable {
     package var model: String?
     /// Tried in order when the target before fails before anything reached the client.
     package var fallbacks: [RouteStep]
+    /// Further conditions on the request (thinking, long context, images, web search).
+    package var conditions: RouteConditions
 
-    package init(pattern: String, provider: String, model: String? = nil, fallbacks: [RouteStep] = []) {
+    package init(
+        pattern: String, provider: String, model: String? = nil, fallbacks: [RouteStep] = [], conditions: RouteConditions = RouteConditions()
+    ) {
         self.pattern = pattern
         self.provider = provider
         self.model = model
         self.fallbacks = fallbacks
+        self.conditions = conditions
     }
 
     package func matches(_ clientModel: String) -> Bool {
         Glob.matches(pattern.lowercased(), clientModel.lowercased())
+    }
+
+    package func matches(_ traits: RequestTraits) -> Bool {
+        matches(traits.model) && conditions.hold(for: traits)
     }
 }
 
@@ -41,20 +50,25 @@ package struct RouteTarget: Sendable, Equatable {
 }
 
 extension ProxySettings {
-    /// The first route whose pattern matches: its target, then its fallbacks; empty when none matches.
-    /// A model id published in `catalog` goes straight to its target.
-    package func targets(forClientModel clientModel: String, catalog: ModelCatalog? = nil) -> [RouteTarget] {
+    /// The first route that matches the request: its target, then its fallbacks; empty when none
+    /// matches. A model id published in `catalog` goes straight to its target.
+    package func targets(for traits: RequestTraits, catalog: ModelCatalog? = nil) -> [RouteTarget] {
         let steps: [RouteStep]
-        if let published = catalog?.entry(id: clientModel) {
+        if let published = catalog?.entry(id: traits.model) {
             steps = [published.target]
-        } else if let route = routes.first(where: { $0.matches(clientModel) }) {
+        } else if let route = routes.first(where: { $0.matches(traits) }) {
             steps = [RouteStep(provider: route.provider, model: route.model)] + route.fallbacks
         } else {
             return []
         }
         return steps.compactMap { step in
-            provider(named: step.provider).map { RouteTarget(provider: $0, upstreamModel: step.model ?? clientModel) }
+            provider(named: step.provider).map { RouteTarget(provider: $0, upstreamModel: step.model ?? traits.model) }
         }
+    }
+
+    /// The targets for a request that has nothing but its model name to go by.
+    package func targets(forClientModel clientModel: String) -> [RouteTarget] {
+        targets(for: RequestTraits(model: clientModel))
     }
 
     /// The primary target for a client model.

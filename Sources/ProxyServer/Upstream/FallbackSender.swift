@@ -12,13 +12,15 @@ enum FallbackSender {
     static func send(
         _ request: MessagesRequest, routes: ProviderRoutes, client: CurlHTTPClient, logger: Logger
     ) async throws -> (exchange: UpstreamExchange, response: HTTPClientResponse) {
-        let targets = try routes.resolve(clientModel: request.model)
+        let traits = RequestTraits(request: request)
+        let targets = try routes.resolve(traits)
         var lastError: AnthropicError?
         for (position, target) in targets.enumerated() {
             let isLast = position == targets.count - 1
             do {
                 let exchange = try UpstreamExchange(
-                    request: request, adapter: target.adapter, upstreamModel: target.upstreamModel, settings: routes.settings
+                    request: request, estimatedInputTokens: traits.estimatedPromptTokens, adapter: target.adapter,
+                    upstreamModel: target.upstreamModel, settings: routes.settings
                 )
                 logger.info("\(request.stream ? "stream" : "request") \(request.model) → \(exchange.routeLabel)")
                 return (exchange, try await exchange.send(with: client))

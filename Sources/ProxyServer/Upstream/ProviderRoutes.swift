@@ -25,12 +25,12 @@ struct ProviderRoutes: Sendable {
 
     /// The targets for a client model in the order to try them: the route's target, then its fallbacks,
     /// with targets still cooling down after a 429 moved to the end.
-    func resolve(clientModel: String) throws(AnthropicError) -> [(adapter: any ProviderAdapter, upstreamModel: String)] {
-        let targets = settings.targets(forClientModel: clientModel, catalog: catalog).compactMap { target in
+    func resolve(_ traits: RequestTraits) throws(AnthropicError) -> [(adapter: any ProviderAdapter, upstreamModel: String)] {
+        let targets = settings.targets(for: traits, catalog: catalog).compactMap { target in
             adapters[target.provider.name].map { (adapter: $0, upstreamModel: target.upstreamModel) }
         }
         guard !targets.isEmpty else {
-            throw AnthropicError.notFound("no route in the proxy's config matches model '\(clientModel)'")
+            throw AnthropicError.notFound("no route in the proxy's config matches model '\(traits.model)'")
         }
         let ready = targets.filter { !cooldowns.isCooling($0.adapter.settings.name, $0.upstreamModel) }
         let cooling = targets.filter { cooldowns.isCooling($0.adapter.settings.name, $0.upstreamModel) }

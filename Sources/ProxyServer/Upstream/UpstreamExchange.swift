@@ -12,7 +12,9 @@ struct UpstreamExchange: Sendable {
     let estimatedInputTokens: Int
     private let httpRequest: HTTPClientRequest
 
-    init(request: MessagesRequest, adapter: any ProviderAdapter, upstreamModel: String, settings: ProxySettings) throws(AnthropicError) {
+    init(
+        request: MessagesRequest, estimatedInputTokens: Int, adapter: any ProviderAdapter, upstreamModel: String, settings: ProxySettings
+    ) throws(AnthropicError) {
         let maxTokens = settings.tokens.upstreamMaxTokens(requested: request.maxTokens)
         let options = adapter.options(model: upstreamModel, maxTokens: maxTokens)
         let (body, toolNames) = RequestTranslator.body(for: request, options: options)
@@ -20,7 +22,7 @@ struct UpstreamExchange: Sendable {
         self.adapter = adapter
         self.upstreamModel = upstreamModel
         self.toolNames = toolNames
-        self.estimatedInputTokens = TokenEstimator.estimateInput(of: request)
+        self.estimatedInputTokens = estimatedInputTokens
         self.httpRequest = HTTPClientRequest(
             method: "POST",
             url: adapter.chatCompletionsURL(model: upstreamModel),

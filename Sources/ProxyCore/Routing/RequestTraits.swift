@@ -1,0 +1,66 @@
+/// What routing rules can ask of a request beyond its model name (claude-code-router's scenarios):
+/// thinking requested, prompt size (long context), images anywhere, a web-search tool offered.
+package struct RequestTraits: Sendable, Equatable {
+    package var model: String
+    package var thinking: Bool
+    package var estimatedPromptTokens: Int
+    package var hasImages: Bool
+    package var hasWebSearch: Bool
+
+    package init(model: String, thinking: Bool = false, estimatedPromptTokens: Int = 0, hasImages: Bool = false, hasWebSearch: Bool = false) {
+        self.model = model
+        self.thinking = thinking
+        self.estimatedPromptTokens = estimatedPromptTokens
+        self.hasImages = hasImages
+        self.hasWebSearch = hasWebSearch
+    }
+
+    package init(request: MessagesRequest) {
+        let thinking: Bool
+        switch request.thinking {
+        case .enabled(let budget): thinking = budget > 0
+        case .adaptive: thinking = true
+        case .disabled, .none: thinking = false
+        }
+        self.init(
+            model: request.model,
+            thinking: thinking,
+            estimatedPromptTokens: TokenEstimator.estimateInput(of: request),
+            // Images inside tool results count too: a screenshot makes the request a vision request.
+            hasImages: request.messages.contains { $0.content.contains(where: Self.containsImage) },
+            hasWebSearch: request.tools.contains { $0.type?.hasPrefix("web_search") == true }
+        )
+    }
+
+    private static func containsImage(_ block: ContentBlock) -> Bool {
+        switch block {
+        case .image: return true
+        case .toolResult(_, let content, _): return content.contains(where: containsImage)
+        default: return false
+        }
+    }
+}
+
+/// A route's `when:` conditions; every condition that is set must hold.
+package struct RouteConditions: Sendable, Equatable {
+    package var thinking: Bool?
+    /// The route applies when the estimated prompt has at least this many tokens.
+    package var minPromptTokens: Int?
+    package var images: Bool?
+    package var webSearch: Bool?
+
+    package init(thinking: Bool? = nil, minPromptTokens: Int? = nil, images: Bool? = nil, webSearch: Bool? = nil) {
+        self.thinking = thinking
+        self.minPromptTokens = minPromptTokens
+        self.images = images
+        self.webSearch = webSearch
+    }
+
+    package func hold(for traits: RequestTraits) -> Bool {
+        if let thinking, thinking != traits.thinking { return false }
+        if let minPromptTokens, traits.estimatedPromptTokens < minPromptTokens { return false }
+        if let images, images != traits.hasImages { return false }
+        if let webSearch, webSearch != traits.hasWebSearch { return false }
+        return true
+    }
+}
