@@ -3,11 +3,40 @@ import Hummingbird
 import Logging
 import NIOCore
 import ProxyCore
+import ServiceLifecycle
 
 /// The proxy's HTTP application: routes, middleware and the shared upstream client, ready to run.
 package enum ProxyApplication {
     /// - Parameters:
+    ///   - services: run alongside the server and stopped with it (the config reloader).
     ///   - onServerRunning: called with the bound port once the server listens (tests bind port 0).
+    package static func make(
+        live: LiveSettings,
+        client: CurlHTTPClient,
+        version: String,
+        logger: Logger,
+        services: [any Service] = [],
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router(context: ProxyRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AnthropicErrorMiddleware(live: live))
+        router.add(middleware: ClientAuthMiddleware(live: live))
+        InfoRoutes(live: live, version: version).register(with: router)
+        MessagesRoutes(live: live, client: client).register(with: router)
+        ModelsRoutes(live: live).register(with: router)
+        let server = live.settings.server
+        return Application(
+            router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangupHandler()])),
+            configuration: .init(address: .hostname(server.host, port: server.port), serverName: nil),
+            services: services,
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? server.port) },
+            logger: logger
+        )
+    }
+
+    /// An application on fixed settings.
     package static func make(
         settings: ProxySettings,
         client: CurlHTTPClient,
@@ -16,20 +45,7 @@ package enum ProxyApplication {
         registry: [String: any ProviderAdapter.Type] = ProviderRegistry.builtIn,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(AnthropicError) -> some ApplicationProtocol {
-        let routes = try ProviderRoutes(settings: settings, registry: registry)
-        let router = Router(context: ProxyRequestContext.self)
-        router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: AnthropicErrorMiddleware(redactor: routes.redactor))
-        router.add(middleware: ClientAuthMiddleware(keys: settings.server.apiKeys))
-        InfoRoutes(settings: settings, version: version).register(with: router)
-        MessagesRoutes(routes: routes, client: client).register(with: router)
-        ModelsRoutes(catalog: routes.catalog).register(with: router)
-        return Application(
-            router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangupHandler()])),
-            configuration: .init(address: .hostname(settings.server.host, port: settings.server.port), serverName: nil),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.server.port) },
-            logger: logger
-        )
+        let live = try LiveSettings(settings: settings, registry: registry)
+        return make(live: live, client: client, version: version, logger: logger, onServerRunning: onServerRunning)
     }
 }

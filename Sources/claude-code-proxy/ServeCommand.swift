@@ -40,13 +40,19 @@ struct ServeCommand: AsyncParsableCommand {
 
         let client = CurlHTTPClient()
         defer { client.shutdown() }
-        let application = try CommandFailure.reporting {
-            try ProxyApplication.make(
-                settings: settings, client: client, version: ProxyCommand.version, logger: logger,
-                onServerRunning: { port in Self.announce(settings: settings, source: source, port: port, logger: logger) }
-            )
-        }
+        let live = try CommandFailure.reporting { try LiveSettings(settings: settings) }
+        let loader = SettingsLoader(configPath: configFile(source: source), host: host, port: port)
+        let reloader = ConfigReloader(live: live, watchedFile: loader.configPath, logger: logger) { try loader.load().settings }
+        let application = ProxyApplication.make(
+            live: live, client: client, version: ProxyCommand.version, logger: logger, services: [reloader],
+            onServerRunning: { port in Self.announce(settings: settings, source: source, port: port, logger: logger) }
+        )
         try await application.runService()
+    }
+
+    /// The config file the settings came from, to watch for changes; nil when they came from the environment.
+    private func configFile(source: String) -> String? {
+        config ?? (source == "config.yaml" ? source : nil)
     }
 
     private static func announce(settings: ProxySettings, source: String, port: Int, logger: Logger) {

@@ -12,9 +12,13 @@ struct ProxyHarness {
     let proxyPort: Int
     /// The mock upstreams, in the order their URLs were handed to the settings.
     let upstreams: [MockUpstream]
+    /// Their base URLs, `http://127.0.0.1:PORT`.
+    let upstreamURLs: [String]
     let client: CurlHTTPClient
     /// What SIGTERM does to the real server: starts its graceful shutdown.
     let shutDownProxy: @Sendable () async -> Void
+    /// The proxy's settings, which a test may replace as a config reload does.
+    let live: LiveSettings
 
     var upstream: MockUpstream { upstreams[0] }
 
@@ -62,15 +66,16 @@ struct ProxyHarness {
             var settings = try makeSettings(urls)
             settings.server.port = 0
             let proxyPort = PortBox()
-            let proxy = try ProxyApplication.make(
-                settings: settings, client: client, version: "test", logger: proxyLogger ?? logger, onServerRunning: { proxyPort.set($0) }
+            let live = try LiveSettings(settings: settings)
+            let proxy = ProxyApplication.make(
+                live: live, client: client, version: "test", logger: proxyLogger ?? logger, onServerRunning: { proxyPort.set($0) }
             )
             let proxyGroup = ServiceGroup(configuration: .init(services: [proxy], logger: logger))
             group.addTask { try await proxyGroup.run() }
             serviceGroups.insert(proxyGroup, at: 0)
             let harness = ProxyHarness(
-                proxyPort: try await proxyPort.wait(), upstreams: upstreams, client: client,
-                shutDownProxy: { await proxyGroup.triggerGracefulShutdown() }
+                proxyPort: try await proxyPort.wait(), upstreams: upstreams, upstreamURLs: urls, client: client,
+                shutDownProxy: { await proxyGroup.triggerGracefulShutdown() }, live: live
             )
             let outcome = await Result(catching: { try await body(harness) })
             for serviceGroup in serviceGroups { await serviceGroup.triggerGracefulShutdown() }

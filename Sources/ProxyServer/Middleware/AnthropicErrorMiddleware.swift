@@ -7,13 +7,13 @@ import ProxyCore
 struct AnthropicErrorMiddleware: RouterMiddleware {
     typealias Context = ProxyRequestContext
     /// Error messages can quote an upstream's answer, which may quote the key it rejected.
-    let redactor: SecretRedactor
+    let live: LiveSettings
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch var error as AnthropicError {
-            error.message = redactor.redact(error.message)
+            error.message = live.routes.redactor.redact(error.message)
             context.logger.info("\(request.method) \(request.uri.path) → \(error.status) \(error.type.rawValue): \(error.message)")
             return error.response(requestID: context.requestID)
         } catch let error as HTTPError {

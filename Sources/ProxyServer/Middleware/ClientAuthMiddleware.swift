@@ -6,17 +6,16 @@ import ProxyCore
 /// `Authorization: Bearer`. Health and index routes stay open for probes.
 struct ClientAuthMiddleware: RouterMiddleware {
     typealias Context = ProxyRequestContext
-    let keys: [[UInt8]]
-
-    init(keys: [String]) {
-        self.keys = keys.map { Array($0.utf8) }
-    }
+    let live: LiveSettings
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let keys = live.settings.server.apiKeys
         guard !keys.isEmpty, request.uri.path.hasPrefix("/v1/") else {
             return try await next(request, context)
         }
-        guard let presented = Self.presentedKey(request), keys.contains(where: { ConstantTime.equal($0, Array(presented.utf8)) }) else {
+        guard let presented = Self.presentedKey(request).map({ Array($0.utf8) }),
+            keys.contains(where: { ConstantTime.equal(Array($0.utf8), presented) })
+        else {
             throw AnthropicError(
                 .authentication, "the proxy rejected your API key: send one of its configured keys as x-api-key",
                 headers: [("x-should-retry", "false")]

@@ -3,7 +3,7 @@ import ProxyCore
 
 /// `GET /`, `HEAD /` and `GET /health`: what this proxy is and whether it is up, for people and probes.
 struct InfoRoutes: Sendable {
-    let settings: ProxySettings
+    let live: LiveSettings
     let version: String
 
     func register(with router: Router<ProxyRequestContext>) {
@@ -13,7 +13,8 @@ struct InfoRoutes: Sendable {
     }
 
     private var index: JSONValue {
-        [
+        let settings = live.settings
+        return [
             "message": .string("claude-code-proxy \(version): Anthropic Messages API on OpenAI-compatible providers"),
             "status": "running",
             "providers": .array(settings.providers.map { provider in

@@ -7,7 +7,7 @@ import ProxyCore
 
 /// `POST /v1/messages` and `POST /v1/messages/count_tokens`.
 struct MessagesRoutes: Sendable {
-    let routes: ProviderRoutes
+    let live: LiveSettings
     let client: CurlHTTPClient
 
     func register(with router: Router<ProxyRequestContext>) {
@@ -16,9 +16,10 @@ struct MessagesRoutes: Sendable {
     }
 
     private func messages(_ request: Request, context: ProxyRequestContext) async throws -> Response {
+        let routes = live.routes  // this request's snapshot, whatever a reload does meanwhile
         let messagesRequest = try await Self.decode(request, limit: routes.settings.server.maxBodyBytes)
         let logger = context.logger
-        let (client, routes) = (self.client, self.routes)
+        let client = self.client
         let (exchange, upstream) = try await Self.cancellingOnDisconnect(context) {
             try await FallbackSender.send(messagesRequest, routes: routes, client: client, logger: logger)
         }
@@ -71,7 +72,7 @@ struct MessagesRoutes: Sendable {
     }
 
     private func countTokens(_ request: Request, context: ProxyRequestContext) async throws -> Response {
-        let messagesRequest = try await Self.decode(request, limit: routes.settings.server.maxBodyBytes)
+        let messagesRequest = try await Self.decode(request, limit: live.settings.server.maxBodyBytes)
         let count = TokenEstimator.estimateInput(of: messagesRequest)
         return Response.json(["input_tokens": .integer(Int64(count))], headers: [HTTPField.Name("x-proxy-token-count")!: "estimated"])
     }

@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import ProxyConfig
+import ProxyCore
+import ProxyServer
+import Synchronization
+import Testing
+
+@Suite("Config reload", .timeLimit(.minutes(1)))
+struct ReloadTests {
+    static func config(_ urls: [String], routeTo provider: String) -> String {
+        """
+        providers:
+          first: { type: openai, base_url: "\(urls[0])/v1", api_key: k1 }
+          second: { type: ollama, base_url: "\(urls[1])" }
+        models:
+          - { match: "*", provider: \(provider), model: m }
+        """
+    }
+
+    static let request: JSONValue = ["model": "claude-sonnet-4-5", "max_tokens": 200, "messages": [["role": "user", "content": "hi"]]]
+
+    static func temporaryFile() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml").path
+    }
+
+    static func reloader(_ harness: ProxyHarness, file: String, pollInterval: Duration = .seconds(60)) -> ConfigReloader {
+        var logger = Logger(label: "reload-test")
+        logger.logLevel = .critical
+        return ConfigReloader(live: harness.live, watchedFile: file, pollInterval: pollInterval, logger: logger) {
+            try ConfigFile.load(text: try String(contentsOfFile: file, encoding: .utf8), file: file, environment: [:])
+        }
+    }
+
+    @Test("a reload under load switches routes without a single failed request")
+    func reloadUnderLoad() async throws {
+        let file = Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await ProxyHarness.run(upstreamCount: 2, settings: { urls in
+            try Self.config(urls, routeTo: "first").write(toFile: file, atomically: true, encoding: .utf8)
+            return try ConfigFile.load(text: Self.config(urls, routeTo: "first"), file: file, environment: [:])
+        }) { harness in
+            let load = LoadRecord()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        var afterReload = 0
+                        // Each worker keeps sending until it has sent 10 requests after the reload.
+                        for _ in 0..<500 where afterReload < 10 {
+                            if load.reloaded.load(ordering: .acquiring) { afterReload += 1 }
+                            let response = try await harness.send("/v1/messages", json: Self.request)
+                            load.statuses.withLock { $0.append(response.status) }
+                        }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                let urls = harness.upstreamURLs
+                try Self.config(urls, routeTo: "second").write(toFile: file, atomically: true, encoding: .utf8)
+                #expect(Self.reloader(harness, file: file).reload(reason: "test"))
+                load.reloaded.store(true, ordering: .releasing)
+                try await group.waitForAll()
+            }
+            let all = load.statuses.withLock { $0 }
+            #expect(all.count >= 40)
+            #expect(all.allSatisfy { $0 == 200 }, "every request succeeded across the reload")
+            #expect(harness.upstreams[0].received.count > 0)
+            #expect(harness.upstreams[1].received.count >= 40, "after the reload every request went to the new route")
+        }
+    }
+
+    @Test("an invalid new config is rejected and the old one keeps serving")
+    func invalidConfigRejected() async throws {
+        let file = Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await ProxyHarness.run(upstreamCount: 2, settings: { urls in
+            try ConfigFile.load(text: Self.config(urls, routeTo: "first"), file: file, environment: [:])
+        }) { harness in
+            try "providers:\n  first: { type: opanai }\n".write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(!Self.reloader(harness, file: file).reload(reason: "test"))
+            let response = try await harness.send("/v1/messages", json: Self.request)
+            #expect(response.status == 200)
+            #expect(harness.upstreams[0].received.count == 1)
+        }
+    }
+
+    @Test("editing the watched file reloads it")
+    func fileChangeReloads() async throws {
+        let file = Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await ProxyHarness.run(upstreamCount: 2, settings: { urls in
+            try Self.config(urls, routeTo: "first").write(toFile: file, atomically: true, encoding: .utf8)
+            return try ConfigFile.load(text: Self.config(urls, routeTo: "first"), file: file, environment: [:])
+        }) { harness in
+            let reloader = Self.reloader(harness, file: file, pollInterval: .milliseconds(50))
+            let watching = Task { try await reloader.run() }
+            defer { watching.cancel() }
+            try await Task.sleep(for: .milliseconds(120))
+            let urls = harness.upstreamURLs
+            try Self.config(urls, routeTo: "second").write(toFile: file, atomically: true, encoding: .utf8)
+            for _ in 0..<100 where harness.live.settings.routes.first?.provider != "second" {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(harness.live.settings.routes.first?.provider == "second")
+        }
+    }
+}
+
+/// What the load workers share.
+final class LoadRecord: Sendable {
+    let reloaded = Atomic<Bool>(false)
+    let statuses = Mutex<[Int]>([])
+}
