@@ -9,6 +9,7 @@ struct ProviderSection: Decodable {
     var baseURL: ConfigString?
     var apiKey: ConfigString?
     var apiKeyRequired: Bool?
+    var auth: ConfigString?
     var apiVersion: String?
     var deployments: [String: String]?
     var headers: OrderedYAMLMapping<String>?
@@ -36,6 +37,7 @@ struct ProviderSection: Decodable {
         case baseURL = "base_url"
         case apiKey = "api_key"
         case apiKeyRequired = "api_key_required"
+        case auth
         case apiVersion = "api_version"
         case deployments, headers
         case maxTokensField = "max_tokens_field"
@@ -55,6 +57,7 @@ struct ProviderSection: Decodable {
         baseURL = try container.decodeIfPresent(ConfigString.self, forKey: .baseURL)
         apiKey = try container.decodeIfPresent(ConfigString.self, forKey: .apiKey)
         apiKeyRequired = try container.decodeIfPresent(Bool.self, forKey: .apiKeyRequired)
+        auth = try container.decodeIfPresent(ConfigString.self, forKey: .auth)
         apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
         deployments = try container.decodeIfPresent([String: String].self, forKey: .deployments)
         headers = try container.decodeIfPresent(OrderedYAMLMapping<String>.self, forKey: .headers)
@@ -78,6 +81,7 @@ struct ProviderSection: Decodable {
         result.baseURL = baseURL ?? profile.baseURL
         result.apiKey = apiKey ?? profile.apiKey
         result.apiKeyRequired = apiKeyRequired ?? profile.apiKeyRequired
+        result.auth = auth ?? profile.auth
         result.apiVersion = apiVersion ?? profile.apiVersion
         result.deployments = (profile.deployments ?? [:]).merging(deployments ?? [:]) { _, own in own }
         if let headers {
@@ -120,10 +124,13 @@ struct ProviderSection: Decodable {
         let source = apiKey.map { key in
             key.missingVariables.isEmpty ? "api_key in \(file)" : key.missingVariables.joined(separator: ", ") + " (used by api_key in \(file))"
         }
+        if let auth, !["api-key", "bearer"].contains(auth.value) {
+            throw YAMLError(file: file, mark: auth.mark, path: "\(path).auth", message: "expected one of: api-key, bearer; found '\(auth.value)'")
+        }
         return ProviderSettings(
             name: name, type: type.value, baseURL: baseURL.value, apiKey: key, apiKeySource: source, apiVersion: apiVersion,
             headers: headers?.entries.map { HTTPHeader($0.key, $0.value) } ?? [], deployments: deployments ?? [:],
-            apiKeyRequired: apiKeyRequired, quirks: try quirks(path: path, file: file)
+            apiKeyRequired: apiKeyRequired, bearerAuth: auth?.value == "bearer", quirks: try quirks(path: path, file: file)
         )
     }
 

@@ -43,8 +43,8 @@ struct ProxyHarness {
     /// Runs `body` against a proxy whose settings are built from the mock upstreams' base URLs
     /// (`http://127.0.0.1:PORT`); the proxy's port is forced to 0.
     static func run(
-        upstreamCount: Int, logger proxyLogger: Logger? = nil, settings makeSettings: ([String]) throws -> ProxySettings,
-        _ body: (ProxyHarness) async throws -> Void
+        upstreamCount: Int, logger proxyLogger: Logger? = nil, registry: [String: any ProviderAdapter.Type] = ProviderRegistry.builtIn,
+        settings makeSettings: ([String]) throws -> ProxySettings, _ body: (ProxyHarness) async throws -> Void
     ) async throws {
         let upstreams = (0..<upstreamCount).map { _ in MockUpstream() }
         let client = CurlHTTPClient()
@@ -66,7 +66,7 @@ struct ProxyHarness {
             var settings = try makeSettings(urls)
             settings.server.port = 0
             let proxyPort = PortBox()
-            let live = try LiveSettings(settings: settings)
+            let live = try LiveSettings(settings: settings, registry: registry)
             let proxy = ProxyApplication.make(
                 live: live, client: client, version: "test", logger: proxyLogger ?? logger, onServerRunning: { proxyPort.set($0) }
             )

@@ -1,4 +1,5 @@
-/// Azure OpenAI: deployment URLs with `api-version`, or the v1 form, and the `api-key` header.
+/// Azure OpenAI: deployment URLs with `api-version`, or the v1 form, and the `api-key` header (or a
+/// Bearer token from Microsoft Entra ID with `auth: bearer`).
 ///
 /// With the seed's setup, `OPENAI_BASE_URL` already ends in `/openai/deployments/NAME` and
 /// `AZURE_API_VERSION` is set: the URL is that base plus `/chat/completions?api-version=…`. With a
@@ -25,7 +26,7 @@ package struct AzureAdapter: ProviderAdapter {
     }
 
     package func authHeaders(apiKey: String) -> [HTTPHeader] {
-        [HTTPHeader("api-key", apiKey)]
+        settings.bearerAuth ? [HTTPHeader("authorization", "Bearer \(apiKey)")] : [HTTPHeader("api-key", apiKey)]
     }
 
     package func requestOptions(model: String, maxTokens: Int) -> RequestTranslator.Options {

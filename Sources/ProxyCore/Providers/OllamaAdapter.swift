@@ -17,4 +17,15 @@ package struct OllamaAdapter: ProviderAdapter {
     package func authHeaders(apiKey: String) -> [HTTPHeader] {
         [HTTPHeader("authorization", "Bearer \(apiKey)")]
     }
+
+    /// Ollama reported `prompt_tokens: 0` (or only the uncached part) when its prefix cache hit; Claude
+    /// Code would then think the context nearly empty. A count far below the estimate is replaced by it.
+    package func usage(_ reported: TokenUsage, estimatedInputTokens: Int) -> TokenUsage {
+        var usage = reported
+        let prompt = usage.inputTokens + usage.cacheReadInputTokens + usage.cacheCreationInputTokens
+        if prompt < estimatedInputTokens / 2 {
+            usage.inputTokens = max(estimatedInputTokens - usage.cacheReadInputTokens - usage.cacheCreationInputTokens, 1)
+        }
+        return usage
+    }
 }

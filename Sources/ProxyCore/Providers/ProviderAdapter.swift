@@ -16,6 +16,8 @@ package protocol ProviderAdapter: Sendable {
     var requiresAPIKey: Bool { get }
     /// Body quirks for one model.
     func requestOptions(model: String, maxTokens: Int) -> RequestTranslator.Options
+    /// Usage-field quirks: the upstream's usage corrected, given the proxy's own estimate of the prompt.
+    func usage(_ reported: TokenUsage, estimatedInputTokens: Int) -> TokenUsage
 }
 
 extension ProviderAdapter {
@@ -23,6 +25,10 @@ extension ProviderAdapter {
 
     package func requestOptions(model: String, maxTokens: Int) -> RequestTranslator.Options {
         RequestTranslator.Options(upstreamModel: model, maxTokens: maxTokens)
+    }
+
+    package func usage(_ reported: TokenUsage, estimatedInputTokens: Int) -> TokenUsage {
+        reported
     }
 
     /// Every header of an upstream request. A missing key fails here, when a request is routed to the

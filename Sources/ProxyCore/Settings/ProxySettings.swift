@@ -101,12 +101,14 @@ package struct ProviderSettings: Sendable, Equatable {
     package var deployments: [String: String]
     /// Whether requests without a key are refused before they leave (nil: the adapter's default).
     package var apiKeyRequired: Bool?
+    /// Azure: send the key as `Authorization: Bearer` (Microsoft Entra ID tokens) instead of `api-key`.
+    package var bearerAuth: Bool
     package var quirks: ProviderQuirks
 
     package init(
         name: String, type: String, baseURL: String, apiKey: String? = nil, apiKeySource: String? = nil,
         apiVersion: String? = nil, headers: [HTTPHeader] = [], deployments: [String: String] = [:],
-        apiKeyRequired: Bool? = nil, quirks: ProviderQuirks = ProviderQuirks()
+        apiKeyRequired: Bool? = nil, bearerAuth: Bool = false, quirks: ProviderQuirks = ProviderQuirks()
     ) {
         self.name = name
         self.type = type
@@ -117,6 +119,7 @@ package struct ProviderSettings: Sendable, Equatable {
         self.headers = headers
         self.deployments = deployments
         self.apiKeyRequired = apiKeyRequired
+        self.bearerAuth = bearerAuth
         self.quirks = quirks
     }
 }

@@ -27,14 +27,12 @@ struct MessagesRoutes: Sendable {
         if messagesRequest.stream {
             let streaming = StreamingResponse(
                 exchange: exchange, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"),
-                estimationEnabled: routes.settings.tokens.enableTokenEstimation,
                 shutdownGracePeriod: routes.settings.server.shutdownGracePeriod, redactor: routes.redactor, logger: logger
             )
             response = Response(status: .ok, headers: streaming.headers, body: streaming.body(channel: context.channel))
         } else {
-            let estimationEnabled = routes.settings.tokens.enableTokenEstimation
             let message = try await Self.cancellingOnDisconnect(context) {
-                try await Self.completeMessage(exchange: exchange, upstream: upstream, estimationEnabled: estimationEnabled, logger: logger)
+                try await Self.completeMessage(exchange: exchange, upstream: upstream, logger: logger)
             }
             response = Response.json(message.json)
         }
@@ -45,7 +43,7 @@ struct MessagesRoutes: Sendable {
     }
 
     private static func completeMessage(
-        exchange: UpstreamExchange, upstream: HTTPClientResponse, estimationEnabled: Bool, logger: Logger
+        exchange: UpstreamExchange, upstream: HTTPClientResponse, logger: Logger
     ) async throws -> AnthropicMessage {
         let body: [UInt8]
         do {
@@ -62,10 +60,7 @@ struct MessagesRoutes: Sendable {
         } catch {
             throw AnthropicError(AnthropicErrorType(rawValue: error.errorType) ?? .api, "provider '\(exchange.providerName)': \(error.message)", status: 502)
         }
-        let resolved = ResolvedUsage(
-            upstream: upstreamUsage, estimatedInput: exchange.estimatedInputTokens,
-            estimatedOutput: ResponseTranslator.estimatedOutputTokens(of: message), estimationEnabled: estimationEnabled
-        )
+        let resolved = exchange.resolvedUsage(upstream: upstreamUsage, estimatedOutputTokens: ResponseTranslator.estimatedOutputTokens(of: message))
         message.usage = resolved.usage
         logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: false))")
         return message

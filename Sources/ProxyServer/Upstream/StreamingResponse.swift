@@ -19,7 +19,6 @@ struct StreamingResponse: Sendable {
     let exchange: UpstreamExchange
     let upstream: HTTPClientResponse
     let messageID: String
-    let estimationEnabled: Bool
     let shutdownGracePeriod: Duration
     let redactor: SecretRedactor
     let logger: Logger
@@ -93,10 +92,7 @@ struct StreamingResponse: Sendable {
             }
             var resolved: ResolvedUsage?
             _ = try translator.finish(sawEnd: sawEnd, usage: { upstreamUsage, outputEstimate in
-                let usage = ResolvedUsage(
-                    upstream: upstreamUsage, estimatedInput: exchange.estimatedInputTokens,
-                    estimatedOutput: outputEstimate, estimationEnabled: estimationEnabled
-                )
+                let usage = exchange.resolvedUsage(upstream: upstreamUsage, estimatedOutputTokens: outputEstimate)
                 resolved = usage
                 return usage.usage
             }, into: &events)
@@ -145,10 +141,7 @@ struct StreamingResponse: Sendable {
         }
         var (message, upstreamUsage) = try ResponseTranslator.message(from: json, clientModel: exchange.request.model, toolNames: exchange.toolNames)
         message.id = messageID
-        let resolved = ResolvedUsage(
-            upstream: upstreamUsage, estimatedInput: exchange.estimatedInputTokens,
-            estimatedOutput: ResponseTranslator.estimatedOutputTokens(of: message), estimationEnabled: estimationEnabled
-        )
+        let resolved = exchange.resolvedUsage(upstream: upstreamUsage, estimatedOutputTokens: ResponseTranslator.estimatedOutputTokens(of: message))
         message.usage = resolved.usage
         sink.yield(Self.render(MessageReplay.events(for: message, estimatedInputTokens: exchange.estimatedInputTokens)))
         logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")

@@ -10,6 +10,7 @@ struct UpstreamExchange: Sendable {
     let upstreamModel: String
     let toolNames: ToolNameMapping
     let estimatedInputTokens: Int
+    private let estimationEnabled: Bool
     private let httpRequest: HTTPClientRequest
 
     init(
@@ -23,6 +24,7 @@ struct UpstreamExchange: Sendable {
         self.upstreamModel = upstreamModel
         self.toolNames = toolNames
         self.estimatedInputTokens = estimatedInputTokens
+        self.estimationEnabled = settings.tokens.enableTokenEstimation
         self.httpRequest = HTTPClientRequest(
             method: "POST",
             url: adapter.chatCompletionsURL(model: upstreamModel),
@@ -54,6 +56,23 @@ struct UpstreamExchange: Sendable {
             throw UpstreamErrorMapping.error(status: response.status, body: body, retryAfter: response.header("retry-after"), provider: providerName)
         }
         return response
+    }
+
+    /// The usage to report: the upstream's, corrected by the adapter's usage quirks and completed by
+    /// estimates where it is missing (when estimation is on).
+    func resolvedUsage(upstream: TokenUsage?, estimatedOutputTokens: Int) -> ResolvedUsage {
+        var resolved = ResolvedUsage(
+            upstream: upstream, estimatedInput: estimatedInputTokens, estimatedOutput: estimatedOutputTokens,
+            estimationEnabled: estimationEnabled
+        )
+        if estimationEnabled, upstream != nil {
+            let corrected = adapter.usage(resolved.usage, estimatedInputTokens: estimatedInputTokens)
+            if corrected != resolved.usage {
+                resolved.usage = corrected
+                resolved.estimated = true
+            }
+        }
+        return resolved
     }
 
     /// Transport failures: unreachable → 502, timeouts → 504; the message names provider and host only.
