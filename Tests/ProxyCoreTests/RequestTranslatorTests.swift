@@ -320,7 +320,7 @@ struct RequestTranslatorTests {
             (#"{"model":"m","messages":{}}"#, "messages"),
             (#"{"model":"m","messages":[{"role":"robot","content":"x"}]}"#, "messages.0.role"),
             (#"{"model":"m","messages":[{"role":"user","content":5}]}"#, "messages.0.content"),
-            (#"{"model":"m","messages":[],"tool_choice":{"type":"tool"}}"#, "tool_choice.name"),
+            (#"{"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"tool"}}"#, "tool_choice.name"),
         ]
     )
     func decodingErrors(json: String, path: String) throws {

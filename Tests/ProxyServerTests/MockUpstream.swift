@@ -17,6 +17,14 @@ final class MockUpstream: Sendable {
         case stream(events: [String], delay: Duration = .zero)
         /// Never answers; records when the proxy closes the connection.
         case hang
+        /// Any status, content type and body bytes.
+        case raw(status: Int, contentType: String, body: String)
+        /// Sends the `data:` events, then stays silent without ending the stream.
+        case streamThenSilence(events: [String])
+        /// Waits before answering with a JSON body.
+        case delayed(Duration, body: JSONValue)
+        /// Closes the connection without answering.
+        case closeConnection
     }
 
     /// What the proxy sent.
@@ -85,6 +93,24 @@ final class MockUpstream: Sendable {
         case .hang:
             try await context.channel.closeFuture.get()
             state.withLock { $0.hangClosedAt = .now }
+            throw CancellationError()
+        case .raw(let status, let contentType, let body):
+            var headers = HTTPFields()
+            headers[.contentType] = contentType
+            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        case .streamThenSilence(let events):
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream"
+            let channel = context.channel
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                for event in events { try await writer.write(ByteBuffer(string: "data: \(event)\n\n")) }
+                try await channel.closeFuture.get()
+            })
+        case .delayed(let delay, let json):
+            try await Task.sleep(for: delay)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json.serialized())))
+        case .closeConnection:
+            try await context.channel.close()
             throw CancellationError()
         }
     }

@@ -53,7 +53,7 @@ struct ReloadTests {
                         }
                     }
                 }
-                try await Task.sleep(for: .milliseconds(100))
+                for _ in 0..<500 where harness.upstreams[0].received.count < 8 { try await Task.sleep(for: .milliseconds(10)) }
                 let urls = harness.upstreamURLs
                 try Self.config(urls, routeTo: "second").write(toFile: file, atomically: true, encoding: .utf8)
                 #expect(Self.reloader(harness, file: file).reload(reason: "test"))

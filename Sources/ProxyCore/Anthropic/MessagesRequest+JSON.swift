@@ -9,6 +9,9 @@ extension MessagesRequest {
             throw RequestDecodingError(path: "messages", problem: "is required")
         }
         let messageValues = try JSONField.array(messagesValue, path: "messages")
+        guard !messageValues.isEmpty else {
+            throw RequestDecodingError(path: "messages", problem: "must contain at least one message")
+        }
         var messages: [InputMessage] = []
         messages.reserveCapacity(messageValues.count)
         for (position, value) in messageValues.enumerated() {

@@ -7,9 +7,10 @@ package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// A strict-syntax, lenient-text JSON parser.
 ///
-/// Strict about structure (one value, no trailing commas or comments), lenient where real clients are
-/// sloppy: a lone UTF-16 surrogate escape (`"\ud83d"`, seen in Claude Code histories) becomes U+FFFD
-/// instead of failing the whole request, as Foundation's decoders would.
+/// Strict about structure (one value, no trailing commas or comments) and encoding (UTF-8, as JSON
+/// requires), lenient where real clients are sloppy: a lone UTF-16 surrogate escape (`"\ud83d"`, seen
+/// in Claude Code histories) becomes U+FFFD instead of failing the whole request, as Foundation's
+/// decoders would.
 package struct JSONParser {
     /// Deeper documents are rejected rather than risking the stack of a cooperative thread.
     package static let maximumDepth = 128
@@ -145,7 +146,9 @@ package struct JSONParser {
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
+                        throw JSONParseError(message: "string is not valid UTF-8", offset: start)
+                    }
                     index += 1
                     return text
                 }
@@ -158,8 +161,11 @@ package struct JSONParser {
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):
+                    guard let text = String(validating: scratch, as: UTF8.self) else {
+                        throw JSONParseError(message: "string is not valid UTF-8", offset: start)
+                    }
                     index += 1
-                    return String(decoding: scratch, as: UTF8.self)
+                    return text
                 case UInt8(ascii: "\\"):
                     index += 1
                     try appendEscape(into: &scratch)

@@ -74,11 +74,14 @@ struct MessagesRoutes: Sendable {
 
     /// The request body as a `MessagesRequest`; malformed input is a 400 that names the problem.
     static func decode(_ request: Request, limit: Int) async throws -> MessagesRequest {
+        if let type = request.headers[.contentType], !type.lowercased().contains("json") {
+            throw AnthropicError.invalidRequest("content-type must be application/json, not '\(type)'")
+        }
         var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw AnthropicError(.requestTooLarge, "request body is larger than the proxy's limit of \(limit) bytes")
         }
         let json: JSONValue
