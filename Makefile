@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= $(if $(wildcard config.yaml),config.yaml,config.yaml.example)
 
-.PHONY: deps build run test e2e clean
+.PHONY: deps build run test e2e fuzz bench-client clean
 
 deps:
 	@scripts/install-deps
@@ -25,3 +25,24 @@ e2e: deps
 
 clean:
 	rm -rf .build .build-*
+
+# Fuzz the SSE parser + stream translator, the request decoder + translator and the YAML loader with
+# libFuzzer, FUZZ_SECONDS each. A crash fails the target, is saved as Tests/Fuzz/TARGET/crash-…, and is
+# replayed by `make test` from then on.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(SWIFT) build --scratch-path .build-fuzz --product proxy-fuzz --sanitize fuzzer --sanitize address -Xswiftc -DFUZZING
+	@for target in sse request yaml; do \
+	  mkdir -p .build-fuzz/corpus/$$target; \
+	  echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
+	  PROXY_FUZZ_TARGET=$$target .build-fuzz/debug/proxy-fuzz .build-fuzz/corpus/$$target Tests/Fuzz/$$target \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=Tests/Fuzz/$$target/ \
+	    > .build-fuzz/$$target.log 2>&1; status=$$?; \
+	  grep -E "^Done" .build-fuzz/$$target.log; \
+	  if [ $$status -ne 0 ]; then tail -n 60 .build-fuzz/$$target.log; exit 1; fi; \
+	done
+
+# The libcurl client against AsyncHTTPClient on one loopback server (a separate package: AsyncHTTPClient's
+# BoringSSL build stays out of the main build).
+bench-client: deps
+	cd Benchmarks && $(SWIFT) build -c release --product http-client-bench && .build/release/http-client-bench

@@ -62,6 +62,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["ProxyCore", "ProxyConfig"],
+            swiftSettings: swiftSettings
+        ),
+        // `make fuzz` builds it with libFuzzer (-DFUZZING); a plain build replays saved inputs.
+        .executableTarget(
+            name: "proxy-fuzz",
+            dependencies: ["FuzzTargets"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "claude-code-proxy",
             dependencies: [
@@ -90,7 +101,7 @@ let package = Package(
         .testTarget(
             name: "ProxyServerTests",
             dependencies: [
-                "ProxyServer", "CurlHTTP", "ProxyCore", "ProxyConfig",
+                "ProxyServer", "CurlHTTP", "ProxyCore", "ProxyConfig", "FuzzTargets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -46,11 +46,16 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     /// Creates the multi handle and starts its thread. libcurl failing to initialise (out of memory, TLS
     /// library broken) leaves no way to make requests at all, so that stops the process.
-    init() {
+    /// - Parameter maxCachedConnections: idle connections kept for reuse. libcurl's default is four per
+    ///   transfer running at that moment, so the cache shrinks between bursts (finished transfers leave
+    ///   before new ones arrive) and a burst after a quiet spell reconnects — a TCP and TLS handshake per
+    ///   request — instead of reusing.
+    init(maxCachedConnections: Int) {
         guard CurlProcess.initialise() else { fatalError("curl_global_init failed") }
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed") }
         self.multi = multi
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxCachedConnections)
         // The thread owns a strong reference until `run` returns.
         guard let started = Self.startThread(Unmanaged.passRetained(self)) else {
             fatalError("could not start the libcurl thread")

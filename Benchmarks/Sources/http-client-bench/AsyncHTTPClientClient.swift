@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 
 /// AsyncHTTPClient on NIO's singleton event-loop group, HTTP/1.1 only, with a pool big enough that
 /// concurrency 64 gets 64 kept-alive connections (the default soft limit is 8 per host).

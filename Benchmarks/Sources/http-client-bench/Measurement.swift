@@ -36,7 +36,7 @@ struct Sample: Sendable {
 
 func processCPUNanoseconds() -> Int64 {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF_WHO, &usage)
     func nanoseconds(_ time: timeval) -> Int64 { Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_usec) * 1000 }
     return nanoseconds(usage.ru_utime) + nanoseconds(usage.ru_stime)
 }
@@ -117,3 +117,9 @@ private func runWorkers(
         return results
     }
 }
+
+#if canImport(Glibc)
+    private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+#else
+    private let RUSAGE_SELF_WHO = RUSAGE_SELF
+#endif

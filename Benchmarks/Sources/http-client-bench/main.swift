@@ -22,7 +22,7 @@ struct Options {
         usage: http-client-bench [--quick] [--rounds N] [--window SECONDS] [--warmup SECONDS]
                                  [--scenarios small,sse] [--concurrency 1,64] [--clients curl,ahc]
                                  [--server-threads N]
-          default: 5 rounds × {small, sse} × {1, 64} × {curl, ahc}, 0.5 s warm-up + 2 s window each (~110 s)
+          default: 5 rounds × {small, sse} × {1, 64} × {curl, ahc}, 0.5 s warm-up + 2 s window each (~100 s)
           --quick: 2 rounds, 0.2 s warm-up + 0.7 s window (~15 s)
         """
 
