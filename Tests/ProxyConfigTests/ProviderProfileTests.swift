@@ -88,4 +88,53 @@ struct ProviderProfileTests {
         #expect(quirks.reasoningEffort == .always)
         #expect(JSONValue.object(quirks.extraBody) == ["keep_alive": "30m", "options": ["num_ctx": 65536], "think": false])
     }
+
+    @Test("issue 5's sample config loads exactly as written")
+    func issueSample() throws {
+        let text = """
+            server:
+              host: 127.0.0.1
+              port: 8082
+              api_keys: ["${PROXY_API_KEY}"]     # optional: clients must then send one of these
+              log_level: info
+            providers:
+              openai:
+                type: openai
+                base_url: https://api.openai.com/v1
+                api_key: ${OPENAI_API_KEY}
+              azure:
+                type: azure
+                base_url: https://my-resource.openai.azure.com
+                api_key: ${AZURE_OPENAI_API_KEY}
+                api_version: "2024-10-21"
+                deployments: { gpt-4o: my-gpt4o-deployment }   # upstream model → deployment name
+              local:
+                type: ollama
+                base_url: http://localhost:11434
+              deepseek:
+                profile: deepseek                # a file in providers/; any field may be overridden here
+                api_key: ${DEEPSEEK_API_KEY}
+            models:                              # first match wins
+              - match: "*haiku*"
+                provider: local
+                model: qwen2.5-coder:7b
+              - match: "*opus*"
+                provider: azure
+                model: gpt-4o
+                fallbacks:
+                  - { provider: openai, model: gpt-4o }
+              - match: "*"
+                provider: openai
+                model: gpt-4o-mini
+            """
+        let environment = ["PROXY_API_KEY": "client-key", "AZURE_OPENAI_API_KEY": "az"]
+        let settings = try ConfigFile.load(text: text, file: "config.yaml", environment: environment, profiles: Self.library)
+        #expect(settings.server.apiKeys == ["client-key"])
+        #expect(settings.providers.map(\.name) == ["openai", "azure", "local", "deepseek"])
+        #expect(settings.provider(named: "deepseek")?.baseURL == "https://api.deepseek.com/v1")
+        #expect(settings.provider(named: "deepseek")?.apiKey == nil)
+        #expect(settings.targets(forClientModel: "claude-opus-4-6").map(\.label) == ["azure/gpt-4o", "openai/gpt-4o"])
+        #expect(settings.target(forClientModel: "claude-haiku-4-5")?.label == "local/qwen2.5-coder:7b")
+        #expect(settings.target(forClientModel: "claude-sonnet-4-5")?.label == "openai/gpt-4o-mini")
+    }
 }
