@@ -21,6 +21,7 @@ struct ProviderSection: Decodable {
     var schemaDialect: ConfigString?
     var models: [String: ModelSection]?
     var extraBody: YAMLNode?
+    var sendUser: Bool?
     /// Where the section starts, for errors about keys it lacks.
     var mark: YAMLMark?
 
@@ -48,6 +49,7 @@ struct ProviderSection: Decodable {
         case schemaDialect = "schema_dialect"
         case models
         case extraBody = "extra_body"
+        case sendUser = "send_user"
     }
 
     init(from decoder: any Decoder) throws {
@@ -69,6 +71,7 @@ struct ProviderSection: Decodable {
         schemaDialect = try container.decodeIfPresent(ConfigString.self, forKey: .schemaDialect)
         models = try container.decodeIfPresent([String: ModelSection].self, forKey: .models)
         extraBody = try container.decodeIfPresent(YAMLNode.self, forKey: .extraBody)
+        sendUser = try container.decodeIfPresent(Bool.self, forKey: .sendUser)
         mark = decoder.yamlMark
     }
 
@@ -96,6 +99,7 @@ struct ProviderSection: Decodable {
         result.schemaDialect = schemaDialect ?? profile.schemaDialect
         result.models = (profile.models ?? [:]).merging(models ?? [:]) { _, own in own }
         result.extraBody = extraBody ?? profile.extraBody
+        result.sendUser = sendUser ?? profile.sendUser
         return result
     }
 
@@ -141,6 +145,7 @@ struct ProviderSection: Decodable {
         quirks.schemaDialect = try Self.choice(schemaDialect, path: "\(path).schema_dialect", file: file) ?? quirks.schemaDialect
         quirks.streamUsage = streamUsage ?? quirks.streamUsage
         quirks.parallelToolCalls = parallelToolCalls ?? quirks.parallelToolCalls
+        quirks.sendUser = sendUser ?? quirks.sendUser
         if let passback = reasoningPassback {
             guard ["reasoning_content", "reasoning", "none"].contains(passback.value) else {
                 throw YAMLError(

@@ -61,7 +61,10 @@ struct RequestTranslatorTests {
         let body = try R.body(request(extra: "," + member))
         let key = String(member.dropFirst().prefix { $0 != "\"" })
         #expect(body[key] == nil)
-        #expect(body.objectValue?.map(\.key) == ["model", "messages", "max_tokens"])
+        // metadata.user_id only ever leaves as its SHA-256, in `user` (§3.10).
+        let expected = key == "metadata" ? ["model", "messages", "max_tokens", "user"] : ["model", "messages", "max_tokens"]
+        #expect(body.objectValue?.map(\.key) == expected)
+        #expect(body["user"] == (key == "metadata" ? .string(SHA256.hex("user_abc_account_def_session_ghi")) : nil))
     }
 
     // MARK: - Streaming flags (§10 item 19)

@@ -36,11 +36,14 @@ package struct ProviderQuirks: Sendable, Equatable {
     package var maxOutputTokens: [String: Int]
     /// Merged into every request body last (e.g. OpenRouter's `provider`, Ollama's `keep_alive`).
     package var extraBody: [(key: String, value: JSONValue)]
+    /// Send the SHA-256 of Claude Code's `metadata.user_id` as `user` (abuse monitoring, per-user caching);
+    /// off for servers that reject fields they do not know.
+    package var sendUser: Bool
 
     package init(
         maxTokensField: MaxTokensField = .auto, reasoningEffort: ReasoningEffortSupport = .auto, streamUsage: Bool = true,
         parallelToolCalls: Bool = true, reasoningPassback: String? = nil, schemaDialect: SchemaDialect = .openai,
-        maxOutputTokens: [String: Int] = [:], extraBody: [(key: String, value: JSONValue)] = []
+        maxOutputTokens: [String: Int] = [:], extraBody: [(key: String, value: JSONValue)] = [], sendUser: Bool = true
     ) {
         self.maxTokensField = maxTokensField
         self.reasoningEffort = reasoningEffort
@@ -50,13 +53,14 @@ package struct ProviderQuirks: Sendable, Equatable {
         self.schemaDialect = schemaDialect
         self.maxOutputTokens = maxOutputTokens
         self.extraBody = extraBody
+        self.sendUser = sendUser
     }
 
     package static func == (lhs: ProviderQuirks, rhs: ProviderQuirks) -> Bool {
         lhs.maxTokensField == rhs.maxTokensField && lhs.reasoningEffort == rhs.reasoningEffort && lhs.streamUsage == rhs.streamUsage
             && lhs.parallelToolCalls == rhs.parallelToolCalls && lhs.reasoningPassback == rhs.reasoningPassback
             && lhs.schemaDialect == rhs.schemaDialect && lhs.maxOutputTokens == rhs.maxOutputTokens
-            && JSONValue.object(lhs.extraBody) == JSONValue.object(rhs.extraBody)
+            && JSONValue.object(lhs.extraBody) == JSONValue.object(rhs.extraBody) && lhs.sendUser == rhs.sendUser
     }
 
     /// The adapter's options for one request with these quirks applied over them.
@@ -78,6 +82,7 @@ package struct ProviderQuirks: Sendable, Equatable {
         options.reasoningPassback = reasoningPassback
         options.schemaDialect = schemaDialect
         options.extraBody = extraBody
+        options.sendUser = sendUser
         return options
     }
 }

@@ -21,6 +21,8 @@ package enum RequestTranslator {
         package var schemaDialect = ProviderQuirks.SchemaDialect.openai
         /// Merged into the body last, overriding what the translation produced.
         package var extraBody: [(key: String, value: JSONValue)] = []
+        /// See `ProviderQuirks.sendUser`.
+        package var sendUser = true
 
         package init(
             upstreamModel: String, maxTokens: Int, maxTokensField: String = "max_tokens",
@@ -59,6 +61,9 @@ package enum RequestTranslator {
         }
         if options.acceptsReasoningEffort, let effort = ReasoningEffort.derive(thinking: request.thinking, effort: request.effort) {
             body.append(("reasoning_effort", .string(effort)))
+        }
+        if options.sendUser, let user = request.metadataUserID, !user.isEmpty {
+            body.append(("user", .string(SHA256.hex(user))))  // 64 hex characters, never the raw ids
         }
         if request.stream {
             body.append(("stream", true))

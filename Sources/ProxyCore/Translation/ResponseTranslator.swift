@@ -2,7 +2,7 @@
 package enum ResponseTranslator {
     /// - Returns: the message, and the upstream usage if the upstream reported one.
     package static func message(
-        from completion: JSONValue, clientModel: String, toolNames: ToolNameMapping = .identity
+        from completion: JSONValue, clientModel: String, toolNames: ToolNameMapping = .identity, stopSequences: [String] = []
     ) throws(UpstreamStreamError) -> (message: AnthropicMessage, upstreamUsage: TokenUsage?) {
         if let error = completion["error"], !error.isNull {
             throw UpstreamStreamError(inBandError: error)
@@ -33,14 +33,17 @@ package enum ResponseTranslator {
         }
         let sawToolUse = blocks.contains { if case .toolUse = $0 { return true } else { return false } }
         let refused = !(reply["refusal"]?.stringValue ?? "").isEmpty
-        let stopReason =
-            refused ? StopReason.refusal : StopReason(finishReason: choice["finish_reason"]?.stringValue, sawToolUse: sawToolUse)
+        let finishReason = choice["finish_reason"]?.stringValue
+        let matched = StopReason.matchedStopSequence(in: choice, of: stopSequences)
+        let stopReason = refused ? StopReason.refusal : StopReason(finishReason: finishReason, sawToolUse: sawToolUse, matchedStopSequence: matched)
+        if finishReason == "content_filter" { blocks.append(.text(StopReason.contentFilterNotice)) }
         let upstreamUsage = UsageMapping.usage(fromOpenAI: completion["usage"])
         let message = AnthropicMessage(
             id: messageID(from: completion["id"]?.stringValue),
             model: clientModel,
             content: blocks,
             stopReason: stopReason,
+            stopSequence: stopReason == .stopSequence ? matched : nil,
             usage: upstreamUsage ?? TokenUsage()
         )
         return (message, upstreamUsage)
@@ -87,8 +90,8 @@ package enum ResponseTranslator {
 /// Tool-call arguments as the object Anthropic's `tool_use.input` must be.
 package enum ToolArguments {
     /// Parses the upstream's argument text. An object is returned as is; another JSON value is wrapped as
-    /// `{"input": value}`; text that is not JSON at all is kept as `{"_raw_arguments": text}` so the model's
-    /// output is never silently replaced by `{}`.
+    /// `{"input": value}`; almost-JSON is repaired (`JSONRepair`); text that is not JSON even then is kept
+    /// as `{"_raw_arguments": text}` so the model's output is never silently replaced by `{}`.
     package static func object(from arguments: JSONValue?) -> JSONValue {
         switch arguments {
         case .none, .null: return .object([])
@@ -96,7 +99,9 @@ package enum ToolArguments {
         case .string(let text):
             let trimmed = text.trimmingWhitespace()
             if trimmed.isEmpty { return .object([]) }
-            guard let parsed = try? JSONParser.parse(trimmed) else { return ["_raw_arguments": .string(text)] }
+            guard let parsed = (try? JSONParser.parse(trimmed)) ?? (try? JSONParser.parse(JSONRepair.repaired(trimmed))) else {
+                return ["_raw_arguments": .string(text)]
+            }
             if case .object = parsed { return parsed }
             return ["input": parsed]
         case .some(let other): return ["input": other]

@@ -25,22 +25,27 @@ package struct StreamTranslator: Sendable {
     package let clientModel: String
     private let estimatedInputTokens: Int
     private let toolNames: ToolNameMapping
+    private let stopSequences: [String]
 
     private var open = OpenBlock.none
     private var nextIndex = 0
     private var toolCalls: [ToolCall] = []
     private var currentToolCall: Int?
     private var finishReason: String?
+    private var matchedStopSequence: String?
     private var sawToolUse = false
     private var upstreamUsage: TokenUsage?
     /// Text, reasoning and tool input sent to the client, for output estimation.
     package private(set) var output = TextTally()
 
-    package init(messageID: String, clientModel: String, estimatedInputTokens: Int, toolNames: ToolNameMapping = .identity) {
+    package init(
+        messageID: String, clientModel: String, estimatedInputTokens: Int, toolNames: ToolNameMapping = .identity, stopSequences: [String] = []
+    ) {
         self.messageID = messageID
         self.clientModel = clientModel
         self.estimatedInputTokens = estimatedInputTokens
         self.toolNames = toolNames
+        self.stopSequences = stopSequences
     }
 
     /// `message_start` (carrying the local input estimate, shown by Claude Code as progress) and a `ping`.
@@ -74,6 +79,8 @@ package struct StreamTranslator: Sendable {
                 throw UpstreamStreamError(message: "the upstream stream reported an error")
             }
             finishReason = reason
+            matchedStopSequence = StopReason.matchedStopSequence(in: choice, of: stopSequences)
+            if reason == "content_filter" { appendText(StopReason.contentFilterNotice, into: &events) }
             closeOpenBlock(into: &events)
         }
     }
@@ -100,7 +107,8 @@ package struct StreamTranslator: Sendable {
         closeOpenBlock(into: &events)
         var usage = resolve(upstreamUsage, output.tokens)
         if usage.inputTokens == 0 { usage.inputTokens = 1 }  // 0 cannot replace message_start's estimate
-        events.append(.messageDelta(stopReason: StopReason(finishReason: finishReason, sawToolUse: sawToolUse), stopSequence: nil, usage: usage))
+        let stopReason = StopReason(finishReason: finishReason, sawToolUse: sawToolUse, matchedStopSequence: matchedStopSequence)
+        events.append(.messageDelta(stopReason: stopReason, stopSequence: stopReason == .stopSequence ? matchedStopSequence : nil, usage: usage))
         events.append(.messageStop)
         return usage
     }

@@ -54,14 +54,12 @@ struct MessagesRoutes: Sendable {
         guard let json = try? JSONParser.parse(body) else {
             throw AnthropicError(.api, "provider '\(exchange.providerName)' sent an answer that is not JSON", status: 502)
         }
-        var (message, upstreamUsage): (AnthropicMessage, TokenUsage?)
+        let (message, resolved): (AnthropicMessage, ResolvedUsage)
         do {
-            (message, upstreamUsage) = try ResponseTranslator.message(from: json, clientModel: exchange.request.model, toolNames: exchange.toolNames)
+            (message, resolved) = try exchange.message(from: json)
         } catch {
             throw AnthropicError(AnthropicErrorType(rawValue: error.errorType) ?? .api, "provider '\(exchange.providerName)': \(error.message)", status: 502)
         }
-        let resolved = exchange.resolvedUsage(upstream: upstreamUsage, estimatedOutputTokens: ResponseTranslator.estimatedOutputTokens(of: message))
-        message.usage = resolved.usage
         logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: false))")
         return message
     }

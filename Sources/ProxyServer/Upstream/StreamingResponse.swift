@@ -67,10 +67,7 @@ struct StreamingResponse: Sendable {
 
     /// Reads the upstream stream to its end, yielding each upstream chunk's events as one buffer.
     private func translate(into sink: AsyncStream<ByteBuffer>.Continuation) async {
-        var translator = StreamTranslator(
-            messageID: messageID, clientModel: exchange.request.model,
-            estimatedInputTokens: exchange.estimatedInputTokens, toolNames: exchange.toolNames
-        )
+        var translator = exchange.streamTranslator(messageID: messageID)
         var events: [StreamEvent] = []
         do {
             if upstream.header("content-type")?.contains("application/json") == true {
@@ -139,10 +136,8 @@ struct StreamingResponse: Sendable {
         guard let json = try? JSONParser.parse(body) else {
             throw UpstreamStreamError(message: "provider '\(exchange.providerName)' answered the stream with invalid JSON")
         }
-        var (message, upstreamUsage) = try ResponseTranslator.message(from: json, clientModel: exchange.request.model, toolNames: exchange.toolNames)
+        var (message, resolved) = try exchange.message(from: json)
         message.id = messageID
-        let resolved = exchange.resolvedUsage(upstream: upstreamUsage, estimatedOutputTokens: ResponseTranslator.estimatedOutputTokens(of: message))
-        message.usage = resolved.usage
         sink.yield(Self.render(MessageReplay.events(for: message, estimatedInputTokens: exchange.estimatedInputTokens)))
         logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
     }

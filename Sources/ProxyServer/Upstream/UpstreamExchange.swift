@@ -58,6 +58,24 @@ struct UpstreamExchange: Sendable {
         return response
     }
 
+    /// A complete upstream answer as the Anthropic message, with its final usage.
+    func message(from completion: JSONValue) throws(UpstreamStreamError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
+        var (message, upstreamUsage) = try ResponseTranslator.message(
+            from: completion, clientModel: request.model, toolNames: toolNames, stopSequences: request.stopSequences
+        )
+        let resolved = resolvedUsage(upstream: upstreamUsage, estimatedOutputTokens: ResponseTranslator.estimatedOutputTokens(of: message))
+        message.usage = resolved.usage
+        return (message, resolved)
+    }
+
+    /// The state machine for this request's upstream stream.
+    func streamTranslator(messageID: String) -> StreamTranslator {
+        StreamTranslator(
+            messageID: messageID, clientModel: request.model, estimatedInputTokens: estimatedInputTokens, toolNames: toolNames,
+            stopSequences: request.stopSequences
+        )
+    }
+
     /// The usage to report: the upstream's, corrected by the adapter's usage quirks and completed by
     /// estimates where it is missing (when estimation is on).
     func resolvedUsage(upstream: TokenUsage?, estimatedOutputTokens: Int) -> ResolvedUsage {
