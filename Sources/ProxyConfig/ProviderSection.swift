@@ -22,6 +22,10 @@ struct ProviderSection: Decodable {
     var models: [String: ModelSection]?
     var extraBody: YAMLNode?
     var sendUser: Bool?
+    var midSystem: ConfigString?
+    var mergeConsecutiveUsers: Bool?
+    var toolIDFormat: ConfigString?
+    var thinkTags: Bool?
     /// Where the section starts, for errors about keys it lacks.
     var mark: YAMLMark?
 
@@ -50,6 +54,10 @@ struct ProviderSection: Decodable {
         case models
         case extraBody = "extra_body"
         case sendUser = "send_user"
+        case midSystem = "mid_system"
+        case mergeConsecutiveUsers = "merge_consecutive_users"
+        case toolIDFormat = "tool_id_format"
+        case thinkTags = "think_tags"
     }
 
     init(from decoder: any Decoder) throws {
@@ -72,6 +80,10 @@ struct ProviderSection: Decodable {
         models = try container.decodeIfPresent([String: ModelSection].self, forKey: .models)
         extraBody = try container.decodeIfPresent(YAMLNode.self, forKey: .extraBody)
         sendUser = try container.decodeIfPresent(Bool.self, forKey: .sendUser)
+        midSystem = try container.decodeIfPresent(ConfigString.self, forKey: .midSystem)
+        mergeConsecutiveUsers = try container.decodeIfPresent(Bool.self, forKey: .mergeConsecutiveUsers)
+        toolIDFormat = try container.decodeIfPresent(ConfigString.self, forKey: .toolIDFormat)
+        thinkTags = try container.decodeIfPresent(Bool.self, forKey: .thinkTags)
         mark = decoder.yamlMark
     }
 
@@ -100,6 +112,10 @@ struct ProviderSection: Decodable {
         result.models = (profile.models ?? [:]).merging(models ?? [:]) { _, own in own }
         result.extraBody = extraBody ?? profile.extraBody
         result.sendUser = sendUser ?? profile.sendUser
+        result.midSystem = midSystem ?? profile.midSystem
+        result.mergeConsecutiveUsers = mergeConsecutiveUsers ?? profile.mergeConsecutiveUsers
+        result.toolIDFormat = toolIDFormat ?? profile.toolIDFormat
+        result.thinkTags = thinkTags ?? profile.thinkTags
         return result
     }
 
@@ -146,6 +162,10 @@ struct ProviderSection: Decodable {
         quirks.streamUsage = streamUsage ?? quirks.streamUsage
         quirks.parallelToolCalls = parallelToolCalls ?? quirks.parallelToolCalls
         quirks.sendUser = sendUser ?? quirks.sendUser
+        quirks.midSystem = try Self.choice(midSystem, path: "\(path).mid_system", file: file) ?? quirks.midSystem
+        quirks.mergeConsecutiveUsers = mergeConsecutiveUsers
+        quirks.toolIDFormat = try Self.choice(toolIDFormat, path: "\(path).tool_id_format", file: file) ?? quirks.toolIDFormat
+        quirks.thinkTags = thinkTags ?? quirks.thinkTags
         if let passback = reasoningPassback {
             guard ["reasoning_content", "reasoning", "none"].contains(passback.value) else {
                 throw YAMLError(

@@ -79,9 +79,19 @@ struct ProviderProfileTests {
                 parallel_tool_calls: false
                 reasoning_effort: always
                 extra_body: { keep_alive: 30m, options: { num_ctx: 65536 }, think: false }
+                mid_system: merge_top
+                merge_consecutive_users: false
+                tool_id_format: mistral9
+                think_tags: true
+                send_user: false
             models: []
             """
         let quirks = try #require(try ConfigFile.load(text: text, file: "c.yaml", environment: [:]).providers.first?.quirks)
+        #expect(quirks.midSystem == .mergeTop)
+        #expect(quirks.mergeConsecutiveUsers == false)
+        #expect(quirks.toolIDFormat == .mistral9)
+        #expect(quirks.thinkTags)
+        #expect(!quirks.sendUser)
         #expect(quirks.maxTokensField == .maxCompletionTokens)
         #expect(!quirks.streamUsage)
         #expect(!quirks.parallelToolCalls)

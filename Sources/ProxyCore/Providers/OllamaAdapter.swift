@@ -18,6 +18,13 @@ package struct OllamaAdapter: ProviderAdapter {
         [HTTPHeader("authorization", "Bearer \(apiKey)")]
     }
 
+    /// Local chat templates often demand strict user/assistant alternation.
+    package func requestOptions(model: String, maxTokens: Int) -> RequestTranslator.Options {
+        var options = RequestTranslator.Options(upstreamModel: model, maxTokens: maxTokens)
+        options.mergeConsecutiveUsers = true
+        return options
+    }
+
     /// Ollama reported `prompt_tokens: 0` (or only the uncached part) when its prefix cache hit; Claude
     /// Code would then think the context nearly empty. A count far below the estimate is replaced by it.
     package func usage(_ reported: TokenUsage, estimatedInputTokens: Int) -> TokenUsage {

@@ -22,6 +22,23 @@ package struct ProviderQuirks: Sendable, Equatable {
         case gemini
     }
 
+    /// Where `role: "system"` entries in the middle of `messages` go (translation.md §3.3).
+    package enum MidSystem: String, Sendable, CaseIterable {
+        /// A user message wrapped in `<system-reminder>` (keeps the prompt prefix stable for caching).
+        case inlineUser = "inline_user"
+        /// Appended to the top system message.
+        case mergeTop = "merge_top"
+        /// Kept as a system message in place (OpenAI accepts it; many local templates do not).
+        case inlineSystem = "inline_system"
+    }
+
+    /// How tool-call ids are sent upstream.
+    package enum ToolIDFormat: String, Sendable, CaseIterable {
+        case passthrough
+        /// Nine letters and digits, as Mistral requires.
+        case mistral9
+    }
+
     package var maxTokensField: MaxTokensField
     package var reasoningEffort: ReasoningEffortSupport
     /// Send `stream_options.include_usage` on streaming requests.
@@ -39,11 +56,19 @@ package struct ProviderQuirks: Sendable, Equatable {
     /// Send the SHA-256 of Claude Code's `metadata.user_id` as `user` (abuse monitoring, per-user caching);
     /// off for servers that reject fields they do not know.
     package var sendUser: Bool
+    package var midSystem: MidSystem
+    /// Merge adjacent user messages (chat templates that demand strict alternation); nil: the adapter decides.
+    package var mergeConsecutiveUsers: Bool?
+    package var toolIDFormat: ToolIDFormat
+    /// Split a leading `<think>…</think>` in the answer into a thinking block.
+    package var thinkTags: Bool
 
     package init(
         maxTokensField: MaxTokensField = .auto, reasoningEffort: ReasoningEffortSupport = .auto, streamUsage: Bool = true,
         parallelToolCalls: Bool = true, reasoningPassback: String? = nil, schemaDialect: SchemaDialect = .openai,
-        maxOutputTokens: [String: Int] = [:], extraBody: [(key: String, value: JSONValue)] = [], sendUser: Bool = true
+        maxOutputTokens: [String: Int] = [:], extraBody: [(key: String, value: JSONValue)] = [], sendUser: Bool = true,
+        midSystem: MidSystem = .inlineUser, mergeConsecutiveUsers: Bool? = nil, toolIDFormat: ToolIDFormat = .passthrough,
+        thinkTags: Bool = false
     ) {
         self.maxTokensField = maxTokensField
         self.reasoningEffort = reasoningEffort
@@ -54,6 +79,10 @@ package struct ProviderQuirks: Sendable, Equatable {
         self.maxOutputTokens = maxOutputTokens
         self.extraBody = extraBody
         self.sendUser = sendUser
+        self.midSystem = midSystem
+        self.mergeConsecutiveUsers = mergeConsecutiveUsers
+        self.toolIDFormat = toolIDFormat
+        self.thinkTags = thinkTags
     }
 
     package static func == (lhs: ProviderQuirks, rhs: ProviderQuirks) -> Bool {
@@ -61,6 +90,8 @@ package struct ProviderQuirks: Sendable, Equatable {
             && lhs.parallelToolCalls == rhs.parallelToolCalls && lhs.reasoningPassback == rhs.reasoningPassback
             && lhs.schemaDialect == rhs.schemaDialect && lhs.maxOutputTokens == rhs.maxOutputTokens
             && JSONValue.object(lhs.extraBody) == JSONValue.object(rhs.extraBody) && lhs.sendUser == rhs.sendUser
+            && lhs.midSystem == rhs.midSystem && lhs.mergeConsecutiveUsers == rhs.mergeConsecutiveUsers
+            && lhs.toolIDFormat == rhs.toolIDFormat && lhs.thinkTags == rhs.thinkTags
     }
 
     /// The adapter's options for one request with these quirks applied over them.
@@ -83,6 +114,9 @@ package struct ProviderQuirks: Sendable, Equatable {
         options.schemaDialect = schemaDialect
         options.extraBody = extraBody
         options.sendUser = sendUser
+        options.midSystem = midSystem
+        options.mergeConsecutiveUsers = mergeConsecutiveUsers ?? options.mergeConsecutiveUsers
+        options.toolIDFormat = toolIDFormat
         return options
     }
 }

@@ -1,28 +1,72 @@
 /// Anthropic `system` + `messages` → OpenAI `messages` (translation.md §3.2–3.5).
 enum MessageWalk {
-    /// - Parameter reasoningPassback: the assistant field that carries earlier thinking back, or nil to drop it.
-    static func messages(for request: MessagesRequest, toolNames: ToolNameMapping, reasoningPassback: String? = nil) -> [JSONValue] {
+    static func messages(for request: MessagesRequest, toolNames: ToolNameMapping, options: RequestTranslator.Options) -> [JSONValue] {
+        let shape = Shape(options: options)
         var output: [JSONValue] = []
-        let system = systemText(request.system)
-        if !system.isEmpty { output.append(["role": "system", "content": .string(system)]) }
+        var system = systemText(request.system)
         var pendingToolCallIDs: [String] = []
         for message in request.messages {
             switch message.role {
             case .system:
-                closeToolCalls(&pendingToolCallIDs, answeredBy: [], into: &output)
+                closeToolCalls(&pendingToolCallIDs, answeredBy: [], shape: shape, into: &output)
                 let text = message.content.compactMap { if case .text(let text) = $0 { return text } else { return nil } }.joined(separator: "\n")
-                if !text.isEmpty { output.append(["role": "user", "content": .string("<system-reminder>\n\(text)\n</system-reminder>")]) }
+                guard !text.isEmpty else { continue }
+                switch options.midSystem {
+                case .inlineUser: output.append(["role": "user", "content": .string("<system-reminder>\n\(text)\n</system-reminder>")])
+                case .inlineSystem: output.append(["role": "system", "content": .string(text)])
+                case .mergeTop: system = system.isEmpty ? text : system + "\n\n" + text
+                }
             case .assistant:
-                closeToolCalls(&pendingToolCallIDs, answeredBy: [], into: &output)
-                let (assistant, callIDs) = assistantMessage(message.content, toolNames: toolNames, reasoningPassback: reasoningPassback)
+                closeToolCalls(&pendingToolCallIDs, answeredBy: [], shape: shape, into: &output)
+                let (assistant, callIDs) = assistantMessage(message.content, toolNames: toolNames, shape: shape)
                 if let assistant { output.append(assistant) }
                 pendingToolCallIDs = callIDs
             case .user:
-                appendUser(message.content, pendingToolCallIDs: &pendingToolCallIDs, into: &output)
+                appendUser(message.content, pendingToolCallIDs: &pendingToolCallIDs, shape: shape, into: &output)
             }
         }
-        closeToolCalls(&pendingToolCallIDs, answeredBy: [], into: &output)
-        return output
+        closeToolCalls(&pendingToolCallIDs, answeredBy: [], shape: shape, into: &output)
+        if !system.isEmpty { output.insert(["role": "system", "content": .string(system)], at: 0) }
+        return options.mergeConsecutiveUsers ? mergingConsecutiveUsers(output) : output
+    }
+
+    /// The message-level options, with the tool-id mapping they imply.
+    private struct Shape {
+        var reasoningPassback: String?
+        var mistralIDs: Bool
+
+        init(options: RequestTranslator.Options) {
+            reasoningPassback = options.reasoningPassback
+            mistralIDs = options.toolIDFormat == .mistral9
+        }
+
+        func upstreamID(_ id: String) -> String {
+            mistralIDs ? MistralToolID.id(for: id) : id
+        }
+    }
+
+    /// Adjacent user messages as one, text joined by a blank line (strict-alternation chat templates).
+    private static func mergingConsecutiveUsers(_ messages: [JSONValue]) -> [JSONValue] {
+        var merged: [JSONValue] = []
+        for message in messages {
+            guard message["role"] == "user", let previous = merged.last, previous["role"] == "user" else {
+                merged.append(message)
+                continue
+            }
+            let parts = contentParts(previous["content"]) + contentParts(message["content"])
+            let texts = parts.compactMap { $0["type"] == "text" ? $0["text"]?.stringValue : nil }
+            let content: JSONValue = texts.count == parts.count ? .string(texts.joined(separator: "\n\n")) : .array(parts)
+            merged[merged.count - 1] = ["role": "user", "content": content]
+        }
+        return merged
+    }
+
+    private static func contentParts(_ content: JSONValue?) -> [JSONValue] {
+        switch content {
+        case .string(let text): return [textPart(text)]
+        case .array(let parts): return parts
+        default: return []
+        }
     }
 
     /// System texts joined with a blank line, without Claude Code's per-request attribution line, whose
@@ -38,9 +82,7 @@ enum MessageWalk {
         .joined(separator: "\n\n")
     }
 
-    private static func assistantMessage(
-        _ blocks: [ContentBlock], toolNames: ToolNameMapping, reasoningPassback: String?
-    ) -> (JSONValue?, [String]) {
+    private static func assistantMessage(_ blocks: [ContentBlock], toolNames: ToolNameMapping, shape: Shape) -> (JSONValue?, [String]) {
         var text = ""
         var reasoning = ""
         var calls: [JSONValue] = []
@@ -57,7 +99,7 @@ enum MessageWalk {
                 default: arguments = .string(JSONValue.object([("input", input)]).serializedString())
                 }
                 calls.append([
-                    "id": .string(id), "type": "function",
+                    "id": .string(shape.upstreamID(id)), "type": "function",
                     "function": ["name": .string(toolNames.upstreamName(for: name)), "arguments": arguments],
                 ])
                 ids.append(id)
@@ -68,14 +110,14 @@ enum MessageWalk {
         var message: [(key: String, value: JSONValue)] = [("role", "assistant")]
         message.append(("content", text.isEmpty ? .null : .string(text)))
         // DeepSeek rejects a tool-calling turn without it, even empty.
-        if let field = reasoningPassback { message.append((field, .string(reasoning))) }
+        if let field = shape.reasoningPassback { message.append((field, .string(reasoning))) }
         if !calls.isEmpty { message.append(("tool_calls", .array(calls))) }
         return (.object(message), ids)
     }
 
     /// Tool results first (OpenAI requires them right after the assistant's `tool_calls`), then the
     /// turn's other content as one user message, images from tool results included.
-    private static func appendUser(_ blocks: [ContentBlock], pendingToolCallIDs: inout [String], into output: inout [JSONValue]) {
+    private static func appendUser(_ blocks: [ContentBlock], pendingToolCallIDs: inout [String], shape: Shape, into output: inout [JSONValue]) {
         var toolMessages: [JSONValue] = []
         var answered: [String] = []
         var parts: [JSONValue] = []
@@ -96,7 +138,7 @@ enum MessageWalk {
                 movedImages += images
                 var text = toolResultText(content, imageCount: images.count)
                 if isError { text = "Error: " + text }
-                toolMessages.append(["role": "tool", "tool_call_id": .string(id), "content": .string(text)])
+                toolMessages.append(["role": "tool", "tool_call_id": .string(shape.upstreamID(id)), "content": .string(text)])
                 answered.append(id)
             default:
                 if let part = userPart(block) { parts.append(part) }
@@ -104,7 +146,7 @@ enum MessageWalk {
         }
         if !toolMessages.isEmpty || !pendingToolCallIDs.isEmpty {
             output.append(contentsOf: toolMessages)
-            closeToolCalls(&pendingToolCallIDs, answeredBy: answered, into: &output)
+            closeToolCalls(&pendingToolCallIDs, answeredBy: answered, shape: shape, into: &output)
         }
         let allParts = movedImages + parts
         guard !allParts.isEmpty else { return }
@@ -116,9 +158,9 @@ enum MessageWalk {
     }
 
     /// Every tool call still unanswered gets a placeholder result, or the upstream rejects the history.
-    private static func closeToolCalls(_ pending: inout [String], answeredBy answered: [String], into output: inout [JSONValue]) {
+    private static func closeToolCalls(_ pending: inout [String], answeredBy answered: [String], shape: Shape, into output: inout [JSONValue]) {
         for id in pending where !answered.contains(id) {
-            output.append(["role": "tool", "tool_call_id": .string(id), "content": "[no result: the tool call was interrupted]"])
+            output.append(["role": "tool", "tool_call_id": .string(shape.upstreamID(id)), "content": "[no result: the tool call was interrupted]"])
         }
         pending = []
     }

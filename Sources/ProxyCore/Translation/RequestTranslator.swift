@@ -23,6 +23,10 @@ package enum RequestTranslator {
         package var extraBody: [(key: String, value: JSONValue)] = []
         /// See `ProviderQuirks.sendUser`.
         package var sendUser = true
+        package var midSystem = ProviderQuirks.MidSystem.inlineUser
+        /// Merge adjacent user messages; adapters for local servers turn it on.
+        package var mergeConsecutiveUsers = false
+        package var toolIDFormat = ProviderQuirks.ToolIDFormat.passthrough
 
         package init(
             upstreamModel: String, maxTokens: Int, maxTokensField: String = "max_tokens",
@@ -41,7 +45,7 @@ package enum RequestTranslator {
         let functionTools = request.tools.filter { !$0.isServerTool }
         let toolNames = ToolNameMapping(clientNames: functionTools.map(\.name))
         var body: [(key: String, value: JSONValue)] = [("model", .string(options.upstreamModel))]
-        let messages = MessageWalk.messages(for: request, toolNames: toolNames, reasoningPassback: options.reasoningPassback)
+        let messages = MessageWalk.messages(for: request, toolNames: toolNames, options: options)
         body.append(("messages", .array(messages)))
         body.append((options.maxTokensField, .integer(Int64(options.maxTokens))))
         if !options.omitSamplingParameters {

@@ -2,7 +2,8 @@
 package enum ResponseTranslator {
     /// - Returns: the message, and the upstream usage if the upstream reported one.
     package static func message(
-        from completion: JSONValue, clientModel: String, toolNames: ToolNameMapping = .identity, stopSequences: [String] = []
+        from completion: JSONValue, clientModel: String, toolNames: ToolNameMapping = .identity, stopSequences: [String] = [],
+        thinkTags: Bool = false
     ) throws(UpstreamStreamError) -> (message: AnthropicMessage, upstreamUsage: TokenUsage?) {
         if let error = completion["error"], !error.isNull {
             throw UpstreamStreamError(inBandError: error)
@@ -10,11 +11,24 @@ package enum ResponseTranslator {
         guard let choice = completion["choices"]?.arrayValue?.first, let reply = choice["message"] else {
             throw UpstreamStreamError(message: "the upstream answer has no choices[0].message")
         }
+        var reasoning = reasoningText(in: reply) ?? ""
+        var text = contentText(reply["content"]) ?? ""
+        if thinkTags {
+            var splitter = ThinkTagSplitter()
+            let pieces = splitter.feed(text) + splitter.finish()
+            text = ""
+            for piece in pieces {
+                switch piece {
+                case .thinking(let thought): reasoning += thought
+                case .text(let answer): text += answer
+                }
+            }
+        }
         var blocks: [AnthropicMessage.Block] = []
-        if let reasoning = reasoningText(in: reply), !reasoning.isEmpty {
+        if !reasoning.isEmpty {
             blocks.append(.thinking(text: reasoning, signature: ThinkingSignature.proxySignature))
         }
-        if let text = contentText(reply["content"]), !text.isEmpty {
+        if !text.isEmpty {
             blocks.append(.text(text))
         }
         if let refusal = reply["refusal"]?.stringValue, !refusal.isEmpty {

@@ -26,6 +26,8 @@ package struct StreamTranslator: Sendable {
     private let estimatedInputTokens: Int
     private let toolNames: ToolNameMapping
     private let stopSequences: [String]
+    /// Splits `<think>…</think>` out of the answer when the provider writes reasoning inline.
+    private var thinkTags: ThinkTagSplitter?
 
     private var open = OpenBlock.none
     private var nextIndex = 0
@@ -39,13 +41,15 @@ package struct StreamTranslator: Sendable {
     package private(set) var output = TextTally()
 
     package init(
-        messageID: String, clientModel: String, estimatedInputTokens: Int, toolNames: ToolNameMapping = .identity, stopSequences: [String] = []
+        messageID: String, clientModel: String, estimatedInputTokens: Int, toolNames: ToolNameMapping = .identity, stopSequences: [String] = [],
+        thinkTags: Bool = false
     ) {
         self.messageID = messageID
         self.clientModel = clientModel
         self.estimatedInputTokens = estimatedInputTokens
         self.toolNames = toolNames
         self.stopSequences = stopSequences
+        self.thinkTags = thinkTags ? ThinkTagSplitter() : nil
     }
 
     /// `message_start` (carrying the local input estimate, shown by Claude Code as progress) and a `ping`.
@@ -68,7 +72,11 @@ package struct StreamTranslator: Sendable {
                 appendThinking(reasoning, into: &events)
             }
             if let text = delta["content"]?.stringValue, !text.isEmpty {
-                appendText(text, into: &events)
+                if thinkTags != nil {
+                    appendPieces(thinkTags!.feed(text), into: &events)
+                } else {
+                    appendText(text, into: &events)
+                }
             }
             if let calls = delta["tool_calls"]?.arrayValue {
                 for call in calls { appendToolCall(call, into: &events) }
@@ -78,6 +86,7 @@ package struct StreamTranslator: Sendable {
             if reason == "error" {
                 throw UpstreamStreamError(message: "the upstream stream reported an error")
             }
+            if thinkTags != nil { appendPieces(thinkTags!.finish(), into: &events) }
             finishReason = reason
             matchedStopSequence = StopReason.matchedStopSequence(in: choice, of: stopSequences)
             if reason == "content_filter" { appendText(StopReason.contentFilterNotice, into: &events) }
@@ -104,6 +113,7 @@ package struct StreamTranslator: Sendable {
                 throw UpstreamStreamError(message: "the upstream stream ended unexpectedly")
             }
         }
+        if thinkTags != nil { appendPieces(thinkTags!.finish(), into: &events) }
         closeOpenBlock(into: &events)
         var usage = resolve(upstreamUsage, output.tokens)
         if usage.inputTokens == 0 { usage.inputTokens = 1 }  // 0 cannot replace message_start's estimate
@@ -144,6 +154,15 @@ package struct StreamTranslator: Sendable {
         }
         events.append(.contentBlockDelta(index: index, delta: .thinking(text)))
         output.add(text)
+    }
+
+    private mutating func appendPieces(_ pieces: [ThinkTagSplitter.Piece], into events: inout [StreamEvent]) {
+        for piece in pieces {
+            switch piece {
+            case .thinking(let thought): appendThinking(thought, into: &events)
+            case .text(let answer): appendText(answer, into: &events)
+            }
+        }
     }
 
     private mutating func appendText(_ text: String, into events: inout [StreamEvent]) {

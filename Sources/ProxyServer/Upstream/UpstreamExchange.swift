@@ -61,7 +61,8 @@ struct UpstreamExchange: Sendable {
     /// A complete upstream answer as the Anthropic message, with its final usage.
     func message(from completion: JSONValue) throws(UpstreamStreamError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
         var (message, upstreamUsage) = try ResponseTranslator.message(
-            from: completion, clientModel: request.model, toolNames: toolNames, stopSequences: request.stopSequences
+            from: completion, clientModel: request.model, toolNames: toolNames, stopSequences: request.stopSequences,
+            thinkTags: adapter.settings.quirks.thinkTags
         )
         let resolved = resolvedUsage(upstream: upstreamUsage, estimatedOutputTokens: ResponseTranslator.estimatedOutputTokens(of: message))
         message.usage = resolved.usage
@@ -72,7 +73,7 @@ struct UpstreamExchange: Sendable {
     func streamTranslator(messageID: String) -> StreamTranslator {
         StreamTranslator(
             messageID: messageID, clientModel: request.model, estimatedInputTokens: estimatedInputTokens, toolNames: toolNames,
-            stopSequences: request.stopSequences
+            stopSequences: request.stopSequences, thinkTags: adapter.settings.quirks.thinkTags
         )
     }
 
