@@ -19,7 +19,7 @@ package enum ConfigFile {
                 let path = "providers.\(entry.key).profile"
                 section = section.merged(over: try profiles.profile(profile, usedAt: path, file: file, environment: environment))
             }
-            providers.append(try section.settings(name: entry.key, file: file, knownTypes: Set(registry.keys)))
+            providers.append(try section.settings(name: entry.key, mark: entry.keyMark, file: file, knownTypes: Set(registry.keys)))
         }
         return try document.settings(providers: providers, file: file)
     }

@@ -26,8 +26,6 @@ struct ProviderSection: Decodable {
     var mergeConsecutiveUsers: Bool?
     var toolIDFormat: ConfigString?
     var thinkTags: Bool?
-    /// Where the section starts, for errors about keys it lacks.
-    var mark: YAMLMark?
 
     struct ModelSection: Decodable {
         var maxOutputTokens: Int?
@@ -60,38 +58,10 @@ struct ProviderSection: Decodable {
         case thinkTags = "think_tags"
     }
 
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        profile = try container.decodeIfPresent(ConfigString.self, forKey: .profile)
-        type = try container.decodeIfPresent(ConfigString.self, forKey: .type)
-        baseURL = try container.decodeIfPresent(ConfigString.self, forKey: .baseURL)
-        apiKey = try container.decodeIfPresent(ConfigString.self, forKey: .apiKey)
-        apiKeyRequired = try container.decodeIfPresent(Bool.self, forKey: .apiKeyRequired)
-        auth = try container.decodeIfPresent(ConfigString.self, forKey: .auth)
-        apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
-        deployments = try container.decodeIfPresent([String: String].self, forKey: .deployments)
-        headers = try container.decodeIfPresent(OrderedYAMLMapping<String>.self, forKey: .headers)
-        maxTokensField = try container.decodeIfPresent(ConfigString.self, forKey: .maxTokensField)
-        reasoningEffort = try container.decodeIfPresent(ConfigString.self, forKey: .reasoningEffort)
-        streamUsage = try container.decodeIfPresent(Bool.self, forKey: .streamUsage)
-        parallelToolCalls = try container.decodeIfPresent(Bool.self, forKey: .parallelToolCalls)
-        reasoningPassback = try container.decodeIfPresent(ConfigString.self, forKey: .reasoningPassback)
-        schemaDialect = try container.decodeIfPresent(ConfigString.self, forKey: .schemaDialect)
-        models = try container.decodeIfPresent([String: ModelSection].self, forKey: .models)
-        extraBody = try container.decodeIfPresent(YAMLNode.self, forKey: .extraBody)
-        sendUser = try container.decodeIfPresent(Bool.self, forKey: .sendUser)
-        midSystem = try container.decodeIfPresent(ConfigString.self, forKey: .midSystem)
-        mergeConsecutiveUsers = try container.decodeIfPresent(Bool.self, forKey: .mergeConsecutiveUsers)
-        toolIDFormat = try container.decodeIfPresent(ConfigString.self, forKey: .toolIDFormat)
-        thinkTags = try container.decodeIfPresent(Bool.self, forKey: .thinkTags)
-        mark = decoder.yamlMark
-    }
-
     /// This section's keys over `profile`'s: any field set here wins; maps are merged key by key.
     func merged(over profile: ProviderSection) -> ProviderSection {
         var result = profile
         result.profile = self.profile
-        result.mark = mark
         result.type = type ?? profile.type
         result.baseURL = baseURL ?? profile.baseURL
         result.apiKey = apiKey ?? profile.apiKey
@@ -119,8 +89,8 @@ struct ProviderSection: Decodable {
         return result
     }
 
-    /// The settings of provider `name`, checked: required keys present, enumerations valid.
-    func settings(name: String, file: String, knownTypes: Set<String>) throws(YAMLError) -> ProviderSettings {
+    /// The settings of provider `name` (written at `mark`), checked: required keys present, enumerations valid.
+    func settings(name: String, mark: YAMLMark?, file: String, knownTypes: Set<String>) throws(YAMLError) -> ProviderSettings {
         let path = "providers.\(name)"
         guard let type else {
             throw YAMLError(file: file, mark: mark, path: path, message: "missing required key 'type' (or a 'profile' that sets it)")

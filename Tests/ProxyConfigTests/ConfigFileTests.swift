@@ -72,7 +72,7 @@ struct ConfigFileTests {
          "c.yaml:7:15: route names provider 'y', which is not defined under providers (defined: x) (at models[0].provider)"),
         ("providers:\n  x:\n    type: openai\n    base_url: ftp://a\nmodels: []\n",
          "c.yaml:4:15: base_url must start with http:// or https://, not 'ftp://a' (at providers.x.base_url)"),
-        ("providers:\n  x:\n    type: openai\nmodels: []\n", "c.yaml:3:5: missing required key 'base_url' (or a 'profile' that sets it) (at providers.x)"),
+        ("providers:\n  x:\n    type: openai\nmodels: []\n", "c.yaml:2:3: missing required key 'base_url' (or a 'profile' that sets it) (at providers.x)"),
         ("server:\n  log_level: loud\nproviders: {}\nmodels: []\n",
          "c.yaml:2:14: log_level must be one of trace, debug, info, notice, warning, error, critical, not 'loud' (at server.log_level)"),
     ])

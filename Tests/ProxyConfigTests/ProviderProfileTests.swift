@@ -56,7 +56,7 @@ struct ProviderProfileTests {
          "c.yaml:2:60: expected one of: openai, gemini; found 'json' (at providers.p.schema_dialect)"),
         ("providers:\n  p: { type: openai, base_url: \"http://a\", reasoning_passback: thoughts }\nmodels: []\n",
          "c.yaml:2:64: expected one of: reasoning_content, reasoning, none; found 'thoughts' (at providers.p.reasoning_passback)"),
-        ("providers:\n  p: { api_key: k }\nmodels: []\n", "c.yaml:2:6: missing required key 'type' (or a 'profile' that sets it) (at providers.p)"),
+        ("providers:\n  p: { api_key: k }\nmodels: []\n", "c.yaml:2:3: missing required key 'type' (or a 'profile' that sets it) (at providers.p)"),
     ])
     func profileErrors(text: String, expectedPrefix: String) {
         do {
