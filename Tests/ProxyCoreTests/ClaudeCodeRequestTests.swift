@@ -17,7 +17,7 @@ struct ClaudeCodeRequestTests {
     /// `reasoning_effort` for reasoning models (§3.9).
     static let allowedFields: Set<String> = [
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "tools", "tool_choice",
-        "parallel_tool_calls", "stream", "stream_options", "reasoning_effort", "user",
+        "parallel_tool_calls", "stream", "stream_options", "reasoning_effort", "user", "prompt_cache_key",
     ]
 
     static let fixtures: JSONValue? = {

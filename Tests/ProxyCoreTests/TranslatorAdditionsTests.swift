@@ -87,3 +87,26 @@ struct TranslatorAdditionsTests {
         #expect(ToolArguments.object(from: .string(text)) == expected)
     }
 }
+
+@Suite("prompt_cache_key from Claude Code's session")
+struct PromptCacheKeyTests {
+    @Test("the session id is read from either metadata.user_id format", arguments: [
+        (#"{"device_id":"d","account_uuid":"","session_id":"30e0effc-958e"}"#, "30e0effc-958e"),
+        ("user_abc123_account_4f1e_session_9a8b-77", "9a8b-77"),
+        ("plain-user", nil),
+    ] as [(String, String?)])
+    func sessionID(userID: String, session: String?) {
+        #expect(MessagesRequest.sessionID(inUserID: userID) == session)
+    }
+
+    @Test("OpenAI-type providers get a hashed prompt_cache_key; others do not")
+    func promptCacheKey() throws {
+        let json = try JSONParser.parse(#"{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"user_id":"u_account_a_session_s1"}}"#)
+        let request = try MessagesRequest(json: json)
+        let openAI = OpenAIAdapter(settings: ProviderSettings(name: "o", type: "openai", baseURL: "http://h/v1"))
+        let ollama = OllamaAdapter(settings: ProviderSettings(name: "l", type: "ollama", baseURL: "http://h"))
+        #expect(RequestTranslator.body(for: request, options: openAI.options(model: "gpt-4o", maxTokens: 10)).body["prompt_cache_key"]
+            == .string(String(SHA256.hex("s1").prefix(32))))
+        #expect(RequestTranslator.body(for: request, options: ollama.options(model: "q", maxTokens: 10)).body["prompt_cache_key"] == nil)
+    }
+}

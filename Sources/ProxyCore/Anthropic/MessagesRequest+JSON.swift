@@ -35,8 +35,31 @@ extension MessagesRequest {
         }
         stream = try JSONField.optionalBool(json["stream"], path: "stream") ?? false
         metadataUserID = json["metadata"]?["user_id"]?.stringValue
+        sessionID = metadataUserID.flatMap(Self.sessionID(inUserID:))
         thinking = try Self.thinking(json["thinking"])
         effort = json["output_config"]?["effort"]?.stringValue
+    }
+
+    /// The session id in either format Claude Code uses for `metadata.user_id`: a JSON object with
+    /// `session_id`, or the older `user_<hash>_account_<uuid>_session_<uuid>`.
+    static func sessionID(inUserID userID: String) -> String? {
+        if userID.hasPrefix("{"), let object = try? JSONParser.parse(userID), let session = object["session_id"]?.stringValue, !session.isEmpty {
+            return session
+        }
+        guard let marker = userID.firstRange(of: "_session_") else { return nil }
+        let session = String(userID[marker.upperBound...])
+        return session.isEmpty ? nil : session
+    }
+
+    /// Content block types the translation drops (unknown or Anthropic-only), for a debug log line.
+    package var droppedBlockTypes: [String] {
+        messages.flatMap(\.content).compactMap { block in
+            switch block {
+            case .unsupported(let type): return type
+            case .redactedThinking: return "redacted_thinking"
+            default: return nil
+            }
+        }
     }
 
     private static func systemTexts(_ value: JSONValue?) throws(RequestDecodingError) -> [String] {

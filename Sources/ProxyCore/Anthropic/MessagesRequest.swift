@@ -18,6 +18,9 @@ package struct MessagesRequest: Sendable, Equatable {
     package var metadataUserID: String?
     package var thinking: ThinkingSetting?
     package var effort: String?
+    /// Claude Code's session (header `x-claude-code-session-id`, else `session_id` inside `metadata.user_id`):
+    /// a stable key for upstream prompt caches.
+    package var sessionID: String?
 
     package init(
         model: String, maxTokens: Int? = nil, system: [String] = [], messages: [InputMessage],

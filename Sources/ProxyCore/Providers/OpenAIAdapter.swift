@@ -22,12 +22,14 @@ package struct OpenAIAdapter: ProviderAdapter {
     /// OpenAI's rules, shared with Azure, which serves the same models under deployment names.
     static func options(model: String, upstreamModel: String, maxTokens: Int) -> RequestTranslator.Options {
         let reasoning = isReasoningModel(model)
-        return RequestTranslator.Options(
+        var options = RequestTranslator.Options(
             upstreamModel: upstreamModel, maxTokens: maxTokens,
             maxTokensField: reasoning ? "max_completion_tokens" : "max_tokens",
             omitSamplingParameters: reasoning,
             acceptsReasoningEffort: reasoning
         )
+        options.sendPromptCacheKey = true
+        return options
     }
 
     /// o-series and gpt-5 models take `max_completion_tokens` and reject `temperature`, `top_p`, `stop`.

@@ -23,6 +23,8 @@ package enum RequestTranslator {
         package var extraBody: [(key: String, value: JSONValue)] = []
         /// See `ProviderQuirks.sendUser`.
         package var sendUser = true
+        /// Send `prompt_cache_key` (OpenAI, Azure): requests of one session reach the same cache.
+        package var sendPromptCacheKey = false
         package var midSystem = ProviderQuirks.MidSystem.inlineUser
         /// Merge adjacent user messages; adapters for local servers turn it on.
         package var mergeConsecutiveUsers = false
@@ -68,6 +70,9 @@ package enum RequestTranslator {
         }
         if options.sendUser, let user = request.metadataUserID, !user.isEmpty {
             body.append(("user", .string(SHA256.hex(user))))  // 64 hex characters, never the raw ids
+        }
+        if options.sendPromptCacheKey, let session = request.sessionID {
+            body.append(("prompt_cache_key", .string(String(SHA256.hex(session).prefix(32)))))
         }
         if request.stream {
             body.append(("stream", true))

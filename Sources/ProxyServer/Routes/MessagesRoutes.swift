@@ -17,8 +17,14 @@ struct MessagesRoutes: Sendable {
 
     private func messages(_ request: Request, context: ProxyRequestContext) async throws -> Response {
         let routes = live.routes  // this request's snapshot, whatever a reload does meanwhile
-        let messagesRequest = try await Self.decode(request, limit: routes.settings.server.maxBodyBytes)
+        var decoded = try await Self.decode(request, limit: routes.settings.server.maxBodyBytes)
+        if let session = request.headers[HTTPField.Name("x-claude-code-session-id")!], !session.isEmpty {
+            decoded.sessionID = session
+        }
+        let messagesRequest = decoded
         let logger = context.logger
+        let dropped = messagesRequest.droppedBlockTypes
+        if !dropped.isEmpty { logger.debug("dropped content blocks the upstream cannot take: \(Set(dropped).sorted().joined(separator: ", "))") }
         let client = self.client
         let (exchange, upstream) = try await Self.cancellingOnDisconnect(context) {
             try await FallbackSender.send(messagesRequest, routes: routes, client: client, logger: logger)
