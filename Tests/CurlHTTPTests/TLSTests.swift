@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 private let opensslPath = "/usr/bin/openssl"
+private let nghttpdPath = "/usr/sbin/nghttpd"
 
 extension CurlHTTPTests {
     /// The https path (ALPN offering HTTP/2, falling back to HTTP/1.1) against `openssl s_server` with a
@@ -27,7 +28,7 @@ extension CurlHTTPTests {
             let server = try run([
                 "s_server", "-quiet", "-accept", "127.0.0.1:\(port)", "-cert", certificate, "-key", key, "-www",
             ])
-            defer { server.terminate() }
+            defer { stop(server) }
             try await waitUntilListening(port: port)
             let url = "https://127.0.0.1:\(port)/"
 
@@ -48,6 +49,65 @@ extension CurlHTTPTests {
             let unverified = try await lax.execute(.init(url: url))
             #expect(unverified.status == 200)
             _ = try await unverified.body.collect(upTo: 1 << 20)
+        }
+
+        /// Over TLS the client offers HTTP/2 by ALPN and multiplexes concurrent requests on one connection.
+        /// nghttpd speaks nothing but HTTP/2, so a 200 from it proves the protocol; its verbose log names
+        /// each session (`[id=N]`), which counts the connections.
+        @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: nghttpdPath)))
+        func http2MultiplexesConcurrentRequests() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("curlhttp-h2-\(UUID().uuidString)")
+            let documents = directory.appendingPathComponent("docroot")
+            try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try "hello over h2".write(to: documents.appendingPathComponent("hello.txt"), atomically: true, encoding: .utf8)
+            let certificate = directory.appendingPathComponent("cert.pem").path
+            let key = directory.appendingPathComponent("key.pem").path
+            try run([
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=IP:127.0.0.1",
+            ]).waitUntilExit()
+
+            let port = unusedPort()
+            let logFile = directory.appendingPathComponent("nghttpd.log")
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: nghttpdPath)
+            server.arguments = ["-a", "127.0.0.1", "-d", documents.path, "-v", "\(port)", key, certificate]
+            server.standardOutput = try FileHandle(forWritingTo: logFile)
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer { stop(server) }
+            try await waitUntilListening(port: port)
+
+            let client = CurlHTTPClient(configuration: .init(caBundlePath: certificate))
+            defer { client.shutdown() }
+            let bodies = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        let response = try await client.execute(.init(url: "https://127.0.0.1:\(port)/hello.txt"))
+                        #expect(response.status == 200)
+                        return try await response.body.collect(upTo: 1 << 10)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(bodies.count == 10)
+            #expect(bodies.allSatisfy { String(decoding: $0, as: UTF8.self) == "hello over h2" })
+            stop(server)
+            // Sessions that carried requests (the readiness probe opens one without any).
+            let log = try String(contentsOf: logFile, encoding: .utf8)
+            let sessions = Set(log.matches(of: /\[id=(\d+)\] \[[ \d.]+\] recv HEADERS/).map { String($0.output.1) })
+            #expect(sessions.count == 1, "10 concurrent requests shared one HTTP/2 connection (sessions: \(sessions.sorted()))")
+        }
+
+        /// SIGKILL and wait: children inherit the test process's blocked signals, so SIGTERM
+        /// (`Process.terminate()`) would leave the server running after the test.
+        private func stop(_ process: Process) {
+            guard process.isRunning else { return }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
         }
 
         private func run(_ arguments: [String]) throws -> Process {
