@@ -16,13 +16,7 @@ extension CurlHTTPTests {
                 "curlhttp-tls-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let certificate = directory.appendingPathComponent("cert.pem").path
-            let key = directory.appendingPathComponent("key.pem").path
-            try run([
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=IP:127.0.0.1",
-            ]).waitUntilExit()
+            let (certificate, key) = try makeCertificate(in: directory)
 
             let port = unusedPort()
             let server = try run([
@@ -61,13 +55,7 @@ extension CurlHTTPTests {
             try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             try "hello over h2".write(to: documents.appendingPathComponent("hello.txt"), atomically: true, encoding: .utf8)
-            let certificate = directory.appendingPathComponent("cert.pem").path
-            let key = directory.appendingPathComponent("key.pem").path
-            try run([
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=IP:127.0.0.1",
-            ]).waitUntilExit()
+            let (certificate, key) = try makeCertificate(in: directory)
 
             let port = unusedPort()
             let logFile = directory.appendingPathComponent("nghttpd.log")
@@ -100,6 +88,18 @@ extension CurlHTTPTests {
             let log = try String(contentsOf: logFile, encoding: .utf8)
             let sessions = Set(log.matches(of: /\[id=(\d+)\] \[[ \d.]+\] recv HEADERS/).map { String($0.output.1) })
             #expect(sessions.count == 1, "10 concurrent requests shared one HTTP/2 connection (sessions: \(sessions.sorted()))")
+        }
+
+        /// A throwaway self-signed certificate for 127.0.0.1: (certificate path, key path).
+        private func makeCertificate(in directory: URL) throws -> (String, String) {
+            let certificate = directory.appendingPathComponent("cert.pem").path
+            let key = directory.appendingPathComponent("key.pem").path
+            try run([
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=IP:127.0.0.1",
+            ]).waitUntilExit()
+            return (certificate, key)
         }
 
         /// SIGKILL and wait: children inherit the test process's blocked signals, so SIGTERM

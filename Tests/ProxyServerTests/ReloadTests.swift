@@ -20,6 +20,12 @@ struct ReloadTests {
 
     static let request: JSONValue = ["model": "claude-sonnet-4-5", "max_tokens": 200, "messages": [["role": "user", "content": "hi"]]]
 
+    /// Writes a config to `file` and loads it, as the proxy does at start-up.
+    static func writeAndLoad(_ text: String, to file: String) throws -> ProxySettings {
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        return try ConfigFile.load(text: text, file: file, environment: [:])
+    }
+
     static func temporaryFile() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml").path
     }
@@ -36,10 +42,7 @@ struct ReloadTests {
     func reloadUnderLoad() async throws {
         let file = Self.temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        try await ProxyHarness.run(upstreamCount: 2, settings: { urls in
-            try Self.config(urls, routeTo: "first").write(toFile: file, atomically: true, encoding: .utf8)
-            return try ConfigFile.load(text: Self.config(urls, routeTo: "first"), file: file, environment: [:])
-        }) { harness in
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) { harness in
             let load = LoadRecord()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<4 {
@@ -87,10 +90,7 @@ struct ReloadTests {
     func fileChangeReloads() async throws {
         let file = Self.temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        try await ProxyHarness.run(upstreamCount: 2, settings: { urls in
-            try Self.config(urls, routeTo: "first").write(toFile: file, atomically: true, encoding: .utf8)
-            return try ConfigFile.load(text: Self.config(urls, routeTo: "first"), file: file, environment: [:])
-        }) { harness in
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) { harness in
             let reloader = Self.reloader(harness, file: file, pollInterval: .milliseconds(50))
             let watching = Task { try await reloader.run() }
             defer { watching.cancel() }
