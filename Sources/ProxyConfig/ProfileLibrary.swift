@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
+#else
 import Foundation
+#endif
 import ProxyCore
 
 /// Provider profiles: `providers/NAME.yaml` files that describe an OpenAI-compatible service (adapter

@@ -1,6 +1,10 @@
 import ArgumentParser
 import CurlHTTP
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
+#else
 import Foundation
+#endif
 import ProxyCore
 
 /// `claude-code-proxy check`: validate the settings and see whether each provider answers, without

@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
+#else
 import Foundation
+#endif
 import CurlHTTP
 import Hummingbird
 import Logging
@@ -85,7 +89,7 @@ enum CommandFailure {
 
     struct StandardError: TextOutputStream {
         mutating func write(_ string: String) {
-            FileHandle.standardError.write(Data(string.utf8))
+            ConsoleLogHandler.writeToStandardError(string)
         }
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
+#else
 import Foundation
+#endif
 import ProxyConfig
 import ProxyCore
 
