@@ -26,6 +26,8 @@ struct ProviderSection: Decodable {
     var mergeConsecutiveUsers: Bool?
     var toolIDFormat: ConfigString?
     var thinkTags: Bool?
+    var toolArgs: ConfigString?
+    var userAfterTool: ConfigString?
 
     struct ModelSection: Decodable {
         var maxOutputTokens: Int?
@@ -56,6 +58,8 @@ struct ProviderSection: Decodable {
         case mergeConsecutiveUsers = "merge_consecutive_users"
         case toolIDFormat = "tool_id_format"
         case thinkTags = "think_tags"
+        case toolArgs = "tool_args"
+        case userAfterTool = "user_after_tool"
     }
 
     /// This section's keys over `profile`'s: any field set here wins; maps are merged key by key.
@@ -86,6 +90,8 @@ struct ProviderSection: Decodable {
         result.mergeConsecutiveUsers = mergeConsecutiveUsers ?? profile.mergeConsecutiveUsers
         result.toolIDFormat = toolIDFormat ?? profile.toolIDFormat
         result.thinkTags = thinkTags ?? profile.thinkTags
+        result.toolArgs = toolArgs ?? profile.toolArgs
+        result.userAfterTool = userAfterTool ?? profile.userAfterTool
         return result
     }
 
@@ -114,13 +120,11 @@ struct ProviderSection: Decodable {
         let source = apiKey.map { key in
             key.missingVariables.isEmpty ? "api_key in \(file)" : key.missingVariables.joined(separator: ", ") + " (used by api_key in \(file))"
         }
-        if let auth, !["api-key", "bearer"].contains(auth.value) {
-            throw YAMLError(file: file, mark: auth.mark, path: "\(path).auth", message: "expected one of: api-key, bearer; found '\(auth.value)'")
-        }
+        let bearer = try Self.oneOf(["api-key", "bearer"], auth, path: "\(path).auth", file: file) == "bearer"
         return ProviderSettings(
             name: name, type: type.value, baseURL: baseURL.value, apiKey: key, apiKeySource: source, apiVersion: apiVersion,
             headers: headers?.entries.map { HTTPHeader($0.key, $0.value) } ?? [], deployments: deployments ?? [:],
-            apiKeyRequired: apiKeyRequired, bearerAuth: auth?.value == "bearer", quirks: try quirks(path: path, file: file)
+            apiKeyRequired: apiKeyRequired, bearerAuth: bearer, quirks: try quirks(path: path, file: file)
         )
     }
 
@@ -136,15 +140,10 @@ struct ProviderSection: Decodable {
         quirks.mergeConsecutiveUsers = mergeConsecutiveUsers
         quirks.toolIDFormat = try Self.choice(toolIDFormat, path: "\(path).tool_id_format", file: file) ?? quirks.toolIDFormat
         quirks.thinkTags = thinkTags ?? quirks.thinkTags
-        if let passback = reasoningPassback {
-            guard ["reasoning_content", "reasoning", "none"].contains(passback.value) else {
-                throw YAMLError(
-                    file: file, mark: passback.mark, path: "\(path).reasoning_passback",
-                    message: "expected one of: reasoning_content, reasoning, none; found '\(passback.value)'"
-                )
-            }
-            quirks.reasoningPassback = passback.value == "none" ? nil : passback.value
-        }
+        quirks.bufferToolArguments = try Self.oneOf(["stream", "buffer"], toolArgs, path: "\(path).tool_args", file: file) == "buffer"
+        quirks.bridgeUserAfterTool = try Self.oneOf(["allow", "bridge"], userAfterTool, path: "\(path).user_after_tool", file: file) == "bridge"
+        let passback = try Self.oneOf(["reasoning_content", "reasoning", "none"], reasoningPassback, path: "\(path).reasoning_passback", file: file)
+        if let passback { quirks.reasoningPassback = passback == "none" ? nil : passback }
         quirks.maxOutputTokens = (models ?? [:]).compactMapValues(\.maxOutputTokens)
         if let extraBody {
             guard case .object(let members) = extraBody.jsonValue else {
@@ -153,6 +152,17 @@ struct ProviderSection: Decodable {
             quirks.extraBody = members
         }
         return quirks
+    }
+
+    /// The value when it is one of `allowed` (nil when unset); an error naming the choices otherwise.
+    private static func oneOf(_ allowed: [String], _ value: ConfigString?, path: String, file: String) throws(YAMLError) -> String? {
+        guard let value else { return nil }
+        guard allowed.contains(value.value) else {
+            throw YAMLError(
+                file: file, mark: value.mark, path: path, message: "expected one of: \(allowed.joined(separator: ", ")); found '\(value.value)'"
+            )
+        }
+        return value.value
     }
 
     private static func choice<Choice: RawRepresentable & CaseIterable>(

@@ -84,6 +84,8 @@ struct ProviderProfileTests {
                 tool_id_format: mistral9
                 think_tags: true
                 send_user: false
+                tool_args: buffer
+                user_after_tool: bridge
             models: []
             """
         let quirks = try #require(try ConfigFile.load(text: text, file: "c.yaml", environment: [:]).providers.first?.quirks)
@@ -92,6 +94,8 @@ struct ProviderProfileTests {
         #expect(quirks.toolIDFormat == .mistral9)
         #expect(quirks.thinkTags)
         #expect(!quirks.sendUser)
+        #expect(quirks.bufferToolArguments)
+        #expect(quirks.bridgeUserAfterTool)
         #expect(quirks.maxTokensField == .maxCompletionTokens)
         #expect(!quirks.streamUsage)
         #expect(!quirks.parallelToolCalls)

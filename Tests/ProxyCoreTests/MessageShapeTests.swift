@@ -109,4 +109,29 @@ struct MessageShapeTests {
         #expect(thinking == "Check the file first.")
         #expect(text == "It has 3 lines.")
     }
+
+    @Test("user_after_tool: bridge puts an empty assistant turn between a tool result and a user message")
+    func bridgeUserAfterTool() {
+        let roles = Self.messages { $0.bridgeUserAfterTool = true }.map { $0["role"]?.stringValue ?? "" }
+        #expect(roles == ["system", "user", "user", "assistant", "tool", "assistant", "user"])
+        #expect(Self.messages { $0.bridgeUserAfterTool = true }[5] == ["role": "assistant", "content": ""])
+    }
+
+    @Test("tool_args: buffer sends a streamed call's arguments once, complete and repaired")
+    func bufferedToolArguments() throws {
+        var translator = StreamTranslator(messageID: "msg", clientModel: "c", estimatedInputTokens: 5, bufferToolArguments: true)
+        var events: [StreamEvent] = []
+        let fragments = [#"{"path": "a.t"#, #"xt", "limit": 5,"#]  // ends in a trailing comma and never closes
+        try translator.consume(["choices": [["index": 0, "delta": ["tool_calls": [["index": 0, "id": "call_1", "function": ["name": "Read", "arguments": ""]]]]]]], into: &events)
+        for fragment in fragments {
+            try translator.consume(["choices": [["index": 0, "delta": ["tool_calls": [["index": 0, "function": ["arguments": .string(fragment)]]]]]]], into: &events)
+        }
+        try translator.consume(["choices": [["index": 0, "delta": [:], "finish_reason": "tool_calls"]]], into: &events)
+        _ = try translator.finish(sawEnd: true, usage: { $0 ?? TokenUsage(inputTokens: 5, outputTokens: $1) }, into: &events)
+        let deltas = events.compactMap { event -> String? in
+            if case .contentBlockDelta(_, .inputJSON(let json)) = event { return json } else { return nil }
+        }
+        #expect(deltas.count == 1)
+        #expect(try JSONParser.parse(deltas[0]) == ["path": "a.txt", "limit": 5])
+    }
 }

@@ -62,13 +62,19 @@ package struct ProviderQuirks: Sendable, Equatable {
     package var toolIDFormat: ToolIDFormat
     /// Split a leading `<think>…</think>` in the answer into a thinking block.
     package var thinkTags: Bool
+    /// Hold each streamed tool call's arguments until the call is complete, repair them, and send them in
+    /// one delta: for models that stream broken JSON, which would otherwise reach the client as it is.
+    package var bufferToolArguments: Bool
+    /// Put an empty assistant turn between tool results and a following user message (Mistral rejects
+    /// "user after tool").
+    package var bridgeUserAfterTool: Bool
 
     package init(
         maxTokensField: MaxTokensField = .auto, reasoningEffort: ReasoningEffortSupport = .auto, streamUsage: Bool = true,
         parallelToolCalls: Bool = true, reasoningPassback: String? = nil, schemaDialect: SchemaDialect = .openai,
         maxOutputTokens: [String: Int] = [:], extraBody: [(key: String, value: JSONValue)] = [], sendUser: Bool = true,
         midSystem: MidSystem = .inlineUser, mergeConsecutiveUsers: Bool? = nil, toolIDFormat: ToolIDFormat = .passthrough,
-        thinkTags: Bool = false
+        thinkTags: Bool = false, bufferToolArguments: Bool = false, bridgeUserAfterTool: Bool = false
     ) {
         self.maxTokensField = maxTokensField
         self.reasoningEffort = reasoningEffort
@@ -83,6 +89,8 @@ package struct ProviderQuirks: Sendable, Equatable {
         self.mergeConsecutiveUsers = mergeConsecutiveUsers
         self.toolIDFormat = toolIDFormat
         self.thinkTags = thinkTags
+        self.bufferToolArguments = bufferToolArguments
+        self.bridgeUserAfterTool = bridgeUserAfterTool
     }
 
     package static func == (lhs: ProviderQuirks, rhs: ProviderQuirks) -> Bool {
@@ -92,6 +100,7 @@ package struct ProviderQuirks: Sendable, Equatable {
             && JSONValue.object(lhs.extraBody) == JSONValue.object(rhs.extraBody) && lhs.sendUser == rhs.sendUser
             && lhs.midSystem == rhs.midSystem && lhs.mergeConsecutiveUsers == rhs.mergeConsecutiveUsers
             && lhs.toolIDFormat == rhs.toolIDFormat && lhs.thinkTags == rhs.thinkTags
+            && lhs.bufferToolArguments == rhs.bufferToolArguments && lhs.bridgeUserAfterTool == rhs.bridgeUserAfterTool
     }
 
     /// The adapter's options for one request with these quirks applied over them.
@@ -117,6 +126,7 @@ package struct ProviderQuirks: Sendable, Equatable {
         options.midSystem = midSystem
         options.mergeConsecutiveUsers = mergeConsecutiveUsers ?? options.mergeConsecutiveUsers
         options.toolIDFormat = toolIDFormat
+        options.bridgeUserAfterTool = bridgeUserAfterTool
         return options
     }
 }

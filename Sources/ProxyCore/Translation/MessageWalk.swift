@@ -27,7 +27,20 @@ enum MessageWalk {
         }
         closeToolCalls(&pendingToolCallIDs, answeredBy: [], shape: shape, into: &output)
         if !system.isEmpty { output.insert(["role": "system", "content": .string(system)], at: 0) }
-        return options.mergeConsecutiveUsers ? mergingConsecutiveUsers(output) : output
+        if options.mergeConsecutiveUsers { output = mergingConsecutiveUsers(output) }
+        return options.bridgeUserAfterTool ? bridgingUserAfterTool(output) : output
+    }
+
+    /// An empty assistant turn between a tool result and a user message, for servers that reject the pair.
+    private static func bridgingUserAfterTool(_ messages: [JSONValue]) -> [JSONValue] {
+        var bridged: [JSONValue] = []
+        for message in messages {
+            if message["role"] == "user", bridged.last?["role"] == "tool" {
+                bridged.append(["role": "assistant", "content": ""])
+            }
+            bridged.append(message)
+        }
+        return bridged
     }
 
     /// The message-level options, with the tool-id mapping they imply.

@@ -29,6 +29,7 @@ package enum RequestTranslator {
         /// Merge adjacent user messages; adapters for local servers turn it on.
         package var mergeConsecutiveUsers = false
         package var toolIDFormat = ProviderQuirks.ToolIDFormat.passthrough
+        package var bridgeUserAfterTool = false
 
         package init(
             upstreamModel: String, maxTokens: Int, maxTokensField: String = "max_tokens",

@@ -28,6 +28,8 @@ package struct StreamTranslator: Sendable {
     private let stopSequences: [String]
     /// Splits `<think>…</think>` out of the answer when the provider writes reasoning inline.
     private var thinkTags: ThinkTagSplitter?
+    /// See `ProviderQuirks.bufferToolArguments`.
+    private let bufferToolArguments: Bool
 
     private var open = OpenBlock.none
     private var nextIndex = 0
@@ -42,7 +44,7 @@ package struct StreamTranslator: Sendable {
 
     package init(
         messageID: String, clientModel: String, estimatedInputTokens: Int, toolNames: ToolNameMapping = .identity, stopSequences: [String] = [],
-        thinkTags: Bool = false
+        thinkTags: Bool = false, bufferToolArguments: Bool = false
     ) {
         self.messageID = messageID
         self.clientModel = clientModel
@@ -50,6 +52,7 @@ package struct StreamTranslator: Sendable {
         self.toolNames = toolNames
         self.stopSequences = stopSequences
         self.thinkTags = thinkTags ? ThinkTagSplitter() : nil
+        self.bufferToolArguments = bufferToolArguments
     }
 
     /// `message_start` (carrying the local input estimate, shown by Claude Code as progress) and a `ping`.
@@ -241,7 +244,7 @@ package struct StreamTranslator: Sendable {
     }
 
     private mutating func emitArguments(_ fragment: String, of position: Int, into events: inout [StreamEvent]) {
-        guard let blockIndex = toolCalls[position].blockIndex else { return }
+        guard let blockIndex = toolCalls[position].blockIndex, !bufferToolArguments else { return }
         if open != .tool(blockIndex) {
             // Arguments for a call whose block was closed by later output cannot be sent any more.
             return
@@ -270,8 +273,12 @@ package struct StreamTranslator: Sendable {
             events.append(.contentBlockStop(index: index))
         case .tool(let index):
             if let position = toolCalls.firstIndex(where: { $0.blockIndex == index }), !toolCalls[position].emittedArguments {
-                events.append(.contentBlockDelta(index: index, delta: .inputJSON("{}")))
+                // Buffered arguments go out whole and repaired; a call with none is `{}`.
+                let input = bufferToolArguments ? ToolArguments.object(from: .string(toolCalls[position].arguments)) : .object([])
+                let json = input.serializedString()
+                events.append(.contentBlockDelta(index: index, delta: .inputJSON(json)))
                 toolCalls[position].emittedArguments = true
+                if bufferToolArguments { output.add(json) }
             }
             events.append(.contentBlockStop(index: index))
         }

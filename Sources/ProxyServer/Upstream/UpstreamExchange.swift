@@ -73,7 +73,8 @@ struct UpstreamExchange: Sendable {
     func streamTranslator(messageID: String) -> StreamTranslator {
         StreamTranslator(
             messageID: messageID, clientModel: request.model, estimatedInputTokens: estimatedInputTokens, toolNames: toolNames,
-            stopSequences: request.stopSequences, thinkTags: adapter.settings.quirks.thinkTags
+            stopSequences: request.stopSequences, thinkTags: adapter.settings.quirks.thinkTags,
+            bufferToolArguments: adapter.settings.quirks.bufferToolArguments
         )
     }
 
