@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= $(if $(wildcard config.yaml),config.yaml,config.yaml.example)
 
-.PHONY: deps build run test e2e fuzz bench-client clean
+.PHONY: deps build run test e2e fuzz bench bench-client clean
 
 deps:
 	@scripts/install-deps
@@ -41,6 +41,11 @@ fuzz: deps
 	  grep -E "^Done" .build-fuzz/$$target.log; \
 	  if [ $$status -ne 0 ]; then tail -n 60 .build-fuzz/$$target.log; exit 1; fi; \
 	done
+
+# The proxy against the direct path to a fast mock upstream, side by side (issue 8's matrix, ≤ 10 min;
+# `scripts/bench --quick` is a ~30 s smoke run). See Benchmarks/README.md.
+bench: deps
+	scripts/bench
 
 # The libcurl client against AsyncHTTPClient on one loopback server (a separate package: AsyncHTTPClient's
 # BoringSSL build stays out of the main build).
