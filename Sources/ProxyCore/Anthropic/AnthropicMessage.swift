@@ -54,10 +54,17 @@ extension AnthropicMessage.Block {
 package enum AnthropicID {
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
+    /// Each 64-bit draw from the system generator (a `getrandom` call) yields 10 characters, rather than
+    /// one call per character.
     package static func make(prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         var id = prefix
-        for _ in 0..<24 { id.append(alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))]) }
+        var value: UInt64 = 0
+        for position in 0..<24 {
+            if position % 10 == 0 { value = generator.next() }
+            id.append(alphabet[Int(value % 62)])
+            value /= 62
+        }
         return id
     }
 }

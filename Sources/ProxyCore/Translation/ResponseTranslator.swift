@@ -72,7 +72,7 @@ package enum ResponseTranslator {
             case .thinking(let text, _): tally.add(text)
             case .toolUse(_, let name, let input):
                 tally.add(name)
-                tally.add(input.serializedString())
+                tally.add(json: input)
             }
         }
         return tally.tokens

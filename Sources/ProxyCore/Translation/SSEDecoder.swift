@@ -11,8 +11,13 @@ package struct SSEDecoder: Sendable {
 
     package init() {}
 
-    /// Feeds bytes; calls `onEvent` with each complete event's data.
-    package mutating func feed(_ bytes: some Sequence<UInt8>, onEvent: ([UInt8]) throws -> Void) rethrows {
+    /// Feeds bytes; calls `onEvent` with each complete event's data. Concrete `ArraySlice` rather than a
+    /// generic sequence: called from another module, a generic would run unspecialised, byte by byte.
+    package mutating func feed(_ bytes: [UInt8], onEvent: ([UInt8]) throws -> Void) rethrows {
+        try feed(bytes[...], onEvent: onEvent)
+    }
+
+    package mutating func feed(_ bytes: ArraySlice<UInt8>, onEvent: ([UInt8]) throws -> Void) rethrows {
         for byte in bytes {
             switch byte {
             case 0x0A where lastWasCarriageReturn:

@@ -22,16 +22,22 @@ package enum TokenEstimator {
         }
         for tool in request.tools {
             tokens += estimate(text: tool.name) + estimate(text: tool.description ?? "")
-            if let schema = tool.inputSchema { tokens += estimate(text: schema.serializedString()) }
+            if let schema = tool.inputSchema { tokens += estimate(json: schema) }
         }
         return max(tokens, 1)
+    }
+
+    static func estimate(json: JSONValue) -> Int {
+        var tally = TextTally()
+        tally.add(json: json)
+        return tally.tokens
     }
 
     private static func estimate(block: ContentBlock) -> Int {
         switch block {
         case .text(let text): return estimate(text: text)
         case .thinking(let text, _): return estimate(text: text)
-        case .toolUse(_, let name, let input): return estimate(text: name) + estimate(text: input.serializedString())
+        case .toolUse(_, let name, let input): return estimate(text: name) + estimate(json: input)
         case .toolResult(_, let content, _): return content.reduce(0) { $0 + estimate(block: $1) }
         case .image: return perImage
         case .document(let source, let title):
@@ -64,6 +70,30 @@ package struct TextTally: Sendable, Equatable {
     package mutating func add(_ text: String) {
         for scalar in text.unicodeScalars {
             if TokenEstimator.isCJK(scalar) { cjk += 1 } else { other += 1 }
+        }
+    }
+
+    /// A JSON value as if serialised, without serialising it: its text, plus about one character of
+    /// punctuation per key, value and element.
+    package mutating func add(json: JSONValue) {
+        var pending = [json]
+        while let value = pending.popLast() {
+            switch value {
+            case .string(let text):
+                add(text)
+                other += 2
+            case .integer, .double, .bool, .null:
+                other += 4
+            case .array(let elements):
+                pending += elements
+                other += 1 + elements.count
+            case .object(let members):
+                for member in members {
+                    add(member.key)
+                    pending.append(member.value)
+                }
+                other += 1 + members.count * 4
+            }
         }
     }
 
