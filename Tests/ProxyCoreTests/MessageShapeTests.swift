@@ -134,4 +134,16 @@ struct MessageShapeTests {
         #expect(deltas.count == 1)
         #expect(try JSONParser.parse(deltas[0]) == ["path": "a.txt", "limit": 5])
     }
+
+    @Test("documents the upstream cannot read become a visible notice, in user turns and tool results")
+    func unreadableDocuments() {
+        let request = MessagesRequest(model: "m", maxTokens: 10, messages: [
+            InputMessage(role: .user, content: [.document(.base64(mediaType: "application/pdf", data: "JVBE"), title: "spec.pdf"), .text("summarise")]),
+            InputMessage(role: .assistant, content: [.toolUse(id: "t1", name: "Read", input: ["file": "a.pdf"])]),
+            InputMessage(role: .user, content: [.toolResult(toolUseID: "t1", content: [.document(.url("https://x/a.pdf"), title: nil)], isError: false)]),
+        ])
+        let messages = RequestTranslator.body(for: request, options: .init(upstreamModel: "m", maxTokens: 10)).body["messages"]?.arrayValue ?? []
+        #expect(messages[0]["content"]?.arrayValue?.first?["text"] == "[document 'spec.pdf' (application/pdf) not shown: this model's provider cannot read it]")
+        #expect(messages[2]["content"] == "[document at https://x/a.pdf not shown: this model's provider cannot fetch it]")
+    }
 }

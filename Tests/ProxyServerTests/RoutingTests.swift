@@ -140,4 +140,32 @@ struct RoutingTests {
             #expect(harness.upstreams[0].received.map { $0.body["model"] } == ["plain"])
         }
     }
+
+    @Test("a target without its API key hands the request to the next fallback; without one, the 401 names the variable")
+    func fallbackOnMissingKey() async throws {
+        let config = { (urls: [String], fallback: Bool) throws -> ProxySettings in
+            let text = """
+                providers:
+                  keyless: { type: openai, base_url: "\(urls[0])/v1", api_key: "${UNSET_TEST_KEY}" }
+                  local: { type: ollama, base_url: "\(urls[1])" }
+                models:
+                  - match: "*"
+                    provider: keyless
+                    model: remote
+                \(fallback ? "    fallbacks: [ { provider: local, model: nearby } ]" : "")
+                """
+            return try ConfigFile.load(text: text, file: "test.yaml", environment: [:])
+        }
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try config($0, true) }) { harness in
+            let response = try await harness.send("/v1/messages", json: Self.request("claude-opus-4-6"))
+            #expect(response.status == 200)
+            #expect(harness.upstreams[0].received.isEmpty)
+            #expect(harness.upstreams[1].received.map { $0.body["model"] } == ["nearby"])
+        }
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try config($0, false) }) { harness in
+            let response = try await harness.send("/v1/messages", json: Self.request("claude-opus-4-6"))
+            #expect(response.status == 401)
+            #expect(String(decoding: response.body, as: UTF8.self).contains("UNSET_TEST_KEY"))
+        }
+    }
 }

@@ -187,7 +187,7 @@ enum MessageWalk {
             case .image:
                 image += 1
                 pieces.append("[image \(image) attached below]")
-            case .document(.text(let text), let title): pieces.append([title, text].compactMap { $0 }.joined(separator: "\n"))
+            case .document(let source, let title): pieces.append(documentText(source, title: title))
             default: continue
             }
         }
@@ -198,8 +198,20 @@ enum MessageWalk {
         switch block {
         case .text(let text): return text.trimmingWhitespace().isEmpty ? nil : textPart(text)
         case .image(let source): return imagePart(source)
-        case .document(.text(let text), let title): return textPart([title, text].compactMap { $0 }.joined(separator: "\n"))
+        case .document(let source, let title): return textPart(documentText(source, title: title))
         default: return nil
+        }
+    }
+
+    /// A document as text: its content when it is text, otherwise a notice, so the model can tell the
+    /// user the file was not read instead of answering as if nothing had been attached.
+    private static func documentText(_ source: DocumentSource, title: String?) -> String {
+        let name = title.map { " '\($0)'" } ?? ""
+        switch source {
+        case .text(let text): return [title, text].compactMap { $0 }.joined(separator: "\n")
+        case .base64(let mediaType, _): return "[document\(name) (\(mediaType)) not shown: this model's provider cannot read it]"
+        case .url(let url): return "[document\(name) at \(url) not shown: this model's provider cannot fetch it]"
+        case .other(let type): return "[document\(name) (\(type) source) not shown: this model's provider cannot read it]"
         }
     }
 

@@ -4,8 +4,8 @@ import ProxyCore
 
 /// Sends a request to its route's targets in turn until one answers.
 ///
-/// A target that fails before its response head — 429, 408, 5xx, a timeout, an unreachable host, or no
-/// API key configured — hands the request to the next one; nothing has reached the client yet, so it
+/// A target that has no API key configured, or that fails before its response head — 429, 408, 5xx, a
+/// timeout, an unreachable host — hands the request to the next one; nothing has reached the client yet, so it
 /// cannot tell. A 429 with `retry-after` also cools the target down for later requests. Other errors (a
 /// 400 for a bad request) are the client's to see and are not retried.
 enum FallbackSender {
@@ -17,26 +17,37 @@ enum FallbackSender {
         var lastError: AnthropicError?
         for (position, target) in targets.enumerated() {
             let isLast = position == targets.count - 1
+            let label = "\(target.adapter.settings.name)/\(target.upstreamModel)"
+            let exchange: UpstreamExchange
             do {
-                let exchange = try UpstreamExchange(
+                exchange = try UpstreamExchange(
                     request: request, estimatedInputTokens: traits.estimatedPromptTokens, adapter: target.adapter,
                     upstreamModel: target.upstreamModel, settings: routes.settings
                 )
+            } catch {
+                // The target cannot even be asked (its API key is not configured): try the next one.
+                guard !isLast else { throw error }
+                logger.warning("\(label) is not usable (\(error.message)); trying the next fallback")
+                lastError = error
+                continue
+            }
+            do {
                 logger.info("\(request.stream ? "stream" : "request") \(request.model) → \(exchange.routeLabel)")
                 return (exchange, try await exchange.send(with: client))
             } catch let error as AnthropicError {
                 noteFailure(error, provider: target.adapter.settings.name, model: target.upstreamModel, cooldowns: routes.cooldowns)
                 guard !isLast, shouldFallBack(after: error) else { throw error }
-                logger.warning("\(target.adapter.settings.name)/\(target.upstreamModel) failed (\(error.status) \(error.message)); trying the next fallback")
+                logger.warning("\(label) failed (\(error.status) \(error.message)); trying the next fallback")
                 lastError = error
             }
         }
         throw lastError ?? AnthropicError(.api, "no target to send the request to")
     }
 
+    /// Whether an upstream failure is worth another target: rate limits, timeouts, server-side and
+    /// transport failures. A 4xx about the request itself would fail the same way anywhere.
     static func shouldFallBack(after error: AnthropicError) -> Bool {
         error.status == 429 || error.status == 408 || error.status >= 500
-            || (error.type == .authentication && error.message.contains("no API key configured"))
     }
 
     private static func noteFailure(_ error: AnthropicError, provider: String, model: String, cooldowns: TargetCooldowns) {

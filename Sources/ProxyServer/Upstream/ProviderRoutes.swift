@@ -32,8 +32,15 @@ struct ProviderRoutes: Sendable {
         guard !targets.isEmpty else {
             throw AnthropicError.notFound("no route in the proxy's config matches model '\(traits.model)'")
         }
-        let ready = targets.filter { !cooldowns.isCooling($0.adapter.settings.name, $0.upstreamModel) }
-        let cooling = targets.filter { cooldowns.isCooling($0.adapter.settings.name, $0.upstreamModel) }
+        var ready: [(adapter: any ProviderAdapter, upstreamModel: String)] = []
+        var cooling: [(adapter: any ProviderAdapter, upstreamModel: String)] = []
+        for target in targets {
+            if cooldowns.isCooling(target.adapter.settings.name, target.upstreamModel) {
+                cooling.append(target)
+            } else {
+                ready.append(target)
+            }
+        }
         return ready + cooling
     }
 }
