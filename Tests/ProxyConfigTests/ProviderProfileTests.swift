@@ -150,5 +150,12 @@ struct ProviderProfileTests {
         #expect(settings.targets(forClientModel: "claude-opus-4-6").map(\.label) == ["azure/gpt-4o", "openai/gpt-4o"])
         #expect(settings.target(forClientModel: "claude-haiku-4-5")?.label == "local/qwen2.5-coder:7b")
         #expect(settings.target(forClientModel: "claude-sonnet-4-5")?.label == "openai/gpt-4o-mini")
+        #expect(settings.target(forClientModel: "claude-opus-4-6[1m]")?.label == "azure/gpt-4o", "dated and [1m] ids match too")
+
+        // With no variables set the file still loads: keys are simply absent until a request needs them.
+        let bare = try ConfigFile.load(text: text, file: "config.yaml", environment: [:], profiles: Self.library)
+        #expect(bare.server.apiKeys.isEmpty, "an api_keys entry whose variable is unset is ignored")
+        #expect(bare.provider(named: "azure")?.apiKey == nil)
+        #expect(bare.provider(named: "azure")?.apiKeySource?.contains("AZURE_OPENAI_API_KEY") == true)
     }
 }

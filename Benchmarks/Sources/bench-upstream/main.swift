@@ -9,6 +9,7 @@
 //     the same delay is also read from the text `bench-delay-ms=N` anywhere in the request body.
 // GET /health → 200.
 // Plain SwiftNIO, one event-loop thread by default (`--threads`), prints `PORT <n>` on stdout once bound.
+import BenchHTTP
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -130,17 +131,17 @@ final class ChatCompletionsHandler: ChannelInboundHandler, RemovableChannelHandl
     private func respond(to head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
         let keepAlive = head.isKeepAlive
         if head.method == .GET, head.uri == "/health" {
-            write(status: .ok, body: Fixtures.health, keepAlive: keepAlive, context: context)
+            context.writeJSONResponse(status: .ok, body: Fixtures.health, keepAlive: keepAlive)
             return
         }
         guard head.method == .POST, head.uri.hasSuffix("/chat/completions") else {
-            write(status: .notFound, body: Fixtures.notFound, keepAlive: keepAlive, context: context)
+            context.writeJSONResponse(status: .notFound, body: Fixtures.notFound, keepAlive: keepAlive)
             return
         }
         let streaming = head.headers["accept"].contains { $0.contains("text/event-stream") }
             || body.containsBytes(Fixtures.streamTrue) || body.containsBytes(Fixtures.streamTrueSpaced)
         guard streaming else {
-            write(status: .ok, body: Fixtures.completion, keepAlive: keepAlive, context: context)
+            context.writeJSONResponse(status: .ok, body: Fixtures.completion, keepAlive: keepAlive)
             return
         }
         var headers = HTTPHeaders()
@@ -154,7 +155,7 @@ final class ChatCompletionsHandler: ChannelInboundHandler, RemovableChannelHandl
             for event in Fixtures.events {
                 context.write(wrapOutboundOut(.body(.byteBuffer(event))), promise: nil)
             }
-            finish(keepAlive: keepAlive, context: context)
+            context.endResponse(keepAlive: keepAlive)
         } else {
             context.flush()
             sendDelayed(index: 0, delay: .milliseconds(delayMs), keepAlive: keepAlive, context: context)
@@ -171,30 +172,12 @@ final class ChatCompletionsHandler: ChannelInboundHandler, RemovableChannelHandl
                 if index + 1 < Fixtures.events.count {
                     handler.sendDelayed(index: index + 1, delay: delay, keepAlive: keepAlive, context: context)
                 } else {
-                    handler.finish(keepAlive: keepAlive, context: context)
+                    context.endResponse(keepAlive: keepAlive)
                 }
             }
         }
     }
 
-    private func write(status: HTTPResponseStatus, body: ByteBuffer, keepAlive: Bool, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
-            promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        finish(keepAlive: keepAlive, context: context)
-    }
-
-    private func finish(keepAlive: Bool, context: ChannelHandlerContext) {
-        if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        } else {
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
-        }
-    }
 }
 
 let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)

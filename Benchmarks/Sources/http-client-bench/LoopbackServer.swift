@@ -1,3 +1,4 @@
+import BenchHTTP
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -151,7 +152,7 @@ private final class ChatCompletionsHandler: ChannelInboundHandler, RemovableChan
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let keepAlive = head.isKeepAlive
         guard head.method == .POST, head.uri == "/v1/chat/completions" else {
-            write(status: .notFound, body: Self.notFound, keepAlive: keepAlive, context: context)
+            context.writeJSONResponse(status: .notFound, body: Self.notFound, keepAlive: keepAlive)
             return
         }
         if head.headers["accept"].contains(where: { $0.contains("text/event-stream") }) {
@@ -164,28 +165,10 @@ private final class ChatCompletionsHandler: ChannelInboundHandler, RemovableChan
             for event in Self.events {
                 context.write(wrapOutboundOut(.body(.byteBuffer(event))), promise: nil)
             }
-            finish(keepAlive: keepAlive, context: context)
+            context.endResponse(keepAlive: keepAlive)
         } else {
-            write(status: .ok, body: Self.completion, keepAlive: keepAlive, context: context)
+            context.writeJSONResponse(status: .ok, body: Self.completion, keepAlive: keepAlive)
         }
     }
 
-    private func write(status: HTTPResponseStatus, body: ByteBuffer, keepAlive: Bool, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
-            promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        finish(keepAlive: keepAlive, context: context)
-    }
-
-    private func finish(keepAlive: Bool, context: ChannelHandlerContext) {
-        if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        } else {
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
-        }
-    }
 }
