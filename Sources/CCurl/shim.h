@@ -9,6 +9,13 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 
+#ifdef __linux__
+// The socket-action loop waits with epoll and is woken through an eventfd; Swift's Glibc module does
+// not export these two headers.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#endif
+
 /// Signature shared by CURLOPT_WRITEFUNCTION and CURLOPT_HEADERFUNCTION.
 typedef size_t (*ccurl_data_callback)(char *data, size_t size, size_t count, void *userdata);
 
@@ -68,6 +75,18 @@ static inline CURLcode ccurl_easy_unpause(CURL *handle) { return curl_easy_pause
 
 static inline CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
+}
+
+static inline CURLMcode ccurl_multi_setopt_pointer(CURLM *multi, CURLMoption option, void *value) {
+    return curl_multi_setopt(multi, option, value);
+}
+
+static inline CURLMcode ccurl_multi_setopt_socket_callback(CURLM *multi, curl_socket_callback value) {
+    return curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, value);
+}
+
+static inline CURLMcode ccurl_multi_setopt_timer_callback(CURLM *multi, curl_multi_timer_callback value) {
+    return curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, value);
 }
 
 /// Pops the next finished transfer; CURLMsg's union is awkward to read from Swift.

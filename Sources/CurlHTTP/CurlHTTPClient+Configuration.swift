@@ -1,5 +1,7 @@
 extension CurlHTTPClient {
     /// Settings shared by every request of one client.
+    package enum EventDriver: Sendable { case socketAction, poll }
+
     package struct Configuration: Sendable {
         /// Check the server certificate and host name (CURLOPT_SSL_VERIFYPEER/VERIFYHOST).
         package var verifyTLS: Bool
@@ -11,7 +13,11 @@ extension CurlHTTPClient {
         /// Idle connections kept open for reuse (CURLMOPT_MAXCONNECTS); at least the expected concurrency.
         package var maxCachedConnections: Int
 
-        package init(verifyTLS: Bool = true, caBundlePath: String? = nil, maxBufferedBodyBytes: Int = 1 << 20, maxCachedConnections: Int = 256) {
+        /// How the multi thread waits for sockets (measurement only; see Benchmarks/README.md).
+        package var eventDriver: EventDriver
+
+        package init(verifyTLS: Bool = true, caBundlePath: String? = nil, maxBufferedBodyBytes: Int = 1 << 20, maxCachedConnections: Int = 256, eventDriver: EventDriver = .socketAction) {
+            self.eventDriver = eventDriver
             self.verifyTLS = verifyTLS
             self.caBundlePath = caBundlePath
             self.maxBufferedBodyBytes = maxBufferedBodyBytes

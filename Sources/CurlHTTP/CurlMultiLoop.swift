@@ -12,10 +12,13 @@ import Synchronization
 /// Drives every transfer of one client on a single dedicated thread around one libcurl multi handle
 /// (shared connection cache, HTTP/2 multiplexing), so concurrency costs no thread per request.
 ///
-/// Tasks talk to the thread only through a locked inbox of commands plus `curl_multi_wakeup`, the one
-/// multi-handle call libcurl allows from other threads. That is what makes `@unchecked Sendable` safe:
-/// `multi`, `transfers` and `nextDeadlineCheck` are only touched on the loop thread (and `multi` by
-/// `curl_multi_wakeup` under the inbox lock while the loop is known to run).
+/// libcurl's socket-action API runs the loop: libcurl says which sockets to watch and when its next
+/// timer fires, an epoll set (`SocketWatcher`) waits, and each ready socket advances only its own
+/// transfers — the cost of a wake-up does not grow with the number of open streams.
+///
+/// Tasks talk to the thread only through a locked inbox of commands plus the watcher's wake-up. That is
+/// what makes `@unchecked Sendable` safe: `multi`, `transfers`, the timers and the watcher's sets are
+/// only touched on the loop thread.
 final class CurlMultiLoop: @unchecked Sendable {
     enum Command {
         case add(CurlTransfer)
@@ -31,10 +34,12 @@ final class CurlMultiLoop: @unchecked Sendable {
         var joinClaimed = false
     }
 
-    /// Longest poll when no timeout is near; commands and socket activity wake the thread earlier.
-    private static let maxPollMilliseconds = 1000
+    /// Longest wait when no timeout is near; commands and socket activity wake the thread earlier.
+    private static let maxWaitMilliseconds = 1000
 
     private let multi: UnsafeMutableRawPointer
+    private let driver: CurlHTTPClient.EventDriver
+    private let watcher: SocketWatcher
     private let inbox = Mutex(Inbox())
     private let transferIDs = Atomic<UInt64>(0)
     /// Written once in `init`, before the loop is shared; read by `shutdown`.
@@ -43,6 +48,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     // Loop thread only.
     private var transfers: [UInt64: CurlTransfer] = [:]
     private var nextDeadlineCheck: ContinuousClock.Instant?
+    /// When libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)` (CURLMOPT_TIMERFUNCTION).
+    private var curlTimer: ContinuousClock.Instant?
 
     /// Creates the multi handle and starts its thread. libcurl failing to initialise (out of memory, TLS
     /// library broken) leaves no way to make requests at all, so that stops the process.
@@ -50,12 +57,16 @@ final class CurlMultiLoop: @unchecked Sendable {
     ///   transfer running at that moment, so the cache shrinks between bursts (finished transfers leave
     ///   before new ones arrive) and a burst after a quiet spell reconnects — a TCP and TLS handshake per
     ///   request — instead of reusing.
-    init(maxCachedConnections: Int) {
+    init(maxCachedConnections: Int, driver: CurlHTTPClient.EventDriver) {
         guard CurlProcess.initialise() else { fatalError("curl_global_init failed") }
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed") }
+        guard let watcher = SocketWatcher() else { fatalError("could not create an epoll set") }
         self.multi = multi
+        self.watcher = watcher
+        self.driver = driver
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxCachedConnections)
+        if driver == .socketAction { installSocketCallbacks() }
         // The thread owns a strong reference until `run` returns.
         guard let started = Self.startThread(Unmanaged.passRetained(self)) else {
             fatalError("could not start the libcurl thread")
@@ -81,7 +92,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             guard !inbox.stopping else { return false }
             inbox.commands.append(command)
             // One wakeup per batch: the loop drains everything queued before it sleeps again.
-            if inbox.commands.count == 1 { _ = curl_multi_wakeup(multi) }
+            if inbox.commands.count == 1 { wake() }
             return true
         }
     }
@@ -92,7 +103,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         let mustJoin = inbox.withLock { inbox in
             if !inbox.stopping {
                 inbox.stopping = true
-                _ = curl_multi_wakeup(multi)
+                wake()
             }
             defer { inbox.joinClaimed = true }
             return !inbox.joinClaimed
@@ -101,9 +112,58 @@ final class CurlMultiLoop: @unchecked Sendable {
         _ = pthread_join(thread, nil)
     }
 
+    private func wake() {
+        if driver == .socketAction { watcher.wake() } else { _ = curl_multi_wakeup(multi) }
+    }
+
     // MARK: - The loop (loop thread)
 
+    private func installSocketCallbacks() {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        _ = ccurl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, context)
+        _ = ccurl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, context)
+        _ = ccurl_multi_setopt_socket_callback(multi) { _, socket, interest, context, _ in
+            let loop = Unmanaged<CurlMultiLoop>.fromOpaque(context!).takeUnretainedValue()
+            loop.watcher.update(socket: socket, curlInterest: interest)
+            return 0
+        }
+        _ = ccurl_multi_setopt_timer_callback(multi) { _, milliseconds, context in
+            let loop = Unmanaged<CurlMultiLoop>.fromOpaque(context!).takeUnretainedValue()
+            loop.curlTimer = milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
+            return 0
+        }
+    }
+
     private func run() {
+        driver == .socketAction ? runSocketActions() : runPoll()
+    }
+
+    private func runSocketActions() {
+        var running: Int32 = 0
+        while true {
+            let (commands, stopping) = inbox.withLock { inbox in
+                defer { inbox.commands.removeAll(keepingCapacity: true) }
+                return (inbox.commands, inbox.stopping)
+            }
+            if stopping {
+                tearDown(unhandled: commands)
+                return
+            }
+            for command in commands { handle(command) }
+            let now = ContinuousClock.now
+            if let timer = curlTimer, now >= timer {
+                curlTimer = nil
+                _ = curl_multi_socket_action(multi, CURL_SOCKET_BAD, 0, &running)
+            }
+            completeFinishedTransfers()
+            if let check = nextDeadlineCheck, now >= check { expireTimedOutTransfers(at: now) }
+            watcher.wait(milliseconds: Int32(waitMilliseconds(from: now))) { ready in
+                _ = curl_multi_socket_action(multi, ready.socket, ready.curlBits, &running)
+            }
+        }
+    }
+
+    private func runPoll() {
         while true {
             let (commands, stopping) = inbox.withLock { inbox in
                 defer { inbox.commands.removeAll(keepingCapacity: true) }
@@ -119,7 +179,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             completeFinishedTransfers()
             let now = ContinuousClock.now
             if let check = nextDeadlineCheck, now >= check { expireTimedOutTransfers(at: now) }
-            _ = curl_multi_poll(multi, nil, 0, Int32(pollMilliseconds(from: now)), nil)
+            _ = curl_multi_poll(multi, nil, 0, Int32(waitMilliseconds(from: now)), nil)
         }
     }
 
@@ -196,10 +256,12 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
     }
 
-    private func pollMilliseconds(from now: ContinuousClock.Instant) -> Int {
-        guard let check = nextDeadlineCheck else { return Self.maxPollMilliseconds }
-        guard check > now else { return 0 }
-        return min(Self.maxPollMilliseconds, (check - now).roundedUpMilliseconds)
+    /// Until the earlier of our next deadline check and libcurl's timer, capped.
+    private func waitMilliseconds(from now: ContinuousClock.Instant) -> Int {
+        let next = [nextDeadlineCheck, curlTimer].compactMap { $0 }.min()
+        guard let next else { return Self.maxWaitMilliseconds }
+        guard next > now else { return 0 }
+        return min(Self.maxWaitMilliseconds, (next - now).roundedUpMilliseconds)
     }
 
     // MARK: - Shutdown

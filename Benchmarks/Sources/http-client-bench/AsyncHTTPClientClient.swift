@@ -31,7 +31,7 @@ struct AsyncHTTPClientBenchClient: BenchClient {
         switch scenario {
         case .small:
             return try await response.body.collect(upTo: 1 << 20).readableBytes
-        case .sse:
+        case .sse, .paced:
             var bytes = 0
             for try await buffer in response.body { bytes += buffer.readableBytes }
             return bytes

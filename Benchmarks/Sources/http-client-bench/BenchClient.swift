@@ -11,25 +11,28 @@ enum Scenario: String, CaseIterable, Sendable {
     case small
     /// POST with `Accept: text/event-stream`, 50 chunked SSE events, read chunk by chunk.
     case sse
+    /// As `sse`, but the server sends one event every 20 ms (a generating model): what it measures is the
+    /// client's CPU per stream while many streams are open and mostly idle.
+    case paced
 
     var requestBody: [UInt8] {
         switch self {
         case .small: Fixtures.requestBody
-        case .sse: Fixtures.streamingRequestBody
+        case .sse, .paced: Fixtures.streamingRequestBody
         }
     }
 
     var accept: String {
         switch self {
         case .small: "application/json"
-        case .sse: "text/event-stream"
+        case .sse, .paced: "text/event-stream"
         }
     }
 
     var expectedBytes: Int {
         switch self {
         case .small: Fixtures.completion.count
-        case .sse: Fixtures.streamBytes
+        case .sse, .paced: Fixtures.streamBytes
         }
     }
 
@@ -40,7 +43,7 @@ enum Scenario: String, CaseIterable, Sendable {
             ("accept", accept),
             ("authorization", "Bearer sk-bench-0000000000000000000000000000"),
             ("user-agent", "claude-code-proxy-bench"),
-        ]
+        ] + (self == .paced ? [(Fixtures.paceHeader, String(Fixtures.paceMilliseconds))] : [])
     }
 }
 

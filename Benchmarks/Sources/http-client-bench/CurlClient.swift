@@ -1,12 +1,15 @@
 import CurlHTTP
 
-/// The proxy's own client, with its default configuration.
+/// The proxy's own client, with its default configuration (`curl`), or waiting with `curl_multi_poll`
+/// instead of socket actions (`curl-poll`).
 struct CurlBenchClient: BenchClient {
-    let name = "curl"
-    private let client = CurlHTTPClient(configuration: .init())
+    let name: String
+    private let client: CurlHTTPClient
     private let url: String
 
-    init(port: Int) {
+    init(port: Int, driver: CurlHTTPClient.EventDriver = .socketAction) {
+        name = driver == .socketAction ? "curl" : "curl-poll"
+        client = CurlHTTPClient(configuration: .init(eventDriver: driver))
         url = "http://127.0.0.1:\(port)/v1/chat/completions"
     }
 
@@ -18,7 +21,7 @@ struct CurlBenchClient: BenchClient {
         switch scenario {
         case .small:
             return try await response.body.collect(upTo: 1 << 20).count
-        case .sse:
+        case .sse, .paced:
             var bytes = 0
             for try await chunk in response.body { bytes += chunk.count }
             return bytes

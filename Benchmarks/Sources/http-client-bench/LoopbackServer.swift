@@ -103,6 +103,9 @@ enum Fixtures {
         """.utf8)
 
     static let streamEventCount = 50
+    /// The `paced` scenario's request header and the delay before each event it asks for.
+    static let paceHeader = "x-bench-pace-ms"
+    static let paceMilliseconds = 20
 
     /// 50 `data:` events of chat.completion.chunk (48 content deltas, a finish, a usage chunk) + [DONE].
     static let streamEvents: [[UInt8]] = {
@@ -162,12 +165,32 @@ private final class ChatCompletionsHandler: ChannelInboundHandler, RemovableChan
             // No content-length: NIO sends the events chunked, one chunk each, as providers do.
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
                 promise: nil)
+            if let pace = head.headers.first(name: Fixtures.paceHeader).flatMap(Int.init) {
+                context.flush()
+                sendPaced(from: 0, every: .milliseconds(Int64(pace)), context: context, keepAlive: keepAlive)
+                return
+            }
             for event in Self.events {
                 context.write(wrapOutboundOut(.body(.byteBuffer(event))), promise: nil)
             }
             context.endResponse(keepAlive: keepAlive)
         } else {
             context.writeJSONResponse(status: .ok, body: Self.completion, keepAlive: keepAlive)
+        }
+    }
+
+    /// Sends event `index` after `delay`, then schedules the next; ends the response after the last.
+    private func sendPaced(from index: Int, every delay: TimeAmount, context: ChannelHandlerContext, keepAlive: Bool) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: delay) {
+            let (handler, context) = bound.value
+            guard context.channel.isActive else { return }
+            if index == Self.events.count {
+                context.endResponse(keepAlive: keepAlive)
+                return
+            }
+            context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(Self.events[index]))), promise: nil)
+            handler.sendPaced(from: index + 1, every: delay, context: context, keepAlive: keepAlive)
         }
     }
 
