@@ -1,7 +1,5 @@
 extension CurlHTTPClient {
     /// Settings shared by every request of one client.
-    package enum EventDriver: Sendable { case socketAction, poll }
-
     package struct Configuration: Sendable {
         /// Check the server certificate and host name (CURLOPT_SSL_VERIFYPEER/VERIFYHOST).
         package var verifyTLS: Bool
@@ -13,11 +11,7 @@ extension CurlHTTPClient {
         /// Idle connections kept open for reuse (CURLMOPT_MAXCONNECTS); at least the expected concurrency.
         package var maxCachedConnections: Int
 
-        /// How the multi thread waits for sockets (measurement only; see Benchmarks/README.md).
-        package var eventDriver: EventDriver
-
-        package init(verifyTLS: Bool = true, caBundlePath: String? = nil, maxBufferedBodyBytes: Int = 1 << 20, maxCachedConnections: Int = 256, eventDriver: EventDriver = .socketAction) {
-            self.eventDriver = eventDriver
+        package init(verifyTLS: Bool = true, caBundlePath: String? = nil, maxBufferedBodyBytes: Int = 1 << 20, maxCachedConnections: Int = 256) {
             self.verifyTLS = verifyTLS
             self.caBundlePath = caBundlePath
             self.maxBufferedBodyBytes = maxBufferedBodyBytes

@@ -10,7 +10,7 @@ package final class CurlHTTPClient: Sendable {
 
     package init(configuration: Configuration = .init()) {
         self.configuration = configuration
-        loop = CurlMultiLoop(maxCachedConnections: configuration.maxCachedConnections, driver: configuration.eventDriver)
+        loop = CurlMultiLoop(maxCachedConnections: configuration.maxCachedConnections)
     }
 
     deinit {

@@ -38,7 +38,6 @@ final class CurlMultiLoop: @unchecked Sendable {
     private static let maxWaitMilliseconds = 1000
 
     private let multi: UnsafeMutableRawPointer
-    private let driver: CurlHTTPClient.EventDriver
     private let watcher: SocketWatcher
     private let inbox = Mutex(Inbox())
     private let transferIDs = Atomic<UInt64>(0)
@@ -57,16 +56,15 @@ final class CurlMultiLoop: @unchecked Sendable {
     ///   transfer running at that moment, so the cache shrinks between bursts (finished transfers leave
     ///   before new ones arrive) and a burst after a quiet spell reconnects — a TCP and TLS handshake per
     ///   request — instead of reusing.
-    init(maxCachedConnections: Int, driver: CurlHTTPClient.EventDriver) {
+    init(maxCachedConnections: Int) {
         guard CurlProcess.initialise() else { fatalError("curl_global_init failed") }
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed") }
         guard let watcher = SocketWatcher() else { fatalError("could not create an epoll set") }
         self.multi = multi
         self.watcher = watcher
-        self.driver = driver
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxCachedConnections)
-        if driver == .socketAction { installSocketCallbacks() }
+        installSocketCallbacks()
         // The thread owns a strong reference until `run` returns.
         guard let started = Self.startThread(Unmanaged.passRetained(self)) else {
             fatalError("could not start the libcurl thread")
@@ -92,7 +90,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             guard !inbox.stopping else { return false }
             inbox.commands.append(command)
             // One wakeup per batch: the loop drains everything queued before it sleeps again.
-            if inbox.commands.count == 1 { wake() }
+            if inbox.commands.count == 1 { watcher.wake() }
             return true
         }
     }
@@ -103,17 +101,13 @@ final class CurlMultiLoop: @unchecked Sendable {
         let mustJoin = inbox.withLock { inbox in
             if !inbox.stopping {
                 inbox.stopping = true
-                wake()
+                watcher.wake()
             }
             defer { inbox.joinClaimed = true }
             return !inbox.joinClaimed
         }
         guard mustJoin, pthread_equal(pthread_self(), thread) == 0 else { return }
         _ = pthread_join(thread, nil)
-    }
-
-    private func wake() {
-        if driver == .socketAction { watcher.wake() } else { _ = curl_multi_wakeup(multi) }
     }
 
     // MARK: - The loop (loop thread)
@@ -135,10 +129,6 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private func run() {
-        driver == .socketAction ? runSocketActions() : runPoll()
-    }
-
-    private func runSocketActions() {
         var running: Int32 = 0
         while true {
             let (commands, stopping) = inbox.withLock { inbox in
@@ -160,26 +150,6 @@ final class CurlMultiLoop: @unchecked Sendable {
             watcher.wait(milliseconds: Int32(waitMilliseconds(from: now))) { ready in
                 _ = curl_multi_socket_action(multi, ready.socket, ready.curlBits, &running)
             }
-        }
-    }
-
-    private func runPoll() {
-        while true {
-            let (commands, stopping) = inbox.withLock { inbox in
-                defer { inbox.commands.removeAll(keepingCapacity: true) }
-                return (inbox.commands, inbox.stopping)
-            }
-            if stopping {
-                tearDown(unhandled: commands)
-                return
-            }
-            for command in commands { handle(command) }
-            var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
-            completeFinishedTransfers()
-            let now = ContinuousClock.now
-            if let check = nextDeadlineCheck, now >= check { expireTimedOutTransfers(at: now) }
-            _ = curl_multi_poll(multi, nil, 0, Int32(waitMilliseconds(from: now)), nil)
         }
     }
 

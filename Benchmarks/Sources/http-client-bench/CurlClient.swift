@@ -1,15 +1,12 @@
 import CurlHTTP
 
-/// The proxy's own client, with its default configuration (`curl`), or waiting with `curl_multi_poll`
-/// instead of socket actions (`curl-poll`).
+/// The proxy's own client, with its default configuration.
 struct CurlBenchClient: BenchClient {
-    let name: String
-    private let client: CurlHTTPClient
+    let name = "curl"
+    private let client = CurlHTTPClient(configuration: .init())
     private let url: String
 
-    init(port: Int, driver: CurlHTTPClient.EventDriver = .socketAction) {
-        name = driver == .socketAction ? "curl" : "curl-poll"
-        client = CurlHTTPClient(configuration: .init(eventDriver: driver))
+    init(port: Int) {
         url = "http://127.0.0.1:\(port)/v1/chat/completions"
     }
 

@@ -1,5 +1,4 @@
 import CCurl
-import CurlHTTP
 
 #if canImport(Glibc)
     import Glibc
@@ -21,7 +20,7 @@ struct Options {
 
     static let usage = """
         usage: http-client-bench [--quick] [--rounds N] [--window SECONDS] [--warmup SECONDS]
-                                 [--scenarios small,sse,paced] [--concurrency 1,64] [--clients curl,curl-poll,ahc]
+                                 [--scenarios small,sse,paced] [--concurrency 1,64] [--clients curl,ahc]
                                  [--server-threads N]
           default: 5 rounds × {small, sse} × {1, 64} × {curl, ahc}, 0.5 s warm-up + 2 s window each (~100 s)
           --quick: 2 rounds, 0.2 s warm-up + 0.7 s window (~15 s)
@@ -66,9 +65,7 @@ struct Options {
                 }
             case "--clients":
                 clients = try value(argument).split(separator: ",").map {
-                    guard ["curl", "curl-poll", "ahc"].contains($0) else {
-                        throw BenchError(description: "unknown client \($0) (curl, curl-poll, ahc)")
-                    }
+                    guard $0 == "curl" || $0 == "ahc" else { throw BenchError(description: "unknown client \($0)") }
                     return String($0)
                 }
             case "--server-threads":
@@ -98,12 +95,10 @@ signal(SIGPIPE, SIG_IGN)
 let server = try await LoopbackServer(threads: options.serverThreads)
 var clients: [any BenchClient] = []
 for name in options.clients {
-    switch name {
-    case "curl": clients.append(CurlBenchClient(port: server.port))
-    case "curl-poll": clients.append(CurlBenchClient(port: server.port, driver: .poll))
-    default:
-        clients.append(AsyncHTTPClientBenchClient(port: server.port, poolSize: max(64, options.concurrencies.max() ?? 64)))
-    }
+    clients.append(
+        name == "curl"
+            ? CurlBenchClient(port: server.port)
+            : AsyncHTTPClientBenchClient(port: server.port, poolSize: max(64, options.concurrencies.max() ?? 64)))
 }
 
 let cells = options.scenarios.flatMap { scenario in options.concurrencies.map { (scenario, $0) } }
