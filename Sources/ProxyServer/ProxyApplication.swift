@@ -9,6 +9,7 @@ import ServiceLifecycle
 package enum ProxyApplication {
     /// - Parameters:
     ///   - services: run alongside the server and stopped with it (the config reloader).
+    ///   - connections: tracks the open client connections (tests read it).
     ///   - onServerRunning: called with the bound port once the server listens (tests bind port 0).
     package static func make(
         live: LiveSettings,
@@ -16,6 +17,7 @@ package enum ProxyApplication {
         version: String,
         logger: Logger,
         services: [any Service] = [],
+        connections: ConnectionRegistry = ConnectionRegistry(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: ProxyRequestContext.self)
@@ -23,12 +25,12 @@ package enum ProxyApplication {
         router.add(middleware: AnthropicErrorMiddleware(live: live))
         router.add(middleware: ClientAuthMiddleware(live: live))
         InfoRoutes(live: live, version: version).register(with: router)
-        MessagesRoutes(live: live, client: client).register(with: router)
+        MessagesRoutes(live: live, client: client, connections: connections).register(with: router)
         ModelsRoutes(live: live).register(with: router)
         let server = live.settings.server
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangupHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangupHandler(registry: connections)])),
             configuration: .init(address: .hostname(server.host, port: server.port), serverName: nil),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? server.port) },

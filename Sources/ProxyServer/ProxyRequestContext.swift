@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Per-request state: Hummingbird's core storage, the client's channel (to notice when the client
+/// Per-request state: Hummingbird's core storage, the client's channel (to stop work when the client
 /// leaves), and the request id that every log line and error carries.
 struct ProxyRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage

@@ -1,6 +1,7 @@
 import CurlHTTP
 import HTTPTypes
 import ProxyCore
+import ProxyServer
 import Testing
 
 /// `/v1/messages` through the real server, the real libcurl client and the mock upstream.
@@ -173,6 +174,46 @@ struct MessagesEndpointTests {
             for _ in 0..<200 where harness.upstream.hangClosedAt == nil { try await Task.sleep(for: .milliseconds(5)) }
             let closedAt = try #require(harness.upstream.hangClosedAt, "the upstream connection was never closed")
             #expect(closedAt - cancelledAt < .milliseconds(500))
+        }
+    }
+
+    @Test("a client that leaves in the middle of a stream cancels the upstream request at once")
+    func clientLeavingMidStreamCancelsUpstream() async throws {
+        try await ProxyHarness.run { harness in
+            harness.upstream.script(.streamThenSilence(events: MockUpstream.streamedText(["Hel"], usage: nil).dropLast()))
+            var request = Self.haikuRequest
+            if case .object(var members) = request { members.append(("stream", .bool(true))); request = .object(members) }
+            let reading = Task {
+                let response = try await harness.client.execute(
+                    .init(method: "POST", url: "http://127.0.0.1:\(harness.proxyPort)/v1/messages", body: request.serialized()))
+                var received: [UInt8] = []
+                for try await chunk in response.body {
+                    received += chunk
+                    if String(decoding: received, as: UTF8.self).contains("text_delta") { return true }
+                }
+                return false
+            }
+            #expect(try await reading.value, "the first text delta never arrived")
+            let leftAt = ContinuousClock.now  // the response body was dropped: its transfer is cancelled
+            for _ in 0..<200 where harness.upstream.hangClosedAt == nil { try await Task.sleep(for: .milliseconds(5)) }
+            let closedAt = try #require(harness.upstream.hangClosedAt, "the upstream connection was never closed")
+            #expect(closedAt - leftAt < .milliseconds(500))
+        }
+    }
+
+    @Test("each client connection is tracked while open and forgotten when it closes, however many requests it carried")
+    func connectionWatchesAreReleased() async throws {
+        try await ProxyHarness.run { harness in
+            for _ in 0..<20 {
+                harness.upstream.script(.json(body: MockUpstream.completion(text: "ok")))
+                let (status, _) = try await harness.sendJSON("/v1/messages", json: Self.haikuRequest)
+                #expect(status == 200)
+            }
+            // The harness's client kept one connection alive for all 20 requests.
+            #expect(harness.connections.openConnections == 1)
+            harness.client.shutdown()  // closes it
+            for _ in 0..<200 where harness.connections.openConnections > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(harness.connections.openConnections == 0)
         }
     }
 }

@@ -57,7 +57,7 @@ final class MockUpstream: Sendable {
         logger.logLevel = .critical
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangupHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangupHandler(registry: ConnectionRegistry())])),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { await onPort($0.localAddress?.port ?? 0) },
             logger: logger
@@ -105,6 +105,7 @@ final class MockUpstream: Sendable {
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 for event in events { try await writer.write(ByteBuffer(string: "data: \(event)\n\n")) }
                 try await channel.closeFuture.get()
+                self.state.withLock { $0.hangClosedAt = .now }
             })
         case .delayed(let delay, let json):
             try await Task.sleep(for: delay)

@@ -19,6 +19,8 @@ struct ProxyHarness {
     let shutDownProxy: @Sendable () async -> Void
     /// The proxy's settings, which a test may replace as a config reload does.
     let live: LiveSettings
+    /// The proxy's open client connections.
+    let connections: ConnectionRegistry
 
     var upstream: MockUpstream { upstreams[0] }
 
@@ -67,15 +69,17 @@ struct ProxyHarness {
             settings.server.port = 0
             let proxyPort = PortBox()
             let live = try LiveSettings(settings: settings, registry: registry)
+            let connections = ConnectionRegistry()
             let proxy = ProxyApplication.make(
-                live: live, client: client, version: "test", logger: proxyLogger ?? logger, onServerRunning: { proxyPort.set($0) }
+                live: live, client: client, version: "test", logger: proxyLogger ?? logger, connections: connections,
+                onServerRunning: { proxyPort.set($0) }
             )
             let proxyGroup = ServiceGroup(configuration: .init(services: [proxy], logger: logger))
             group.addTask { try await proxyGroup.run() }
             serviceGroups.insert(proxyGroup, at: 0)
             let harness = ProxyHarness(
                 proxyPort: try await proxyPort.wait(), upstreams: upstreams, upstreamURLs: urls, client: client,
-                shutDownProxy: { await proxyGroup.triggerGracefulShutdown() }, live: live
+                shutDownProxy: { await proxyGroup.triggerGracefulShutdown() }, live: live, connections: connections
             )
             let outcome = await Result(catching: { try await body(harness) })
             for serviceGroup in serviceGroups { await serviceGroup.triggerGracefulShutdown() }

@@ -9,6 +9,7 @@ import ProxyCore
 struct MessagesRoutes: Sendable {
     let live: LiveSettings
     let client: CurlHTTPClient
+    let connections: ConnectionRegistry
 
     func register(with router: Router<ProxyRequestContext>) {
         router.post("/v1/messages") { request, context in try await self.messages(request, context: context) }
@@ -26,7 +27,8 @@ struct MessagesRoutes: Sendable {
         let dropped = messagesRequest.droppedBlockTypes
         if !dropped.isEmpty { logger.debug("dropped content blocks the upstream cannot take: \(Set(dropped).sorted().joined(separator: ", "))") }
         let client = self.client
-        let (exchange, upstream) = try await Self.cancellingOnDisconnect(context) {
+        let connection = connections.watch(for: context.channel)
+        let (exchange, upstream) = try await Self.cancellingOnDisconnect(connection, logger: logger) {
             try await FallbackSender.send(messagesRequest, routes: routes, client: client, logger: logger)
         }
         var response: Response
@@ -35,9 +37,9 @@ struct MessagesRoutes: Sendable {
                 exchange: exchange, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"),
                 shutdownGracePeriod: routes.settings.server.shutdownGracePeriod, redactor: routes.redactor, logger: logger
             )
-            response = Response(status: .ok, headers: streaming.headers, body: streaming.body(channel: context.channel))
+            response = Response(status: .ok, headers: streaming.headers, body: streaming.body(connection: connection))
         } else {
-            let message = try await Self.cancellingOnDisconnect(context) {
+            let message = try await Self.cancellingOnDisconnect(connection, logger: logger) {
                 try await Self.completeMessage(exchange: exchange, upstream: upstream, logger: logger)
             }
             response = Response.json(message.json)
@@ -103,12 +105,12 @@ struct MessagesRoutes: Sendable {
 
     /// Runs upstream work, cancelling it when the client disconnects.
     private static func cancellingOnDisconnect<T: Sendable>(
-        _ context: ProxyRequestContext, _ operation: @escaping @Sendable () async throws -> T
+        _ connection: ConnectionCloseWatch, logger: Logger, _ operation: () async throws -> T
     ) async throws -> T {
         do {
-            return try await ClientDisconnect.cancelling(on: context.channel, operation)
-        } catch is ClientDisconnect.Disconnected {
-            context.logger.info("client disconnected; upstream request cancelled")
+            return try await connection.whileOpen(operation)
+        } catch is ConnectionCloseWatch.Disconnected {
+            logger.info("client disconnected; upstream request cancelled")
             throw CancellationError()
         }
     }

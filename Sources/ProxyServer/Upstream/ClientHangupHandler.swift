@@ -1,15 +1,37 @@
 import NIOCore
 
-/// Closes a connection as soon as the client closes its side.
+/// Tracks whether a client's connection is still there, and closes it as soon as the client closes
+/// its side.
 ///
 /// Hummingbird allows half-closed connections, so a client that goes away mid-request only produces an
 /// `inputClosed` event and the channel stays open until the proxy's next write. HTTP/1.1 API clients never
-/// half-close to wait for an answer, so the proxy treats it as a hang-up: closing the channel fires its
-/// close future, which `ClientDisconnect` turns into cancelling the upstream request.
+/// half-close to wait for an answer, so the proxy treats it as a hang-up. Closing marks the connection's
+/// `ConnectionCloseWatch`, which cancels the request's upstream work. One handler per connection.
 package final class ClientHangupHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     package typealias InboundIn = NIOAny
 
-    package init() {}
+    private let watch = ConnectionCloseWatch()
+    private let registry: ConnectionRegistry
+
+    package init(registry: ConnectionRegistry) {
+        self.registry = registry
+    }
+
+    package func handlerAdded(context: ChannelHandlerContext) {
+        registry.register(watch, for: context.channel)
+    }
+
+    /// Also runs when a closing channel tears its pipeline down, inactive or not.
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        watch.markClosed()
+        registry.unregister(context.channel)
+    }
+
+    package func channelInactive(context: ChannelHandlerContext) {
+        watch.markClosed()
+        registry.unregister(context.channel)
+        context.fireChannelInactive()
+    }
 
     package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {

@@ -12,7 +12,8 @@ import ServiceLifecycle
 /// (keeping idle timers of the client and intermediaries alive during long prefills), one waits for the
 /// server's graceful shutdown and then, after the grace period, ends the stream with an `error` event;
 /// the response writer forwards what they produce. The stream also ends when the client's connection
-/// closes; leaving the task group then cancels the upstream read, which aborts the upstream transfer.
+/// closes: the connection's watch cancels the task, which cancels the upstream read and so aborts the
+/// upstream transfer.
 struct StreamingResponse: Sendable {
     static let pingInterval: Duration = .seconds(15)
 
@@ -31,37 +32,43 @@ struct StreamingResponse: Sendable {
         return fields
     }
 
-    func body(channel: any Channel) -> ResponseBody {
+    func body(connection: ConnectionCloseWatch) -> ResponseBody {
         ResponseBody { writer in
-            let (output, sink) = AsyncStream<ByteBuffer>.makeStream()
-            channel.closeFuture.whenComplete { _ in sink.finish() }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    await self.translate(into: sink)
-                    sink.finish()
-                }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: Self.pingInterval)
-                        sink.yield(Self.render([.ping]))
-                    }
-                }
-                group.addTask {
-                    try await gracefulShutdown()
-                    try await Task.sleep(for: shutdownGracePeriod)
-                    logger.notice("shutting down: ending a stream still in flight")
-                    sink.yield(Self.render([.error(type: AnthropicErrorType.overloaded.rawValue, message: "the proxy is shutting down; retry the request")]))
-                    sink.finish()
-                }
-                defer { group.cancelAll() }
-                for await buffer in output {
-                    try await writer.write(buffer)
-                }
-            }
-            if !channel.isActive {
+            do {
+                try await connection.whileOpen { try await forward(to: &writer) }
+            } catch is ConnectionCloseWatch.Disconnected {}
+            if connection.isClosed {
                 logger.info("client disconnected; upstream request cancelled")
             }
             try await writer.finish(nil)
+        }
+    }
+
+    /// Writes what the translating, pinging and shutdown-watching tasks produce until the stream ends.
+    private func forward(to writer: inout any ResponseBodyWriter) async throws {
+        let (output, sink) = AsyncStream<ByteBuffer>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await self.translate(into: sink)
+                sink.finish()
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: Self.pingInterval)
+                    sink.yield(Self.render([.ping]))
+                }
+            }
+            group.addTask {
+                try await gracefulShutdown()
+                try await Task.sleep(for: shutdownGracePeriod)
+                logger.notice("shutting down: ending a stream still in flight")
+                sink.yield(Self.render([.error(type: AnthropicErrorType.overloaded.rawValue, message: "the proxy is shutting down; retry the request")]))
+                sink.finish()
+            }
+            defer { group.cancelAll() }
+            for await buffer in output {
+                try await writer.write(buffer)
+            }
         }
     }
 
