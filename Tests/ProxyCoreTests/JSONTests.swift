@@ -43,10 +43,29 @@ struct JSONTests {
             ("line\nnext\ttab\rcr", #""line\nnext\ttab\rcr""#),
             ("\u{01}\u{1F}", #""\u0001\u001f""#),
             ("é/😀", "\"é/😀\""),
+            ("\"", #""\"""#),
+            ("naïve \"quote\"\n", #""naïve \"quote\"\n""#),
         ]
     )
     func writerEscapes(text: String, expected: String) {
         #expect(JSONValue.string(text).serializedString() == expected)
+    }
+
+    @Test(
+        "raw bytes in a string must be valid UTF-8, with or without escapes beside them",
+        arguments: [
+            ([0x22, 0x61, 0xFF, 0x62, 0x22], nil),
+            ([0x22, 0x5C, 0x6E, 0xC3, 0x28, 0x22], nil),
+            ([0x22, 0xC3, 0xA9, 0x22], "é"),
+            ([0x22, 0x5C, 0x74, 0xC3, 0xA9, 0x22], "\té"),
+        ] as [([UInt8], String?)]
+    )
+    func stringsAreValidated(bytes: [UInt8], expected: String?) {
+        let parsed = try? JSONParser.parse(bytes)
+        #expect(parsed?.stringValue == expected)
+        if expected == nil {
+            #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes) }
+        }
     }
 
     @Test(

@@ -142,18 +142,19 @@ package struct JSONParser {
         mutating func parseString() throws(JSONParseError) -> String {
             index += 1  // opening quote
             let start = index
+            // Raw bytes ≥ 0x80 need UTF-8 validation; escapes always produce valid UTF-8.
+            var rawNonASCII: UInt8 = 0
             // Fast path: no escapes.
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
-                        throw JSONParseError(message: "string is not valid UTF-8", offset: start)
-                    }
+                    let text = try makeString(UnsafeBufferPointer(rebasing: bytes[start..<index]), validate: rawNonASCII >= 0x80, start: start)
                     index += 1
                     return text
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw fail("unescaped control character in string") }
+                rawNonASCII |= byte
                 index += 1
             }
             var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
@@ -161,8 +162,8 @@ package struct JSONParser {
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):
-                    guard let text = String(validating: scratch, as: UTF8.self) else {
-                        throw JSONParseError(message: "string is not valid UTF-8", offset: start)
+                    let text = try scratch.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+                        try makeString(buffer, validate: rawNonASCII >= 0x80, start: start)
                     }
                     index += 1
                     return text
@@ -172,11 +173,22 @@ package struct JSONParser {
                 case 0..<0x20:
                     throw fail("unescaped control character in string")
                 default:
+                    rawNonASCII |= byte
                     scratch.append(byte)
                     index += 1
                 }
             }
             throw fail("unterminated string")
+        }
+
+        /// All-ASCII text (the common case) skips `String(validating:)`, whose generic path costs a
+        /// runtime metadata lookup per call.
+        private func makeString(_ utf8: UnsafeBufferPointer<UInt8>, validate: Bool, start: Int) throws(JSONParseError) -> String {
+            guard validate else { return String(decoding: utf8, as: UTF8.self) }
+            guard let text = String(validating: utf8, as: UTF8.self) else {
+                throw JSONParseError(message: "string is not valid UTF-8", offset: start)
+            }
+            return text
         }
 
         mutating func appendEscape(into scratch: inout [UInt8]) throws(JSONParseError) {
