@@ -51,6 +51,24 @@ struct JSONTests {
         #expect(JSONValue.string(text).serializedString() == expected)
     }
 
+    @Test("strings decode the same whatever the position of an escape, a multi-byte or a bad byte in them")
+    func stringsAtEveryPosition() throws {
+        for length in 0..<20 {
+            for position in 0...length {
+                let before = String(repeating: "a", count: position)
+                let after = String(repeating: "b", count: length - position)
+                for (raw, text) in [(#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), ("é", "é"), ("日", "日"), ("", "")] {
+                    let document = "\"" + before + raw + after + "\""
+                    #expect(try JSONParser.parse(document).stringValue == before + text + after, "\(document)")
+                }
+                for bad: [UInt8] in [[0x01], [0x1F], [0xFF], [0xC3], [0xE6, 0x97]] {
+                    let document = [0x22] + Array(before.utf8) + bad + Array(after.utf8) + [0x22]
+                    #expect(throws: JSONParseError.self, "\(document)") { try JSONParser.parse(document) }
+                }
+            }
+        }
+    }
+
     @Test(
         "raw bytes in a string must be valid UTF-8, with or without escapes beside them",
         arguments: [

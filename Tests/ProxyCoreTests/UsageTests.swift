@@ -77,6 +77,22 @@ struct UsageTests {
         #expect(tally.tokens == TokenEstimator.estimate(text: String(repeating: "x", count: 400)))
     }
 
+    @Test(
+        "TextTally counts characters by script: CJK ~1.2 per token, other text ~4, mixed ~2.5",
+        arguments: [
+            ("你好世界", 4),  // 4 Han: 4 / 1.2 → 4
+            ("こんにちは한국어ｶﾀｶﾅ", 10),  // kana, Hangul, half-width forms: 12 / 1.2
+            ("héllo wörld 😀 ok!", 5),  // 17 scalars, none CJK (2- and 4-byte among them): 17 / 4 → 5
+            ("abcdef你好", 4),  // 2 of 8 CJK: 8 / 2.5 → 4
+            ("𠀀𠀁 ab", 2),  // 4-byte Han (extension B): 2 of 5 CJK: 5 / 2.5
+        ]
+    )
+    func tallyByScript(text: String, tokens: Int) {
+        var tally = TextTally()
+        tally.add(text)
+        #expect(tally.tokens == tokens)
+    }
+
     @Test("the input estimate counts system, messages, tool results and tool definitions")
     func inputEstimateGrowsWithContent() throws {
         let small = try MessagesRequest(json: JSONParser.parse(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#))

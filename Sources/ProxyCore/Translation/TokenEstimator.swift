@@ -67,9 +67,26 @@ package struct TextTally: Sendable, Equatable {
 
     package init() {}
 
+    /// Walks UTF-8 bytes instead of decoding scalars: every CJK range is 3 or 4 bytes long, so only
+    /// those lead bytes need decoding; a 1- or 2-byte scalar is never CJK.
     package mutating func add(_ text: String) {
-        for scalar in text.unicodeScalars {
-            if TokenEstimator.isCJK(scalar) { cjk += 1 } else { other += 1 }
+        var text = text
+        text.withUTF8 { utf8 in
+            var index = 0
+            while index < utf8.count {
+                let lead = utf8[index]
+                if lead < 0xE0 {
+                    if lead & 0xC0 != 0x80 { other += 1 }  // not a continuation byte
+                    index += 1
+                    continue
+                }
+                let length = lead < 0xF0 ? 3 : 4
+                guard index + length <= utf8.count else { break }
+                var value = UInt32(lead & (length == 3 ? 0x0F : 0x07))
+                for offset in 1..<length { value = value << 6 | UInt32(utf8[index + offset] & 0x3F) }
+                if let scalar = Unicode.Scalar(value), TokenEstimator.isCJK(scalar) { cjk += 1 } else { other += 1 }
+                index += length
+            }
         }
     }
 
