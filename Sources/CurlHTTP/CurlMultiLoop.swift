@@ -261,6 +261,10 @@ final class CurlMultiLoop: @unchecked Sendable {
             { argument in
                 let pointer: UnsafeMutableRawPointer? = argument
                 let loop = Unmanaged<CurlMultiLoop>.fromOpaque(pointer!).takeRetainedValue()
+                #if os(Linux)
+                    // Named for `top -H` and profiles; it would inherit its creator's name otherwise.
+                    ccurl_name_current_thread("curl-multi")
+                #endif
                 loop.run()
                 return nil
             }, loop.toOpaque())
