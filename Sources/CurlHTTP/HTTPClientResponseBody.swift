@@ -22,6 +22,14 @@ package struct HTTPClientResponseBody: AsyncSequence, Sendable {
     /// transfer pauses until the consumer catches up.
     package var bufferedByteCount: Int { lease.channel.bufferedBytes }
 
+    /// Any task: the consumer's pending `next()` — or its next one that finds no data — returns an empty
+    /// chunk once instead of waiting. A consumer waiting on a slow stream can so react to something else
+    /// (send a keep-alive, stop at a deadline) from the same task, without a second task and a merged
+    /// stream in between. Empty chunks mean only this; received data is never empty.
+    package func wake() {
+        lease.channel.wake()
+    }
+
     /// The whole body, or `.responseTooLarge` (and the transfer cancelled) once it exceeds `maxBytes`.
     package func collect(upTo maxBytes: Int) async throws -> [UInt8] {
         var collected: [UInt8] = []

@@ -37,6 +37,8 @@ final class TransferChannel: Sendable {
         /// The write callback returned CURL_WRITEFUNC_PAUSE and no resume was processed yet.
         var paused = false
         var resumeRequested = false
+        /// `wake` was called while no consumer waited: the next `next` without data answers `[]`.
+        var wakeRequested = false
 
         mutating func popChunk() -> [UInt8] {
             let chunk = chunks[nextChunk]
@@ -122,6 +124,10 @@ final class TransferChannel: Sendable {
                     case .success: return .answer(.success(nil))
                     case .failure(let error): return .answer(.failure(error))
                     case nil:
+                        if state.wakeRequested {
+                            state.wakeRequested = false
+                            return .answer(.success([]))
+                        }
                         state.bodyWaiter = continuation
                         return .wait
                     }
@@ -139,6 +145,19 @@ final class TransferChannel: Sendable {
         } onCancel: {
             abandon()
         }
+    }
+
+    /// Makes a waiting `next` (or the next one that would wait) return an empty chunk once.
+    func wake() {
+        let waiter: BodyWaiter? = state.withLock { state in
+            guard let waiter = state.bodyWaiter else {
+                if state.outcome == nil, state.consumerError == nil { state.wakeRequested = true }
+                return nil
+            }
+            state.bodyWaiter = nil
+            return waiter
+        }
+        waiter?.resume(returning: .success([]))
     }
 
     /// The consumer was cancelled or dropped the body: wake a waiting `next`, stop the transfer if it is

@@ -41,10 +41,12 @@ struct ConfigDocument: Decodable {
         var requestTimeout: Double?
         var connectTimeout: Double?
         var shutdownGracePeriod: Double?
+        var pingInterval: Double?
 
         enum CodingKeys: String, CodingKey {
             case host, port
             case shutdownGracePeriod = "shutdown_grace_period"
+            case pingInterval = "ping_interval"
             case apiKeys = "api_keys"
             case logLevel = "log_level"
             case maxBodyBytes = "max_body_bytes"
@@ -139,8 +141,17 @@ struct ConfigDocument: Decodable {
             maxBodyBytes: server?.maxBodyBytes ?? defaults.maxBodyBytes,
             upstreamTimeout: server?.requestTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.upstreamTimeout,
             connectTimeout: server?.connectTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.connectTimeout,
-            shutdownGracePeriod: server?.shutdownGracePeriod.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.shutdownGracePeriod
+            shutdownGracePeriod: server?.shutdownGracePeriod.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.shutdownGracePeriod,
+            pingInterval: try pingInterval(default: defaults.pingInterval, file: file)
         )
+    }
+
+    private func pingInterval(default fallback: Duration, file: String) throws(YAMLError) -> Duration {
+        guard let seconds = server?.pingInterval else { return fallback }
+        guard seconds >= 0.01 else {
+            throw YAMLError(file: file, mark: nil, path: "server.ping_interval", message: "ping_interval must be at least 0.01 seconds, not \(seconds)")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     private var tokenLimits: TokenLimits {

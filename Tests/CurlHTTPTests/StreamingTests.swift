@@ -32,6 +32,38 @@ extension CurlHTTPTests {
             #expect(arrivals[1].at >= sent)
         }
 
+        /// `wake` answers a waiting `next` with an empty chunk at once, once; a wake while nobody waits is
+        /// kept for the next `next` that finds no data; data and the end then follow as usual.
+        @Test func wakeInterruptsAWaitingConsumerOnce() async throws {
+            let release = Signal<Bool>()
+            let server = try TestServer { connection in
+                guard connection.readRequest() != nil else { return }
+                connection.writeHead(headers: [("Content-Type", "text/event-stream")], chunked: true)
+                while release.current == nil { usleep(5_000) }
+                connection.writeChunk(bytes("data: late\n\n"))
+                connection.endChunks()
+            }
+            defer { server.stop() }
+            let client = makeClient()
+            defer { client.shutdown() }
+
+            let body = try await client.execute(.init(url: server.baseURL + "/stream")).body
+            let waking = Task {
+                try await Task.sleep(for: .milliseconds(100))
+                body.wake()
+            }
+            var iterator = body.makeAsyncIterator()
+            let started = ContinuousClock.now
+            #expect(try await iterator.next() == [])
+            #expect(ContinuousClock.now - started < .seconds(2))
+            try await waking.value
+            body.wake()  // nobody waits: kept for the next `next`
+            #expect(try await iterator.next() == [])
+            release.set(true)
+            #expect(try await iterator.next() == bytes("data: late\n\n"))
+            #expect(try await iterator.next() == nil)
+        }
+
         @Test func collectThrowsBeyondTheLimitAndReturnsAtIt() async throws {
             let body = (0..<10_000).map { UInt8(truncatingIfNeeded: $0) }
             let server = try TestServer { connection in

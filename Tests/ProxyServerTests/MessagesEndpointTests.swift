@@ -216,4 +216,27 @@ struct MessagesEndpointTests {
             #expect(harness.connections.openConnections == 0)
         }
     }
+
+    @Test("a stream sends ping events every ping_interval while the upstream is silent")
+    func pingsWhileSilent() async throws {
+        try await ProxyHarness.run(settings: { $0.server.pingInterval = .milliseconds(100) }) { harness in
+            harness.upstream.script(.streamThenSilence(events: Array(MockUpstream.streamedText(["Hel"], usage: nil).dropLast())))
+            var request = Self.haikuRequest
+            if case .object(var members) = request { members.append(("stream", .bool(true))); request = .object(members) }
+            let response = try await harness.client.execute(
+                .init(method: "POST", url: "http://127.0.0.1:\(harness.proxyPort)/v1/messages", body: request.serialized()))
+            var received: [UInt8] = []
+            let started = ContinuousClock.now
+            for try await chunk in response.body {
+                received += chunk
+                let text = String(decoding: received, as: UTF8.self)
+                guard text.hasSuffix("\n\n") else { continue }
+                if text.split(separator: "event: ping", omittingEmptySubsequences: false).count > 3 || ContinuousClock.now - started > .seconds(5) { break }
+            }
+            let events = try SSEEvents.parse(received)
+            #expect(events.filter { $0.name == "ping" }.count >= 3)
+            #expect(events.first?.name == "message_start")
+            #expect(events.compactMap { $0.data["delta"]?["text"]?.stringValue }.joined() == "Hel")
+        }
+    }
 }

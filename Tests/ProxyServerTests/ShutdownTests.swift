@@ -27,4 +27,25 @@ struct ShutdownTests {
             #expect(!events.contains { $0.name == "message_stop" })
         }
     }
+
+    @Test("on shutdown a stream whose upstream went silent ends with an error event after the grace period")
+    func silentStreamEndsAfterGracePeriod() async throws {
+        try await ProxyHarness.run(settings: { $0.server.shutdownGracePeriod = .milliseconds(300) }) { harness in
+            harness.upstream.script(.streamThenSilence(events: Array(MockUpstream.streamedText(["Hel"], usage: nil).dropLast())))
+            let request: JSONValue = [
+                "model": "claude-3-haiku", "max_tokens": 200, "stream": true, "messages": [["role": "user", "content": "x"]],
+            ]
+            let streaming = Task { try await harness.stream(json: request) }
+            for _ in 0..<200 where harness.upstream.received.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            try await Task.sleep(for: .milliseconds(200))
+            let shutdownStarted = ContinuousClock.now
+            await harness.shutDownProxy()
+            let (status, events) = try await streaming.value
+            let elapsed = ContinuousClock.now - shutdownStarted
+            #expect(status == 200)
+            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(5))
+            #expect(events.compactMap { $0.data["delta"]?["text"]?.stringValue }.joined() == "Hel")
+            #expect(events.last?.data["error"]?["type"] == "overloaded_error")
+        }
+    }
 }

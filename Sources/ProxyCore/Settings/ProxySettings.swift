@@ -36,11 +36,14 @@ package struct ServerSettings: Sendable, Equatable {
     package var connectTimeout: Duration
     /// On SIGTERM/SIGINT, how long streams in flight may go on before they are ended with an `error` event.
     package var shutdownGracePeriod: Duration
+    /// A stream sends a `ping` event this often, so idle timers of the client and of proxies or load
+    /// balancers in between do not cut it during a long silence (a big prompt's prefill).
+    package var pingInterval: Duration
 
     package init(
         host: String? = nil, port: Int = 8082, apiKeys: [String] = [], logLevel: String = "info",
         maxBodyBytes: Int = 32 * 1024 * 1024, upstreamTimeout: Duration = .seconds(90), connectTimeout: Duration = .seconds(10),
-        shutdownGracePeriod: Duration = .seconds(10)
+        shutdownGracePeriod: Duration = .seconds(10), pingInterval: Duration = .seconds(15)
     ) {
         self.host = host ?? Self.defaultHost(apiKeys: apiKeys)
         self.port = port
@@ -50,6 +53,7 @@ package struct ServerSettings: Sendable, Equatable {
         self.upstreamTimeout = upstreamTimeout
         self.connectTimeout = connectTimeout
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.pingInterval = pingInterval
     }
 
     /// A proxy that holds provider keys but asks clients for none is only safe on loopback.

@@ -35,9 +35,10 @@ struct MessagesRoutes: Sendable {
         if messagesRequest.stream {
             let streaming = StreamingResponse(
                 exchange: exchange, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"),
-                shutdownGracePeriod: routes.settings.server.shutdownGracePeriod, redactor: routes.redactor, logger: logger
+                shutdownGracePeriod: routes.settings.server.shutdownGracePeriod,
+                pingInterval: routes.settings.server.pingInterval, redactor: routes.redactor, logger: logger
             )
-            response = Response(status: .ok, headers: streaming.headers, body: streaming.body(connection: connection))
+            response = Response(status: .ok, headers: streaming.headers, body: streaming.body(connection: connection, eventLoop: context.channel.eventLoop))
         } else {
             let message = try await Self.cancellingOnDisconnect(connection, logger: logger) {
                 try await Self.completeMessage(exchange: exchange, upstream: upstream, logger: logger)

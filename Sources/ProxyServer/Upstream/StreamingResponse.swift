@@ -5,22 +5,23 @@ import Logging
 import NIOCore
 import ProxyCore
 import ServiceLifecycle
+import Synchronization
 
 /// Writes an upstream chat-completions stream to the client as Anthropic server-sent events.
 ///
-/// Tasks share the work: one reads and translates the upstream stream, one sends a `ping` every 15 s
-/// (keeping idle timers of the client and intermediaries alive during long prefills), one waits for the
-/// server's graceful shutdown and then, after the grace period, ends the stream with an `error` event;
-/// the response writer forwards what they produce. The stream also ends when the client's connection
-/// closes: the connection's watch cancels the task, which cancels the upstream read and so aborts the
-/// upstream transfer.
+/// One task does it all: it reads an upstream chunk, translates it and writes the events, so a chunk
+/// costs no hand-off between tasks. Two things may need it while it waits for the upstream: a `ping`
+/// every `server.ping_interval` (keeping idle timers of the client and intermediaries alive during long
+/// prefills), and the server's graceful shutdown, after whose grace period the stream ends with an
+/// `error` event. Both are timers on the connection's event loop that raise an alarm and wake the
+/// upstream body, whose iterator then yields an empty chunk. The stream also ends when the client's connection closes: the
+/// connection's watch cancels the task, which cancels the upstream read and so the upstream transfer.
 struct StreamingResponse: Sendable {
-    static let pingInterval: Duration = .seconds(15)
-
     let exchange: UpstreamExchange
     let upstream: HTTPClientResponse
     let messageID: String
     let shutdownGracePeriod: Duration
+    let pingInterval: Duration
     let redactor: SecretRedactor
     let logger: Logger
 
@@ -32,10 +33,27 @@ struct StreamingResponse: Sendable {
         return fields
     }
 
-    func body(connection: ConnectionCloseWatch) -> ResponseBody {
+    func body(connection: ConnectionCloseWatch, eventLoop: any EventLoop) -> ResponseBody {
         ResponseBody { writer in
+            let alarms = StreamAlarms()
+            let upstreamBody = upstream.body
+            let pings = eventLoop.scheduleRepeatedTask(
+                initialDelay: TimeAmount(pingInterval), delay: TimeAmount(pingInterval)
+            ) { _ in
+                alarms.raise(.ping)
+                upstreamBody.wake()
+            }
+            defer { pings.cancel() }
+            let grace = TimeAmount(shutdownGracePeriod)
             do {
-                try await connection.whileOpen { try await forward(to: &writer) }
+                try await withGracefulShutdownHandler {
+                    try await connection.whileOpen { try await forward(to: &writer, alarms: alarms) }
+                } onGracefulShutdown: {
+                    eventLoop.scheduleTask(in: grace) {
+                        alarms.raise(.shutdown)
+                        upstreamBody.wake()
+                    }
+                }
             } catch is ConnectionCloseWatch.Disconnected {}
             if connection.isClosed {
                 logger.info("client disconnected; upstream request cancelled")
@@ -44,52 +62,33 @@ struct StreamingResponse: Sendable {
         }
     }
 
-    /// Writes what the translating, pinging and shutdown-watching tasks produce until the stream ends.
-    private func forward(to writer: inout any ResponseBodyWriter) async throws {
-        let (output, sink) = AsyncStream<ByteBuffer>.makeStream()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await self.translate(into: sink)
-                sink.finish()
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: Self.pingInterval)
-                    sink.yield(Self.render([.ping]))
-                }
-            }
-            group.addTask {
-                try await gracefulShutdown()
-                try await Task.sleep(for: shutdownGracePeriod)
-                logger.notice("shutting down: ending a stream still in flight")
-                sink.yield(Self.render([.error(type: AnthropicErrorType.overloaded.rawValue, message: "the proxy is shutting down; retry the request")]))
-                sink.finish()
-            }
-            defer { group.cancelAll() }
-            for await buffer in output {
-                try await writer.write(buffer)
-            }
-        }
-    }
-
-    /// Reads the upstream stream to its end, yielding each upstream chunk's events as one buffer.
-    private func translate(into sink: AsyncStream<ByteBuffer>.Continuation) async {
+    /// Reads the upstream stream to its end, writing each upstream chunk's events as one buffer. Upstream
+    /// failures become an `error` event; a failed write to the client (it left) is thrown.
+    private func forward(to writer: inout any ResponseBodyWriter, alarms: StreamAlarms) async throws {
         var translator = exchange.streamTranslator(messageID: messageID)
         var events: [StreamEvent] = []
         do {
             if upstream.header("content-type")?.contains("application/json") == true {
-                try await replayWholeMessage(into: sink)
+                try await replayWholeMessage(to: &writer)
                 return
             }
             translator.start(into: &events)
-            flush(&events, into: sink)
+            try await flush(&events, to: &writer)
             var decoder = SSEDecoder()
             var sawEnd = false
             for try await chunk in upstream.body {
+                let raised = alarms.take()
+                if raised.contains(.shutdown) {
+                    logger.notice("shutting down: ending a stream still in flight")
+                    events.append(.error(type: AnthropicErrorType.overloaded.rawValue, message: "the proxy is shutting down; retry the request"))
+                    try await flush(&events, to: &writer)
+                    return
+                }
+                if raised.contains(.ping) { events.append(.ping) }
                 try decoder.feed(chunk) { payload in
                     try consume(payload, translator: &translator, sawEnd: &sawEnd, events: &events)
                 }
-                flush(&events, into: sink)
+                try await flush(&events, to: &writer)
             }
             try decoder.finish { payload in
                 try consume(payload, translator: &translator, sawEnd: &sawEnd, events: &events)
@@ -100,27 +99,24 @@ struct StreamingResponse: Sendable {
                 resolved = usage
                 return usage.usage
             }, into: &events)
-            sink.yield(Self.render(events))
+            try await flush(&events, to: &writer)
             if let resolved {
                 logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
             }
         } catch let error as UpstreamStreamError {
-            fail(type: error.errorType, message: error.message, into: sink, events: events)
-        } catch let error as HTTPClientError {
+            try await fail(type: error.errorType, message: error.message, to: &writer, events: events)
+        } catch let error as HTTPClientError where error.kind != .cancelled {
             let anthropic = UpstreamExchange.anthropicError(for: error, provider: exchange.providerName)
-            fail(type: anthropic.type.rawValue, message: anthropic.message, into: sink, events: events)
-        } catch {
-            if !Task.isCancelled {
-                fail(type: AnthropicErrorType.api.rawValue, message: "upstream stream failed: \(error)", into: sink, events: events)
-            }
+            try await fail(type: anthropic.type.rawValue, message: anthropic.message, to: &writer, events: events)
         }
     }
 
     /// Sends the pending events and forgets them, so a failure afterwards sends only its `error` event.
-    private func flush(_ events: inout [StreamEvent], into sink: AsyncStream<ByteBuffer>.Continuation) {
+    private func flush(_ events: inout [StreamEvent], to writer: inout any ResponseBodyWriter) async throws {
         guard !events.isEmpty else { return }
-        sink.yield(Self.render(events))
+        let buffer = Self.render(events)
         events.removeAll(keepingCapacity: true)
+        try await writer.write(buffer)
     }
 
     private func consume(
@@ -138,25 +134,25 @@ struct StreamingResponse: Sendable {
         try translator.consume(chunk, into: &events)
     }
 
-    private func replayWholeMessage(into sink: AsyncStream<ByteBuffer>.Continuation) async throws {
+    private func replayWholeMessage(to writer: inout any ResponseBodyWriter) async throws {
         let body = try await upstream.body.collect(upTo: 64 * 1024 * 1024)
         guard let json = try? JSONParser.parse(body) else {
             throw UpstreamStreamError(message: "provider '\(exchange.providerName)' answered the stream with invalid JSON")
         }
         var (message, resolved) = try exchange.message(from: json)
         message.id = messageID
-        sink.yield(Self.render(MessageReplay.events(for: message, estimatedInputTokens: exchange.estimatedInputTokens)))
+        try await writer.write(Self.render(MessageReplay.events(for: message, estimatedInputTokens: exchange.estimatedInputTokens)))
         logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
     }
 
     /// An upstream failure after the 200 went out can only be an `error` event; nothing follows it.
     /// `events` are those translated but not yet sent when the failure happened.
-    private func fail(type: String, message: String, into sink: AsyncStream<ByteBuffer>.Continuation, events: [StreamEvent]) {
+    private func fail(type: String, message: String, to writer: inout any ResponseBodyWriter, events: [StreamEvent]) async throws {
         let message = redactor.redact(message)
         logger.warning("stream from provider '\(exchange.providerName)' failed: \(message)")
         var pending = events
         pending.append(.error(type: type, message: message))
-        sink.yield(Self.render(pending))
+        try await writer.write(Self.render(pending))
     }
 
     static func render(_ events: [StreamEvent]) -> ByteBuffer {
@@ -164,5 +160,24 @@ struct StreamingResponse: Sendable {
         bytes.reserveCapacity(events.count * 128)
         for event in events { event.writeSSE(into: &bytes) }
         return ByteBuffer(bytes: bytes)
+    }
+}
+
+/// What a stream's timers ask of its task, read (and cleared) at each wake-up or chunk.
+private final class StreamAlarms: Sendable {
+    struct Raised: OptionSet {
+        let rawValue: UInt8
+        static let ping = Raised(rawValue: 1)
+        static let shutdown = Raised(rawValue: 2)
+    }
+
+    private let bits = Atomic<UInt8>(0)
+
+    func raise(_ alarm: Raised) {
+        bits.bitwiseOr(alarm.rawValue, ordering: .relaxed)
+    }
+
+    func take() -> Raised {
+        Raised(rawValue: bits.exchange(0, ordering: .relaxed))
     }
 }
