@@ -16,35 +16,60 @@ struct MessagesRoutes: Sendable {
         router.post("/v1/messages/count_tokens") { request, context in try await self.countTokens(request, context: context) }
     }
 
+    // The async functions here stay thin: their frames sit on the connection task's allocator, whose
+    // peak stays allocated for as long as the connection lives (a whole stream, then keep-alive). Work
+    // without suspension points is in `@inline(never)` functions, whose temporaries live on the
+    // thread's stack only while they run.
+
     private func messages(_ request: Request, context: ProxyRequestContext) async throws -> Response {
         let routes = live.routes  // this request's snapshot, whatever a reload does meanwhile
-        var decoded = try await Self.decode(request, limit: routes.settings.server.maxBodyBytes)
-        if let session = request.headers[HTTPField.Name("x-claude-code-session-id")!], !session.isEmpty {
-            decoded.sessionID = session
-        }
-        let messagesRequest = decoded
         let logger = context.logger
-        let dropped = messagesRequest.droppedBlockTypes
-        if !dropped.isEmpty { logger.debug("dropped content blocks the upstream cannot take: \(Set(dropped).sorted().joined(separator: ", "))") }
+        let messagesRequest = try await Self.decodeMessages(request, limit: routes.settings.server.maxBodyBytes, logger: logger)
         let client = self.client
         let connection = connections.watch(for: context.channel)
         let (exchange, upstream) = try await Self.cancellingOnDisconnect(connection, logger: logger) {
             try await FallbackSender.send(messagesRequest, routes: routes, client: client, logger: logger)
         }
-        var response: Response
         if messagesRequest.stream {
-            let streaming = StreamingResponse(
-                exchange: exchange, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"),
-                shutdownGracePeriod: routes.settings.server.shutdownGracePeriod,
-                pingInterval: routes.settings.server.pingInterval, redactor: routes.redactor, logger: logger
-            )
-            response = Response(status: .ok, headers: streaming.headers, body: streaming.body(connection: connection, eventLoop: context.channel.eventLoop))
-        } else {
-            let message = try await Self.cancellingOnDisconnect(connection, logger: logger) {
-                try await Self.completeMessage(exchange: exchange, upstream: upstream, logger: logger)
-            }
-            response = Response.json(message.json)
+            return Self.streamingResponse(
+                exchange: exchange, upstream: upstream, routes: routes, connection: connection,
+                eventLoop: context.channel.eventLoop, logger: logger)
         }
+        let message = try await Self.cancellingOnDisconnect(connection, logger: logger) {
+            try await Self.completeMessage(exchange: exchange, upstream: upstream, logger: logger)
+        }
+        return Self.labelled(Response.json(message.json), by: exchange)
+    }
+
+    @inline(never)
+    private static func decodeMessages(_ request: Request, limit: Int, logger: Logger) async throws -> MessagesRequest {
+        var decoded = try await decode(request, limit: limit)
+        if let session = request.headers[HTTPField.Name("x-claude-code-session-id")!], !session.isEmpty {
+            decoded.sessionID = session
+        }
+        let dropped = decoded.droppedBlockTypes
+        if !dropped.isEmpty { logger.debug("dropped content blocks the upstream cannot take: \(Set(dropped).sorted().joined(separator: ", "))") }
+        return decoded
+    }
+
+    @inline(never)
+    private static func streamingResponse(
+        exchange: UpstreamExchange, upstream: HTTPClientResponse, routes: ProviderRoutes, connection: ConnectionCloseWatch,
+        eventLoop: any EventLoop, logger: Logger
+    ) -> Response {
+        let streaming = StreamingResponse(
+            exchange: exchange, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"),
+            shutdownGracePeriod: routes.settings.server.shutdownGracePeriod,
+            pingInterval: routes.settings.server.pingInterval, redactor: routes.redactor, logger: logger
+        )
+        let response = Response(status: .ok, headers: streaming.headers, body: streaming.body(connection: connection, eventLoop: eventLoop))
+        return labelled(response, by: exchange)
+    }
+
+    /// The route headers every answer carries.
+    @inline(never)
+    private static func labelled(_ response: Response, by exchange: UpstreamExchange) -> Response {
+        var response = response
         response.headers[HTTPField.Name("x-proxy-route")!] = exchange.routeLabel
         response.headers[HTTPField.Name("x-proxy-provider")!] = exchange.providerName
         response.headers[HTTPField.Name("x-proxy-upstream-model")!] = exchange.upstreamModel

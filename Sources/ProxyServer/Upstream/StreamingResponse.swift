@@ -65,75 +65,40 @@ struct StreamingResponse: Sendable {
     /// Reads the upstream stream to its end, writing each upstream chunk's events as one buffer. Upstream
     /// failures become an `error` event; a failed write to the client (it left) is thrown.
     private func forward(to writer: inout any ResponseBodyWriter, alarms: StreamAlarms) async throws {
-        var translator = exchange.streamTranslator(messageID: messageID)
-        var events: [StreamEvent] = []
-        do {
-            if upstream.header("content-type")?.contains("application/json") == true {
+        if upstream.header("content-type")?.contains("application/json") == true {
+            do {
                 try await replayWholeMessage(to: &writer)
-                return
+            } catch let error as UpstreamStreamError {
+                try await writer.write(StreamTranslation.render([failure(error)]))
+            } catch let error as HTTPClientError where error.kind != .cancelled {
+                try await writer.write(StreamTranslation.render([failure(error)]))
             }
-            translator.start(into: &events)
-            try await flush(&events, to: &writer)
-            var decoder = SSEDecoder()
-            var sawEnd = false
+            return
+        }
+        var translation = StreamTranslation(exchange: exchange, messageID: messageID, logger: logger)
+        do {
+            if let start = translation.start() { try await writer.write(start) }
             for try await chunk in upstream.body {
                 let raised = alarms.take()
                 if raised.contains(.shutdown) {
                     logger.notice("shutting down: ending a stream still in flight")
-                    events.append(.error(type: AnthropicErrorType.overloaded.rawValue, message: "the proxy is shutting down; retry the request"))
-                    try await flush(&events, to: &writer)
+                    try await writer.write(translation.end(with: Self.shutdownError))
                     return
                 }
-                if raised.contains(.ping) { events.append(.ping) }
-                try decoder.feed(chunk) { payload in
-                    try consume(payload, translator: &translator, sawEnd: &sawEnd, events: &events)
-                }
-                try await flush(&events, to: &writer)
+                if let events = try translation.feed(chunk, ping: raised.contains(.ping)) { try await writer.write(events) }
             }
-            try decoder.finish { payload in
-                try consume(payload, translator: &translator, sawEnd: &sawEnd, events: &events)
-            }
-            var resolved: ResolvedUsage?
-            _ = try translator.finish(sawEnd: sawEnd, usage: { upstreamUsage, outputEstimate in
-                let usage = exchange.resolvedUsage(upstream: upstreamUsage, estimatedOutputTokens: outputEstimate)
-                resolved = usage
-                return usage.usage
-            }, into: &events)
-            try await flush(&events, to: &writer)
-            if let resolved {
-                logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
-            }
+            if let events = try translation.finish() { try await writer.write(events) }
         } catch let error as UpstreamStreamError {
-            try await fail(type: error.errorType, message: error.message, to: &writer, events: events)
+            try await writer.write(translation.end(with: failure(error)))
         } catch let error as HTTPClientError where error.kind != .cancelled {
-            let anthropic = UpstreamExchange.anthropicError(for: error, provider: exchange.providerName)
-            try await fail(type: anthropic.type.rawValue, message: anthropic.message, to: &writer, events: events)
+            try await writer.write(translation.end(with: failure(error)))
         }
     }
 
-    /// Sends the pending events and forgets them, so a failure afterwards sends only its `error` event.
-    private func flush(_ events: inout [StreamEvent], to writer: inout any ResponseBodyWriter) async throws {
-        guard !events.isEmpty else { return }
-        let buffer = Self.render(events)
-        events.removeAll(keepingCapacity: true)
-        try await writer.write(buffer)
-    }
+    private static let shutdownError = StreamEvent.error(
+        type: AnthropicErrorType.overloaded.rawValue, message: "the proxy is shutting down; retry the request")
 
-    private func consume(
-        _ payload: [UInt8], translator: inout StreamTranslator, sawEnd: inout Bool, events: inout [StreamEvent]
-    ) throws(UpstreamStreamError) {
-        if sawEnd { return }
-        if payload.elementsEqual("[DONE]".utf8) {
-            sawEnd = true
-            return
-        }
-        guard let chunk = try? JSONParser.parse(payload) else {
-            logger.debug("skipped an upstream stream line that is not JSON")
-            return
-        }
-        try translator.consume(chunk, into: &events)
-    }
-
+    @inline(never)
     private func replayWholeMessage(to writer: inout any ResponseBodyWriter) async throws {
         let body = try await upstream.body.collect(upTo: 64 * 1024 * 1024)
         guard let json = try? JSONParser.parse(body) else {
@@ -141,25 +106,26 @@ struct StreamingResponse: Sendable {
         }
         var (message, resolved) = try exchange.message(from: json)
         message.id = messageID
-        try await writer.write(Self.render(MessageReplay.events(for: message, estimatedInputTokens: exchange.estimatedInputTokens)))
+        try await writer.write(StreamTranslation.render(MessageReplay.events(for: message, estimatedInputTokens: exchange.estimatedInputTokens)))
         logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
     }
 
-    /// An upstream failure after the 200 went out can only be an `error` event; nothing follows it.
-    /// `events` are those translated but not yet sent when the failure happened.
-    private func fail(type: String, message: String, to writer: inout any ResponseBodyWriter, events: [StreamEvent]) async throws {
-        let message = redactor.redact(message)
-        logger.warning("stream from provider '\(exchange.providerName)' failed: \(message)")
-        var pending = events
-        pending.append(.error(type: type, message: message))
-        try await writer.write(Self.render(pending))
+    /// An upstream failure after the 200 went out can only be an `error` event (after the events
+    /// translated but not yet sent); nothing follows it. Logged, redacted.
+    private func failure(_ error: UpstreamStreamError) -> StreamEvent {
+        failure(type: error.errorType, message: error.message)
     }
 
-    static func render(_ events: [StreamEvent]) -> ByteBuffer {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(events.count * 128)
-        for event in events { event.writeSSE(into: &bytes) }
-        return ByteBuffer(bytes: bytes)
+    private func failure(_ error: HTTPClientError) -> StreamEvent {
+        let anthropic = UpstreamExchange.anthropicError(for: error, provider: exchange.providerName)
+        return failure(type: anthropic.type.rawValue, message: anthropic.message)
+    }
+
+    @inline(never)
+    private func failure(type: String, message: String) -> StreamEvent {
+        let message = redactor.redact(message)
+        logger.warning("stream from provider '\(exchange.providerName)' failed: \(message)")
+        return .error(type: type, message: message)
     }
 }
 

@@ -4,7 +4,10 @@ import ProxyCore
 
 /// One translated request on its way to a provider: the upstream call, and the mapping of whatever goes
 /// wrong before the response head into the Anthropic error the client should see.
-struct UpstreamExchange: Sendable {
+///
+/// A class, so the async functions that hold it while a stream lasts keep a pointer in their frames
+/// rather than ~430 bytes (frames stay allocated per open stream).
+final class UpstreamExchange: Sendable {
     let request: MessagesRequest
     let adapter: any ProviderAdapter
     let upstreamModel: String
@@ -13,6 +16,8 @@ struct UpstreamExchange: Sendable {
     private let estimationEnabled: Bool
     private let httpRequest: HTTPClientRequest
 
+    /// Translates the request; kept out of line so its temporaries never land in an async frame.
+    @inline(never)
     init(
         request: MessagesRequest, estimatedInputTokens: Int, adapter: any ProviderAdapter, upstreamModel: String, settings: ProxySettings
     ) throws(AnthropicError) {
