@@ -29,6 +29,8 @@ struct ConfigFileTests {
         ("providers:\n  x:\n    type: openai\nmodels: []\n", "c.yaml:2:3: missing required key 'base_url' (or a 'profile' that sets it) (at providers.x)"),
         ("server:\n  log_level: loud\nproviders: {}\nmodels: []\n",
          "c.yaml:2:14: log_level must be one of trace, debug, info, notice, warning, error, critical, not 'loud' (at server.log_level)"),
+        ("server:\n  ping_interval: 0\nproviders: {}\nmodels: []\n",
+         "c.yaml: ping_interval must be at least 0.01 seconds, not 0.0 (at server.ping_interval)"),
     ])
     func errors(text: String, expected: String) {
         #expect(throws: YAMLError.self) { try ConfigFile.load(text: text, file: "c.yaml", environment: [:]) }
