@@ -171,21 +171,31 @@ struct MessagesEndpointTests {
             let cancelledAt = ContinuousClock.now
             sending.cancel()
             _ = try? await sending.value
-            for _ in 0..<200 where harness.upstream.hangClosedAt == nil { try await Task.sleep(for: .milliseconds(5)) }
-            let closedAt = try #require(harness.upstream.hangClosedAt, "the upstream connection was never closed")
-            #expect(closedAt - cancelledAt < .milliseconds(500))
+            try await Self.expectUpstreamClosed(harness, soonAfter: cancelledAt)
         }
+    }
+
+    /// The mock's silent upstream connection closed within 500 ms of `instant`.
+    static func expectUpstreamClosed(_ harness: ProxyHarness, soonAfter instant: ContinuousClock.Instant) async throws {
+        for _ in 0..<200 where harness.upstream.hangClosedAt == nil { try await Task.sleep(for: .milliseconds(5)) }
+        let closedAt = try #require(harness.upstream.hangClosedAt, "the upstream connection was never closed")
+        #expect(closedAt - instant < .milliseconds(500))
+    }
+
+    /// A streaming request whose upstream sends "Hel" and then stays silent with the connection open.
+    static func silentStream(_ harness: ProxyHarness) async throws -> HTTPClientResponse {
+        harness.upstream.script(.streamThenSilence(events: Array(MockUpstream.streamedText(["Hel"], usage: nil).dropLast())))
+        var request = haikuRequest
+        if case .object(var members) = request { members.append(("stream", .bool(true))); request = .object(members) }
+        return try await harness.client.execute(
+            .init(method: "POST", url: "http://127.0.0.1:\(harness.proxyPort)/v1/messages", body: request.serialized()))
     }
 
     @Test("a client that leaves in the middle of a stream cancels the upstream request at once")
     func clientLeavingMidStreamCancelsUpstream() async throws {
         try await ProxyHarness.run { harness in
-            harness.upstream.script(.streamThenSilence(events: MockUpstream.streamedText(["Hel"], usage: nil).dropLast()))
-            var request = Self.haikuRequest
-            if case .object(var members) = request { members.append(("stream", .bool(true))); request = .object(members) }
             let reading = Task {
-                let response = try await harness.client.execute(
-                    .init(method: "POST", url: "http://127.0.0.1:\(harness.proxyPort)/v1/messages", body: request.serialized()))
+                let response = try await Self.silentStream(harness)
                 var received: [UInt8] = []
                 for try await chunk in response.body {
                     received += chunk
@@ -194,10 +204,8 @@ struct MessagesEndpointTests {
                 return false
             }
             #expect(try await reading.value, "the first text delta never arrived")
-            let leftAt = ContinuousClock.now  // the response body was dropped: its transfer is cancelled
-            for _ in 0..<200 where harness.upstream.hangClosedAt == nil { try await Task.sleep(for: .milliseconds(5)) }
-            let closedAt = try #require(harness.upstream.hangClosedAt, "the upstream connection was never closed")
-            #expect(closedAt - leftAt < .milliseconds(500))
+            // The response body was dropped: its transfer is cancelled, the proxy's client connection closes.
+            try await Self.expectUpstreamClosed(harness, soonAfter: .now)
         }
     }
 
@@ -220,11 +228,7 @@ struct MessagesEndpointTests {
     @Test("a stream sends ping events every ping_interval while the upstream is silent")
     func pingsWhileSilent() async throws {
         try await ProxyHarness.run(settings: { $0.server.pingInterval = .milliseconds(100) }) { harness in
-            harness.upstream.script(.streamThenSilence(events: Array(MockUpstream.streamedText(["Hel"], usage: nil).dropLast())))
-            var request = Self.haikuRequest
-            if case .object(var members) = request { members.append(("stream", .bool(true))); request = .object(members) }
-            let response = try await harness.client.execute(
-                .init(method: "POST", url: "http://127.0.0.1:\(harness.proxyPort)/v1/messages", body: request.serialized()))
+            let response = try await Self.silentStream(harness)
             var received: [UInt8] = []
             let started = ContinuousClock.now
             for try await chunk in response.body {

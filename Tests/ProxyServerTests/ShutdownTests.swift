@@ -8,16 +8,7 @@ struct ShutdownTests {
         try await ProxyHarness.run(settings: { $0.server.shutdownGracePeriod = .milliseconds(300) }) { harness in
             let pieces = (0..<100).map { "piece\($0) " }
             harness.upstream.script(.stream(events: MockUpstream.streamedText(pieces), delay: .milliseconds(100)))
-            let request: JSONValue = [
-                "model": "claude-3-haiku", "max_tokens": 200, "stream": true, "messages": [["role": "user", "content": "x"]],
-            ]
-            let streaming = Task { try await harness.stream(json: request) }
-            for _ in 0..<200 where harness.upstream.received.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
-            try await Task.sleep(for: .milliseconds(300))
-            let shutdownStarted = ContinuousClock.now
-            await harness.shutDownProxy()
-            let (status, events) = try await streaming.value
-            let elapsed = ContinuousClock.now - shutdownStarted
+            let (status, events, elapsed) = try await Self.streamThroughShutdown(harness)
             #expect(status == 200)
             #expect(elapsed < .seconds(5), "the 10 s stream was ended after the 0.3 s grace period")
             let text = events.compactMap { $0.data["delta"]?["text"]?.stringValue }.joined()
@@ -32,20 +23,28 @@ struct ShutdownTests {
     func silentStreamEndsAfterGracePeriod() async throws {
         try await ProxyHarness.run(settings: { $0.server.shutdownGracePeriod = .milliseconds(300) }) { harness in
             harness.upstream.script(.streamThenSilence(events: Array(MockUpstream.streamedText(["Hel"], usage: nil).dropLast())))
-            let request: JSONValue = [
-                "model": "claude-3-haiku", "max_tokens": 200, "stream": true, "messages": [["role": "user", "content": "x"]],
-            ]
-            let streaming = Task { try await harness.stream(json: request) }
-            for _ in 0..<200 where harness.upstream.received.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
-            try await Task.sleep(for: .milliseconds(200))
-            let shutdownStarted = ContinuousClock.now
-            await harness.shutDownProxy()
-            let (status, events) = try await streaming.value
-            let elapsed = ContinuousClock.now - shutdownStarted
+            let (status, events, elapsed) = try await Self.streamThroughShutdown(harness)
             #expect(status == 200)
             #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(5))
             #expect(events.compactMap { $0.data["delta"]?["text"]?.stringValue }.joined() == "Hel")
             #expect(events.last?.data["error"]?["type"] == "overloaded_error")
         }
+    }
+
+    /// Starts a stream, shuts the proxy down 300 ms after the upstream got the request, and returns the
+    /// stream as the client saw it and how long it lasted after the shutdown began.
+    static func streamThroughShutdown(
+        _ harness: ProxyHarness
+    ) async throws -> (status: Int, events: [(name: String, data: JSONValue)], elapsed: Duration) {
+        let request: JSONValue = [
+            "model": "claude-3-haiku", "max_tokens": 200, "stream": true, "messages": [["role": "user", "content": "x"]],
+        ]
+        let streaming = Task { try await harness.stream(json: request) }
+        for _ in 0..<200 where harness.upstream.received.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(300))
+        let shutdownStarted = ContinuousClock.now
+        await harness.shutDownProxy()
+        let (status, events) = try await streaming.value
+        return (status, events, ContinuousClock.now - shutdownStarted)
     }
 }
