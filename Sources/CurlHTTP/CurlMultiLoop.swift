@@ -86,13 +86,16 @@ final class CurlMultiLoop: @unchecked Sendable {
     func resume(_ id: UInt64) { _ = submit(.resume(id)) }
 
     private func submit(_ command: Command) -> Bool {
-        inbox.withLock { inbox in
-            guard !inbox.stopping else { return false }
+        let (accepted, mustWake) = inbox.withLock { inbox in
+            guard !inbox.stopping else { return (false, false) }
             inbox.commands.append(command)
             // One wakeup per batch: the loop drains everything queued before it sleeps again.
-            if inbox.commands.count == 1 { watcher.wake() }
-            return true
+            return (true, inbox.commands.count == 1)
         }
+        // After unlocking: the woken loop thread takes the lock at once, and on a busy core it would
+        // otherwise spin on a lock held across this system call.
+        if mustWake { watcher.wake() }
+        return accepted
     }
 
     /// Fails every transfer with `.cancelled`, stops the thread and frees the multi handle. The first
