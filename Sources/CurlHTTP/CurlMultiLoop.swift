@@ -231,8 +231,13 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     /// Until the earlier of our next deadline check and libcurl's timer, capped.
     private func waitMilliseconds(from now: ContinuousClock.Instant) -> Int {
-        let next = [nextDeadlineCheck, curlTimer].compactMap { $0 }.min()
-        guard let next else { return Self.maxWaitMilliseconds }
+        let next: ContinuousClock.Instant
+        switch (nextDeadlineCheck, curlTimer) {
+        case (nil, nil): return Self.maxWaitMilliseconds
+        case (let check?, nil): next = check
+        case (nil, let timer?): next = timer
+        case (let check?, let timer?): next = min(check, timer)
+        }
         guard next > now else { return 0 }
         return min(Self.maxWaitMilliseconds, (next - now).roundedUpMilliseconds)
     }
