@@ -14,8 +14,9 @@ import Synchronization
 /// every `server.ping_interval` (keeping idle timers of the client and intermediaries alive during long
 /// prefills), and the server's graceful shutdown, after whose grace period the stream ends with an
 /// `error` event. Both are timers on the connection's event loop that raise an alarm and wake the
-/// upstream body, whose iterator then yields an empty chunk. The stream also ends when the client's connection closes: the
-/// connection's watch cancels the task, which cancels the upstream read and so the upstream transfer.
+/// upstream body, whose iterator then yields an empty chunk. The stream also ends when the client's
+/// connection closes: the connection's watch cancels the task, which cancels the upstream read and so
+/// the upstream transfer.
 struct StreamingResponse: Sendable {
     let exchange: UpstreamExchange
     let upstream: HTTPClientResponse
