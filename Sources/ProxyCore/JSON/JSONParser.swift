@@ -143,52 +143,55 @@ package struct JSONParser {
             index += 1  // opening quote
             let start = index
             // Raw bytes ≥ 0x80 need UTF-8 validation; escapes always produce valid UTF-8.
-            var rawNonASCII: UInt8 = 0
-            // Fast path: no escapes. Eight bytes at a time while none of them ends or escapes the string.
+            var rawNonASCII = false
+            // Only a string with escapes is copied into `scratch`; runs between escapes go in whole.
+            var scratch: [UInt8]?
+            while true {
+                let runStart = index
+                skipPlainBytes(nonASCII: &rawNonASCII)
+                guard index < bytes.count else { throw fail("unterminated string") }
+                let run = UnsafeBufferPointer(rebasing: bytes[runStart..<index])
+                switch bytes[index] {
+                case UInt8(ascii: "\""):
+                    index += 1
+                    guard var text = scratch else { return try makeString(run, validate: rawNonASCII, start: start) }
+                    text.append(contentsOf: run)
+                    return try text.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+                        try makeString(buffer, validate: rawNonASCII, start: start)
+                    }
+                case UInt8(ascii: "\\"):
+                    index += 1
+                    var text = scratch ?? []
+                    scratch = nil
+                    if text.isEmpty { text.reserveCapacity(run.count + 64) }
+                    text.append(contentsOf: run)
+                    try appendEscape(into: &text)
+                    scratch = text
+                default:
+                    throw fail("unescaped control character in string")
+                }
+            }
+        }
+
+        /// Moves `index` to the next quote, backslash or control character (or the end), eight bytes
+        /// at a time where it can; notes whether a byte ≥ 0x80 was passed.
+        private mutating func skipPlainBytes(nonASCII: inout Bool) {
+            var seen: UInt64 = 0
             if let base = bytes.baseAddress {
-                var wordBits: UInt64 = 0
                 while index + 8 <= bytes.count {
                     let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
                     if Self.mayEndOrEscape(word) { break }
-                    wordBits |= word
+                    seen |= word
                     index += 8
                 }
-                if wordBits & 0x8080_8080_8080_8080 != 0 { rawNonASCII = 0x80 }
             }
             while index < bytes.count {
                 let byte = bytes[index]
-                if byte == UInt8(ascii: "\"") {
-                    let text = try makeString(UnsafeBufferPointer(rebasing: bytes[start..<index]), validate: rawNonASCII >= 0x80, start: start)
-                    index += 1
-                    return text
-                }
-                if byte == UInt8(ascii: "\\") { break }
-                if byte < 0x20 { throw fail("unescaped control character in string") }
-                rawNonASCII |= byte
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                seen |= UInt64(byte)
                 index += 1
             }
-            var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
-            while index < bytes.count {
-                let byte = bytes[index]
-                switch byte {
-                case UInt8(ascii: "\""):
-                    let text = try scratch.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-                        try makeString(buffer, validate: rawNonASCII >= 0x80, start: start)
-                    }
-                    index += 1
-                    return text
-                case UInt8(ascii: "\\"):
-                    index += 1
-                    try appendEscape(into: &scratch)
-                case 0..<0x20:
-                    throw fail("unescaped control character in string")
-                default:
-                    rawNonASCII |= byte
-                    scratch.append(byte)
-                    index += 1
-                }
-            }
-            throw fail("unterminated string")
+            if seen & 0x8080_8080_8080_8080 != 0 { nonASCII = true }
         }
 
         /// Whether any byte of `word` is a quote, a backslash or a control character (exact: no false
