@@ -144,8 +144,10 @@ package struct JSONParser {
             let start = index
             // Raw bytes ≥ 0x80 need UTF-8 validation; escapes always produce valid UTF-8.
             var rawNonASCII = false
-            // Only a string with escapes is copied into `scratch`; runs between escapes go in whole.
-            var scratch: [UInt8]?
+            // Only a string with escapes is copied into `scratch` (an empty array allocates nothing); runs
+            // between escapes go in whole.
+            var scratch: [UInt8] = []
+            var escaped = false
             while true {
                 let runStart = index
                 skipPlainBytes(nonASCII: &rawNonASCII)
@@ -154,19 +156,16 @@ package struct JSONParser {
                 switch bytes[index] {
                 case UInt8(ascii: "\""):
                     index += 1
-                    guard var text = scratch else { return try makeString(run, validate: rawNonASCII, start: start) }
-                    text.append(contentsOf: run)
-                    return try text.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+                    guard escaped else { return try makeString(run, validate: rawNonASCII, start: start) }
+                    scratch.append(contentsOf: run)
+                    return try scratch.withUnsafeBufferPointer { buffer throws(JSONParseError) in
                         try makeString(buffer, validate: rawNonASCII, start: start)
                     }
                 case UInt8(ascii: "\\"):
                     index += 1
-                    var text = scratch ?? []
-                    scratch = nil
-                    if text.isEmpty { text.reserveCapacity(run.count + 64) }
-                    text.append(contentsOf: run)
-                    try appendEscape(into: &text)
-                    scratch = text
+                    escaped = true
+                    scratch.append(contentsOf: run)
+                    try appendEscape(into: &scratch)
                 default:
                     throw fail("unescaped control character in string")
                 }

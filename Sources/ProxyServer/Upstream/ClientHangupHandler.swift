@@ -23,14 +23,18 @@ package final class ClientHangupHandler: ChannelInboundHandler, RemovableChannel
 
     /// Also runs when a closing channel tears its pipeline down, inactive or not.
     package func handlerRemoved(context: ChannelHandlerContext) {
-        watch.markClosed()
-        registry.unregister(context.channel)
+        connectionEnded(context)
     }
 
     package func channelInactive(context: ChannelHandlerContext) {
+        connectionEnded(context)
+        context.fireChannelInactive()
+    }
+
+    /// Idempotent: runs on `channelInactive` and again when the pipeline goes.
+    private func connectionEnded(_ context: ChannelHandlerContext) {
         watch.markClosed()
         registry.unregister(context.channel)
-        context.fireChannelInactive()
     }
 
     package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

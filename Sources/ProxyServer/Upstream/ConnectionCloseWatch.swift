@@ -6,8 +6,9 @@ import Synchronization
 /// Hummingbird notices a departed client only at its next write, so a request waiting for a slow
 /// upstream would keep a paid generation (or a local GPU) busy for nothing. `ClientHangupHandler` owns
 /// one watch per connection (found through `ConnectionRegistry`) and marks it closed from the channel's
-/// event loop; the request's task registers itself here under a lock and is cancelled on close. Nothing per request touches the event
-/// loop (no close-future callback, no extra task), which matters at thousands of requests per second.
+/// event loop; the request's task registers itself here under a lock and is cancelled on close. Nothing
+/// per request touches the event loop (no close-future callback, no extra task), which matters at
+/// thousands of requests per second.
 final class ConnectionCloseWatch: Sendable {
     struct Disconnected: Error {}
 
@@ -30,8 +31,8 @@ final class ConnectionCloseWatch: Sendable {
 
     var isClosed: Bool { state.withLock { $0.closed } }
 
-    /// Runs `operation`; if the connection closes first or meanwhile, the task is cancelled and
-    /// `Disconnected` thrown.
+    /// Runs `operation`. `Disconnected` is thrown at once when the connection is closed already, and
+    /// after cancelling the task when it closes meanwhile.
     func whileOpen<T>(_ operation: () async throws -> T) async throws -> T {
         let registered = withUnsafeCurrentTask { task in
             state.withLock { state in

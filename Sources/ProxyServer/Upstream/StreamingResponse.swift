@@ -66,18 +66,12 @@ struct StreamingResponse: Sendable {
     /// Reads the upstream stream to its end, writing each upstream chunk's events as one buffer. Upstream
     /// failures become an `error` event; a failed write to the client (it left) is thrown.
     private func forward(to writer: inout any ResponseBodyWriter, alarms: StreamAlarms) async throws {
-        if upstream.header("content-type")?.contains("application/json") == true {
-            do {
-                try await replayWholeMessage(to: &writer)
-            } catch let error as UpstreamStreamError {
-                try await writer.write(StreamTranslation.render([failure(error)]))
-            } catch let error as HTTPClientError where error.kind != .cancelled {
-                try await writer.write(StreamTranslation.render([failure(error)]))
-            }
-            return
-        }
         var translation = StreamTranslation(exchange: exchange, messageID: messageID, logger: logger)
         do {
+            if upstream.header("content-type")?.contains("application/json") == true {
+                try await replayWholeMessage(to: &writer)
+                return
+            }
             if let start = translation.start() { try await writer.write(start) }
             for try await chunk in upstream.body {
                 let raised = alarms.take()
