@@ -49,6 +49,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     private var nextDeadlineCheck: ContinuousClock.Instant?
     /// When libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)` (CURLMOPT_TIMERFUNCTION).
     private var curlTimer: ContinuousClock.Instant?
+    /// Channels that received bytes for a waiting consumer during this pass (`queueHandOver`).
+    private var pendingHandOvers: [TransferChannel] = []
 
     /// Creates the multi handle and starts its thread. libcurl failing to initialise (out of memory, TLS
     /// library broken) leaves no way to make requests at all, so that stops the process.
@@ -115,6 +117,18 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     // MARK: - The loop (loop thread)
 
+    /// `channel`'s consumer waits and bytes came: hand them over once the current pass is done, with
+    /// whatever else arrives in it.
+    func queueHandOver(_ channel: TransferChannel) {
+        pendingHandOvers.append(channel)
+    }
+
+    private func handOverReceivedBytes() {
+        guard !pendingHandOvers.isEmpty else { return }
+        for channel in pendingHandOvers { channel.handOver() }
+        pendingHandOvers.removeAll(keepingCapacity: true)
+    }
+
     private func installSocketCallbacks() {
         let context = Unmanaged.passUnretained(self).toOpaque()
         _ = ccurl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, context)
@@ -150,6 +164,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             }
             completeFinishedTransfers()
             if let check = nextDeadlineCheck, now >= check { expireTimedOutTransfers(at: now) }
+            handOverReceivedBytes()
             watcher.wait(milliseconds: Int32(waitMilliseconds(from: now))) { ready in
                 _ = curl_multi_socket_action(multi, ready.socket, ready.curlBits, &running)
             }

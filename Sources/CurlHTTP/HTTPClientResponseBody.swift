@@ -1,5 +1,5 @@
-/// The response body as it streams in: chunks exactly as libcurl received them, no re-chunking and no
-/// whole-body buffering. Single pass. Iteration throws `HTTPClientError`; a body cut short (connection
+/// The response body as it streams in: each element is everything received since the previous one, so
+/// bytes that arrived together are consumed together, and nothing waits for more to arrive. Single pass. Iteration throws `HTTPClientError`; a body cut short (connection
 /// reset, idle timeout, consumer cancelled) always throws and never ends like a complete one.
 ///
 /// Dropping every copy of the body (and its iterators) before the end cancels the transfer and closes

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The hand-off between the multi thread, which produces one transfer's head and body chunks, and the
+/// The hand-off between the multi thread, which produces one transfer's head and body bytes, and the
 /// tasks awaiting the head in `execute` and iterating the body. One mutex guards every field; waiting
 /// continuations are resumed only after it is released.
 final class TransferChannel: Sendable {
@@ -25,10 +25,10 @@ final class TransferChannel: Sendable {
         var headDelivered = false
         /// The caller of `execute` or the body's consumer gave up; the transfer is being removed.
         var abandoned = false
-        /// Received, not yet consumed. `chunks[..<nextChunk]` are already handed out (emptied).
-        var chunks: [[UInt8]] = []
-        var nextChunk = 0
-        var bufferedBytes = 0
+        /// Received, not yet consumed; the consumer takes all of it at once.
+        var buffer: [UInt8] = []
+        /// `deliver` found a consumer waiting and asked the loop for a `handOver` after its pass.
+        var handOverQueued = false
         var bodyWaiter: BodyWaiter?
         /// Set once by the multi thread when the transfer ended; success means the body is complete.
         var outcome: Result<Void, HTTPClientError>?
@@ -40,19 +40,14 @@ final class TransferChannel: Sendable {
         /// `wake` was called while no consumer waited: the next `next` without data answers `[]`.
         var wakeRequested = false
 
-        mutating func popChunk() -> [UInt8] {
-            let chunk = chunks[nextChunk]
-            chunks[nextChunk] = []
-            nextChunk += 1
-            bufferedBytes -= chunk.count
-            if nextChunk == chunks.count {
-                chunks.removeAll(keepingCapacity: true)
-                nextChunk = 0
-            } else if nextChunk >= 64, nextChunk * 2 >= chunks.count {
-                chunks.removeFirst(nextChunk)
-                nextChunk = 0
-            }
-            return chunk
+
+        /// Everything buffered, for the consumer; whether the paused transfer must now be resumed.
+        mutating func takeBuffer() -> (bytes: [UInt8], mustResume: Bool) {
+            var bytes: [UInt8] = []
+            swap(&bytes, &buffer)
+            guard paused, !resumeRequested else { return (bytes, false) }
+            resumeRequested = true
+            return (bytes, true)
         }
     }
 
@@ -72,7 +67,7 @@ final class TransferChannel: Sendable {
 
     var isAbandoned: Bool { state.withLock { $0.abandoned } }
 
-    var bufferedBytes: Int { state.withLock { $0.bufferedBytes } }
+    var bufferedBytes: Int { state.withLock { $0.buffer.count } }
 
     // MARK: - Caller side (any task)
 
@@ -112,13 +107,9 @@ final class TransferChannel: Sendable {
                 }
                 let step: Step = state.withLock { state in
                     if let error = state.consumerError { return .answer(.failure(error)) }
-                    if state.nextChunk < state.chunks.count {
-                        let chunk = state.popChunk()
-                        if state.paused, !state.resumeRequested, state.bufferedBytes <= maxBufferedBytes / 2 {
-                            state.resumeRequested = true
-                            return .answerAndResume(chunk)
-                        }
-                        return .answer(.success(chunk))
+                    if !state.buffer.isEmpty {
+                        let (bytes, mustResume) = state.takeBuffer()
+                        return mustResume ? .answerAndResume(bytes) : .answer(.success(bytes))
                     }
                     switch state.outcome {
                     case .success: return .answer(.success(nil))
@@ -135,8 +126,8 @@ final class TransferChannel: Sendable {
                 switch step {
                 case .answer(let result):
                     continuation.resume(returning: result)
-                case .answerAndResume(let chunk):
-                    continuation.resume(returning: .success(chunk))
+                case .answerAndResume(let bytes):
+                    continuation.resume(returning: .success(bytes))
                     loop.resume(id)
                 case .wait:
                     break
@@ -167,9 +158,7 @@ final class TransferChannel: Sendable {
             guard state.consumerError == nil else { return (nil, false) }
             state.consumerError = .cancelled(host: host)
             state.abandoned = true
-            state.chunks = []
-            state.nextChunk = 0
-            state.bufferedBytes = 0
+            state.buffer = []
             defer { state.bodyWaiter = nil }
             return (state.bodyWaiter, state.outcome == nil)
         }
@@ -190,26 +179,39 @@ final class TransferChannel: Sendable {
         waiter?.resume(returning: HTTPClientResponse(status: status, headers: headers, body: .init(channel: self)))
     }
 
-    /// Offers bytes from the write callback.
+    /// Offers bytes from the write callback. They are buffered even when a consumer waits: the loop
+    /// calls `handOver` once its pass over the ready sockets is done, so the consumer gets in one piece
+    /// everything that arrived together (a burst of server-sent events in one read comes through libcurl
+    /// as one callback per HTTP chunk) and translates and writes it once.
     func deliver(_ bytes: UnsafeRawBufferPointer) -> Delivery {
         guard !bytes.isEmpty else { return .accepted }
-        let (delivery, waiter, chunk) = state.withLock { state -> (Delivery, BodyWaiter?, [UInt8]) in
-            if state.abandoned { return (.abort, nil, []) }
-            if let waiter = state.bodyWaiter {
-                // A consumer only waits on an empty buffer, so handing over directly keeps the order.
-                state.bodyWaiter = nil
-                return (.accepted, waiter, [UInt8](bytes))
-            }
-            if state.bufferedBytes >= maxBufferedBytes {
+        let (delivery, queueHandOver) = state.withLock { state -> (Delivery, Bool) in
+            if state.abandoned { return (.abort, false) }
+            // A waiting consumer means an empty buffer: that first delivery is always taken.
+            if !state.buffer.isEmpty, state.buffer.count >= maxBufferedBytes {
                 state.paused = true
-                return (.pause, nil, [])
+                return (.pause, false)
             }
-            state.chunks.append([UInt8](bytes))
-            state.bufferedBytes += bytes.count
-            return (.accepted, nil, [])
+            state.buffer.append(contentsOf: bytes)
+            guard state.bodyWaiter != nil, !state.handOverQueued else { return (.accepted, false) }
+            state.handOverQueued = true
+            return (.accepted, true)
         }
-        waiter?.resume(returning: .success(chunk))
+        if queueHandOver { loop.queueHandOver(self) }
         return delivery
+    }
+
+    /// Multi thread, after a pass: gives a waiting consumer everything buffered.
+    func handOver() {
+        let (waiter, bytes, mustResume) = state.withLock { state -> (BodyWaiter?, [UInt8], Bool) in
+            state.handOverQueued = false
+            guard let waiter = state.bodyWaiter, !state.buffer.isEmpty else { return (nil, [], false) }
+            state.bodyWaiter = nil
+            let (bytes, mustResume) = state.takeBuffer()
+            return (waiter, bytes, mustResume)
+        }
+        waiter?.resume(returning: .success(bytes))
+        if mustResume { loop.resume(id) }
     }
 
     /// The multi thread is about to resume the paused transfer.
@@ -221,10 +223,10 @@ final class TransferChannel: Sendable {
     }
 
     /// Records how the transfer ended and wakes whoever waits: `execute` if the head never came, else a
-    /// waiting consumer once the buffered chunks are gone.
+    /// waiting consumer once the buffered bytes are gone.
     func finish(_ outcome: Result<Void, HTTPClientError>) {
-        let (headWaiter, bodyWaiter): (HeadWaiter?, BodyWaiter?) = state.withLock { state in
-            guard state.outcome == nil else { return (nil, nil) }
+        let (headWaiter, bodyWaiter, unhanded): (HeadWaiter?, BodyWaiter?, [UInt8]?) = state.withLock { state in
+            guard state.outcome == nil else { return (nil, nil, nil) }
             state.outcome = outcome
             var headWaiter: HeadWaiter?
             if !state.headDelivered {
@@ -234,7 +236,9 @@ final class TransferChannel: Sendable {
             }
             let bodyWaiter = state.bodyWaiter
             state.bodyWaiter = nil
-            return (headWaiter, bodyWaiter)
+            // Bytes still waiting for their hand-over go first; the outcome answers the next call.
+            let unhanded = bodyWaiter == nil || state.buffer.isEmpty ? nil : state.takeBuffer().bytes
+            return (headWaiter, bodyWaiter, unhanded)
         }
         if let headWaiter {
             switch outcome {
@@ -245,7 +249,9 @@ final class TransferChannel: Sendable {
                 headWaiter.resume(throwing: HTTPClientError(kind: .other, host: host, message: message))
             }
         }
-        if let bodyWaiter {
+        if let bodyWaiter, let unhanded {
+            bodyWaiter.resume(returning: .success(unhanded))
+        } else if let bodyWaiter {
             switch outcome {
             case .success: bodyWaiter.resume(returning: .success(nil))
             case .failure(let error): bodyWaiter.resume(returning: .failure(error))

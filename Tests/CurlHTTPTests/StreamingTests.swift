@@ -32,6 +32,29 @@ extension CurlHTTPTests {
             #expect(arrivals[1].at >= sent)
         }
 
+        /// Fifty HTTP chunks in one segment reach libcurl's write callback one by one, while the consumer
+        /// waits: it still gets them in one piece (and so translates and writes them once).
+        @Test func bytesThatArriveTogetherAreHandedOverTogether() async throws {
+            let events = (1...50).map { bytes("data: event \($0)\n\n") }
+            let server = try TestServer { connection in
+                guard connection.readRequest() != nil else { return }
+                connection.writeHead(headers: [("Content-Type", "text/event-stream")], chunked: true)
+                usleep(200_000)  // the consumer is waiting in `next` by now
+                let burst = events.map { Array((String($0.count, radix: 16) + "\r\n").utf8) + $0 + bytes("\r\n") }
+                connection.write(burst.flatMap { $0 })
+                usleep(100_000)
+                connection.endChunks()
+            }
+            defer { server.stop() }
+            let client = makeClient()
+            defer { client.shutdown() }
+
+            let response = try await client.execute(.init(url: server.baseURL + "/stream"))
+            var received: [[UInt8]] = []
+            for try await chunk in response.body { received.append(chunk) }
+            #expect(received == [events.flatMap { $0 }])
+        }
+
         /// `wake` answers a waiting `next` with an empty chunk at once, once; a wake while nobody waits is
         /// kept for the next `next` that finds no data; data and the end then follow as usual.
         @Test func wakeInterruptsAWaitingConsumerOnce() async throws {
