@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A complete assistant message, the body of a non-streaming `/v1/messages` response.
 package struct AnthropicMessage: Sendable, Equatable {
     package enum Block: Sendable, Equatable {
@@ -50,21 +52,37 @@ extension AnthropicMessage.Block {
     }
 }
 
-/// Anthropic-style ids (`msg_…`, `toolu_…`): a prefix and 24 random base62 characters.
+/// Anthropic-style ids (`msg_…`, `toolu_…`): a prefix and 24 base62 characters.
+///
+/// The characters come from a SplitMix64 sequence seeded once from the system generator, not from
+/// `getrandom` per id: a request makes two or three ids, and each cost three system calls. The ids must
+/// be unique and look random; they are not secrets (nothing authenticates with them).
 package enum AnthropicID {
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-
-    /// Each 64-bit draw from the system generator (a `getrandom` call) yields 10 characters, rather than
-    /// one call per character.
-    package static func make(prefix: String) -> String {
+    private static let seed: UInt64 = {
         var generator = SystemRandomNumberGenerator()
+        return generator.next()
+    }()
+    private static let draws = Atomic<UInt64>(0)
+
+    package static func make(prefix: String) -> String {
+        // Three consecutive draws of the sequence, each good for 10 characters.
+        let last = draws.add(3, ordering: .relaxed).newValue
         var id = prefix
         var value: UInt64 = 0
         for position in 0..<24 {
-            if position % 10 == 0 { value = generator.next() }
+            if position % 10 == 0 { value = splitMix(last - 2 + UInt64(position / 10)) }
             id.append(alphabet[Int(value % 62)])
             value /= 62
         }
         return id
+    }
+
+    /// The SplitMix64 output for draw `index`: a bijection of `seed + index × γ`.
+    private static func splitMix(_ index: UInt64) -> UInt64 {
+        var z = seed &+ index &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
