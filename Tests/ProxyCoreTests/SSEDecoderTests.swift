@@ -69,18 +69,24 @@ struct SSEDecoderTests {
     }
 
     @Test(
-        "line endings \\n, \\r\\n and \\r are all accepted",
+        "line endings \\n, \\r\\n and \\r are all accepted, wherever the bytes are split",
         arguments: ["\n", "\r\n", "\r"]
     )
     func lineEndings(ending: String) {
-        let text = "data: {\"a\":1}" + ending + ending + "data: {\"b\":2}" + ending + ending
-        #expect(StreamHarness.payloads(Array(text.utf8)) == [#"{"a":1}"#, #"{"b":2}"#])
+        let bytes = Array(("data: {\"a\":1}" + ending + ending + "data: {\"b\":2}" + ending + ending).utf8)
+        for split in 0...bytes.count {
+            #expect(StreamHarness.payloads(bytes, splitAt: split) == [#"{"a":1}"#, #"{"b":2}"#], "split at \(split)")
+        }
     }
 
-    @Test("several data lines of one event join with a newline")
+    @Test("several data lines of one event join with a newline, whatever the line endings and the split")
     func multiLineData() {
-        let text = "data: {\"a\":\ndata: 1}\n\n"
-        #expect(StreamHarness.payloads(Array(text.utf8)) == ["{\"a\":\n1}"])
+        for ending in ["\n", "\r\n", "\r"] {
+            let bytes = Array(("data: {\"a\":" + ending + "data: 1}" + ending + ending).utf8)
+            for split in 0...bytes.count {
+                #expect(StreamHarness.payloads(bytes, splitAt: split) == ["{\"a\":\n1}"], "split at \(split)")
+            }
+        }
     }
 
     @Test("data: without a space is accepted")

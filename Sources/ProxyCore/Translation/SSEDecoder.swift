@@ -18,28 +18,58 @@ package struct SSEDecoder: Sendable {
     }
 
     package mutating func feed(_ bytes: ArraySlice<UInt8>, onEvent: ([UInt8]) throws -> Void) rethrows {
-        for byte in bytes {
-            switch byte {
-            case 0x0A where lastWasCarriageReturn:
-                lastWasCarriageReturn = false  // the \n of a \r\n pair: the line already ended
-            case 0x0A, 0x0D:
-                lastWasCarriageReturn = byte == 0x0D
-                try endLine(onEvent: onEvent)
-            default:
+        try bytes.withUnsafeBufferPointer { buffer in
+            var start = 0
+            if lastWasCarriageReturn, let first = buffer.first {
                 lastWasCarriageReturn = false
-                line.append(byte)
+                if first == 0x0A { start = 1 }  // the \n of a \r\n pair split across chunks
+            }
+            while start < buffer.count {
+                var end = start
+                while end < buffer.count, buffer[end] != 0x0A, buffer[end] != 0x0D { end += 1 }
+                let run = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                guard end < buffer.count else {
+                    line.append(contentsOf: run)  // a partial line: the rest comes with the next bytes
+                    return
+                }
+                if line.isEmpty {
+                    try endLine(run, onEvent: onEvent)
+                } else {
+                    line.append(contentsOf: run)
+                    try endBufferedLine(onEvent: onEvent)
+                }
+                start = end + 1
+                if buffer[end] == 0x0D {
+                    if start == buffer.count {
+                        lastWasCarriageReturn = true
+                    } else if buffer[start] == 0x0A {
+                        start += 1
+                    }
+                }
             }
         }
     }
 
     /// At end of stream: an event whose blank line never came is still delivered.
     package mutating func finish(onEvent: ([UInt8]) throws -> Void) rethrows {
-        if !line.isEmpty { try endLine(onEvent: onEvent) }
+        if !line.isEmpty { try endBufferedLine(onEvent: onEvent) }
         try dispatch(onEvent: onEvent)
     }
 
-    private mutating func endLine(onEvent: ([UInt8]) throws -> Void) rethrows {
-        defer { line.removeAll(keepingCapacity: true) }
+    /// Ends the line that was buffered across feeds; swapped out of `self` (keeping its capacity)
+    /// because `endLine` mutates `self`.
+    private mutating func endBufferedLine(onEvent: ([UInt8]) throws -> Void) rethrows {
+        var whole: [UInt8] = []
+        swap(&whole, &line)
+        defer {
+            whole.removeAll(keepingCapacity: true)
+            swap(&whole, &line)
+        }
+        try whole.withUnsafeBufferPointer { try endLine($0, onEvent: onEvent) }
+    }
+
+    /// One complete line, without its terminator.
+    private mutating func endLine(_ line: UnsafeBufferPointer<UInt8>, onEvent: ([UInt8]) throws -> Void) rethrows {
         if line.isEmpty {
             try dispatch(onEvent: onEvent)
             return
@@ -48,14 +78,14 @@ package struct SSEDecoder: Sendable {
         var start = Self.dataPrefix.count
         if start < line.count, line[start] == 0x20 { start += 1 }
         if hasData { data.append(0x0A) }
-        data.append(contentsOf: line[start...])
+        data.append(contentsOf: UnsafeBufferPointer(rebasing: line[start...]))
         hasData = true
     }
 
     private mutating func dispatch(onEvent: ([UInt8]) throws -> Void) rethrows {
         guard hasData else { return }
-        let payload = data
-        data.removeAll(keepingCapacity: true)
+        var payload: [UInt8] = []
+        swap(&payload, &data)
         hasData = false
         try onEvent(payload)
     }
