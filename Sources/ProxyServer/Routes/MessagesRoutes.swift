@@ -94,7 +94,7 @@ struct MessagesRoutes: Sendable {
         } catch {
             throw AnthropicError(AnthropicErrorType(rawValue: error.errorType) ?? .api, "provider '\(exchange.providerName)': \(error.message)", status: 502)
         }
-        logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: false))")
+        logger.info("\(UsageLog.line(clientModel: exchange.clientModel, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: false))")
         return message
     }
 

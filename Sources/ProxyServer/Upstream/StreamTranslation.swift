@@ -51,7 +51,7 @@ struct StreamTranslation {
             return usage.usage
         }, into: &pending)
         if let resolved {
-            logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
+            logger.info("\(UsageLog.line(clientModel: exchange.clientModel, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
         }
         return takePending()
     }

@@ -102,7 +102,7 @@ struct StreamingResponse: Sendable {
         var (message, resolved) = try exchange.message(from: json)
         message.id = messageID
         try await writer.write(StreamTranslation.render(MessageReplay.events(for: message, estimatedInputTokens: exchange.estimatedInputTokens)))
-        logger.info("\(UsageLog.line(clientModel: exchange.request.model, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
+        logger.info("\(UsageLog.line(clientModel: exchange.clientModel, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
     }
 
     /// An upstream failure after the 200 went out can only be an `error` event (after the events
