@@ -46,6 +46,22 @@ struct ServerRoutesTests {
         }
     }
 
+    /// Connections read through one pooled receive buffer of at most 16 KB (`ReceiveBufferPolicy`): a
+    /// request many times that size still arrives whole, twice on the same connection.
+    @Test("a 600 KB request arrives whole, again on the same keep-alive connection")
+    func largeRequestArrivesWhole() async throws {
+        let text = (0..<60_000).map { "w\($0 % 10)" }.joined(separator: " ")
+        let request: JSONValue = ["model": "claude-3-haiku", "max_tokens": 200, "messages": [["role": "user", "content": .string(text)]]]
+        try await ProxyHarness.run { harness in
+            for _ in 0..<2 {
+                let response = try await harness.send("/v1/messages", json: request)
+                #expect(response.status == 200)
+            }
+            #expect(harness.upstream.received.count == 2)
+            #expect(harness.upstream.received.allSatisfy { $0.body["messages"]?.arrayValue?.first?["content"] == .string(text) })
+        }
+    }
+
     @Test("count_tokens estimates system, messages and tools")
     func countTokens() async throws {
         try await ProxyHarness.run { harness in
