@@ -117,8 +117,8 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     // MARK: - The loop (loop thread)
 
-    /// `channel`'s consumer waits and bytes came: hand them over once the current pass is done, with
-    /// whatever else arrives in it.
+    /// `channel`'s consumer waits and bytes came: hand them over once libcurl is done with the current
+    /// socket (or command, or timer), with whatever else that brings.
     func queueHandOver(_ channel: TransferChannel) {
         pendingHandOvers.append(channel)
     }
@@ -167,6 +167,9 @@ final class CurlMultiLoop: @unchecked Sendable {
             handOverReceivedBytes()
             watcher.wait(milliseconds: Int32(waitMilliseconds(from: now))) { ready in
                 _ = curl_multi_socket_action(multi, ready.socket, ready.curlBits, &running)
+                // Per socket, not per batch of ready sockets: a stream's consumer should not wait
+                // for the other sockets' transfers to be read.
+                handOverReceivedBytes()
             }
         }
     }
