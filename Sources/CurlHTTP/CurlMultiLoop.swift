@@ -49,7 +49,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     private var nextDeadlineCheck: ContinuousClock.Instant?
     /// When libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)` (CURLMOPT_TIMERFUNCTION).
     private var curlTimer: ContinuousClock.Instant?
-    /// Channels that received bytes for a waiting consumer during this pass (`queueHandOver`).
+    /// Channels that received bytes for a waiting consumer since the last hand-over (`queueHandOver`).
     private var pendingHandOvers: [TransferChannel] = []
 
     /// Creates the multi handle and starts its thread. libcurl failing to initialise (out of memory, TLS

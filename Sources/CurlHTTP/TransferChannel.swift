@@ -27,7 +27,7 @@ final class TransferChannel: Sendable {
         var abandoned = false
         /// Received, not yet consumed; the consumer takes all of it at once.
         var buffer: [UInt8] = []
-        /// `deliver` found a consumer waiting and asked the loop for a `handOver` after its pass.
+        /// `deliver` found a consumer waiting and asked the loop for a `handOver`.
         var handOverQueued = false
         var bodyWaiter: BodyWaiter?
         /// Set once by the multi thread when the transfer ended; success means the body is complete.
@@ -39,7 +39,6 @@ final class TransferChannel: Sendable {
         var resumeRequested = false
         /// `wake` was called while no consumer waited: the next `next` without data answers `[]`.
         var wakeRequested = false
-
 
         /// Everything buffered, for the consumer; whether the paused transfer must now be resumed.
         mutating func takeBuffer() -> (bytes: [UInt8], mustResume: Bool) {
@@ -180,9 +179,9 @@ final class TransferChannel: Sendable {
     }
 
     /// Offers bytes from the write callback. They are buffered even when a consumer waits: the loop
-    /// calls `handOver` once its pass over the ready sockets is done, so the consumer gets in one piece
-    /// everything that arrived together (a burst of server-sent events in one read comes through libcurl
-    /// as one callback per HTTP chunk) and translates and writes it once.
+    /// calls `handOver` once libcurl is done with the socket they came from, so the consumer gets in
+    /// one piece everything that arrived together (a burst of server-sent events in one read comes
+    /// through libcurl as one callback per HTTP chunk) and translates and writes it once.
     func deliver(_ bytes: UnsafeRawBufferPointer) -> Delivery {
         guard !bytes.isEmpty else { return .accepted }
         let (delivery, queueHandOver) = state.withLock { state -> (Delivery, Bool) in
@@ -201,7 +200,7 @@ final class TransferChannel: Sendable {
         return delivery
     }
 
-    /// Multi thread, after a pass: gives a waiting consumer everything buffered.
+    /// Multi thread, once libcurl is done with the socket: gives a waiting consumer everything buffered.
     func handOver() {
         let (waiter, bytes, mustResume) = state.withLock { state -> (BodyWaiter?, [UInt8], Bool) in
             state.handOverQueued = false

@@ -1,5 +1,6 @@
 import CurlHTTP
 import ProxyCore
+import ProxyServer
 import Testing
 
 @Suite("Other routes, errors and client auth", .timeLimit(.minutes(1)))
@@ -56,6 +57,7 @@ struct ServerRoutesTests {
             for _ in 0..<2 {
                 let response = try await harness.send("/v1/messages", json: request)
                 #expect(response.status == 200)
+                #expect(harness.connections.openConnections == 1)
             }
             #expect(harness.upstream.received.count == 2)
             #expect(harness.upstream.received.allSatisfy { $0.body["messages"]?.arrayValue?.first?["content"] == .string(text) })
