@@ -10,7 +10,9 @@ let package = Package(
     name: "claude-code-proxy",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "claude-code-proxy", targets: ["claude-code-proxy"])
+        .executable(name: "claude-code-proxy", targets: ["claude-code-proxy"]),
+        // What an adapter outside this repository depends on: the adapter API and the proxy that runs it.
+        .library(name: "ClaudeCodeProxyKit", targets: ["ClaudeCodeProxyKit"]),
     ],
     dependencies: [
         // `traits: []` keeps swift-configuration and full Foundation out of the build.
@@ -39,9 +41,6 @@ let package = Package(
         ),
         .target(
             name: "ProxyCore",
-            dependencies: [
-                .product(name: "Logging", package: "swift-log")
-            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -52,7 +51,7 @@ let package = Package(
         .target(
             name: "ProxyServer",
             dependencies: [
-                "CurlHTTP", "ProxyConfig", "ProxyCore",
+                "CurlHTTP", "ProxyCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,13 +72,20 @@ let package = Package(
             dependencies: ["FuzzTargets"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ClaudeCodeProxyKit",
+            dependencies: [
+                "CurlHTTP", "ProxyConfig", "ProxyCore", "ProxyServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "claude-code-proxy",
-            dependencies: [
-                "ProxyServer", "ProxyConfig", "ProxyCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["ClaudeCodeProxyKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,10 +4,10 @@ import ProxyCore
 /// The parsers that take bytes from outside — upstream streams, client requests, config files — driven
 /// with arbitrary input. Any crash, trap or hang on any input is a bug; errors are the expected answer.
 package enum FuzzTarget: String, CaseIterable, Sendable {
-    /// Upstream SSE bytes through the SSE decoder and the stream state machine, split at a byte boundary.
+    /// Upstream stream bytes, split at a byte boundary, through each built-in adapter's answer stream.
     case sse
-    /// A client body through the request decoder and the translator (for each built-in adapter), and an
-    /// upstream body through the response translator and the error mapping.
+    /// A client body through the request decoder and each built-in adapter's call, and an upstream body
+    /// through each adapter's answer and the error mapping.
     case request
     /// A config.yaml through libyaml, the node tree and the typed config.
     case yaml
@@ -20,40 +20,45 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         }
     }
 
+    /// The chat-completions call of each built-in adapter, with the quirks that change translation most.
+    private static func calls(for request: MessagesRequest) -> [PreparedCall] {
+        AdapterRegistry.builtIn.kinds.sorted().compactMap { kind in
+            let quirks = ProviderQuirks(reasoningPassback: "reasoning_content", schemaDialect: .gemini)
+            let settings = ProviderSettings(name: kind, type: kind, baseURL: "http://h/v1", apiKey: "key", quirks: quirks)
+            let context = CallContext(upstreamModel: request.model, maxTokens: 1000, estimatedInputTokens: 10)
+            return try? AdapterRegistry.builtIn.adapter(for: settings)?.prepareCall(for: request, context: context)
+        }
+    }
+
+    private static let streamingRequest = MessagesRequest(
+        model: "claude-fuzz", messages: [InputMessage(role: .user, content: [.text("hi")])], stream: true
+    )
+
     private static func sse(_ bytes: [UInt8]) {
         let split = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
-        var decoder = SSEDecoder()
-        var translator = StreamTranslator(messageID: "msg_fuzz", clientModel: "claude-fuzz", estimatedInputTokens: 10)
-        var events: [StreamEvent] = []
-        var failed = false
-        let consume = { (payload: [UInt8]) in
-            guard !failed, let chunk = try? JSONParser.parse(payload) else { return }
-            do { try translator.consume(chunk, into: &events) } catch { failed = true }
+        for call in calls(for: streamingRequest) {
+            var stream = call.answer.makeStream(messageID: "msg_fuzz")
+            var events: [StreamEvent] = []
+            stream.start(into: &events)
+            do {
+                try stream.feed(Array(bytes[..<split]), into: &events)
+                try stream.feed(Array(bytes[split...]), into: &events)
+                _ = try stream.finish(into: &events)
+            } catch {}
+            var output: [UInt8] = []
+            for event in events { event.writeSSE(into: &output) }
         }
-        translator.start(into: &events)
-        decoder.feed(bytes[..<split], onEvent: consume)
-        decoder.feed(bytes[split...], onEvent: consume)
-        decoder.finish(onEvent: consume)
-        if !failed { _ = try? translator.finish(sawEnd: bytes.count % 2 == 0, usage: { $0 ?? TokenUsage(inputTokens: $1) }, into: &events) }
-        var output: [UInt8] = []
-        for event in events { event.writeSSE(into: &output) }
     }
 
     private static func request(_ bytes: [UInt8]) {
         _ = UpstreamErrorMapping.message(fromBody: bytes)
+        for call in calls(for: streamingRequest) { _ = try? call.answer.message(from: bytes) }
         guard let json = try? JSONParser.parse(bytes) else { return }
         _ = json.serialized()
-        _ = try? ResponseTranslator.message(from: json, clientModel: "claude-fuzz")
         guard let request = try? MessagesRequest(json: json) else { return }
         _ = TokenEstimator.estimateInput(of: request)
         _ = RequestTraits(request: request)
-        for (kind, adapterType) in ProviderRegistry.builtIn {
-            let adapter = adapterType.init(settings: ProviderSettings(name: kind, type: kind, baseURL: "http://h/v1", apiKey: "key"))
-            var options = adapter.options(model: request.model, maxTokens: 1000)
-            options.schemaDialect = .gemini
-            options.reasoningPassback = "reasoning_content"
-            _ = RequestTranslator.body(for: request, options: options).body.serialized()
-        }
+        _ = calls(for: request)
     }
 
     private static func yaml(_ bytes: [UInt8]) {

@@ -9,7 +9,7 @@ import ProxyCore
 package enum ConfigFile {
     package static func load(
         text: String, file: String, environment: [String: String], profiles: ProfileLibrary = ProfileLibrary(directories: []),
-        registry: [String: any ProviderAdapter.Type] = ProviderRegistry.builtIn
+        registry: AdapterRegistry = .builtIn
     ) throws(YAMLError) -> ProxySettings {
         let document = try YAMLDecoder(file: file).decode(ConfigDocument.self, fromYAML: text, environment: environment)
         var providers: [ProviderSettings] = []
@@ -19,7 +19,7 @@ package enum ConfigFile {
                 let path = "providers.\(entry.key).profile"
                 section = section.merged(over: try profiles.profile(profile, usedAt: path, file: file, environment: environment))
             }
-            providers.append(try section.settings(name: entry.key, mark: entry.keyMark, file: file, knownTypes: Set(registry.keys)))
+            providers.append(try section.settings(name: entry.key, mark: entry.keyMark, file: file, knownTypes: registry.kinds))
         }
         return try document.settings(providers: providers, file: file)
     }

@@ -24,9 +24,9 @@ package enum ProxyApplication {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AnthropicErrorMiddleware(live: live))
         router.add(middleware: ClientAuthMiddleware(live: live))
-        InfoRoutes(live: live, version: version).register(with: router)
-        MessagesRoutes(live: live, client: client, connections: connections).register(with: router)
-        ModelsRoutes(live: live).register(with: router)
+        InfoEndpoints(live: live, version: version).register(with: router)
+        MessagesEndpoints(live: live, client: client, connections: connections).register(with: router)
+        ModelsEndpoints(live: live).register(with: router)
         let server = live.settings.server
         return Application(
             router: router,
@@ -36,18 +36,5 @@ package enum ProxyApplication {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? server.port) },
             logger: logger
         )
-    }
-
-    /// An application on fixed settings.
-    package static func make(
-        settings: ProxySettings,
-        client: CurlHTTPClient,
-        version: String,
-        logger: Logger,
-        registry: [String: any ProviderAdapter.Type] = ProviderRegistry.builtIn,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) throws(AnthropicError) -> some ApplicationProtocol {
-        let live = try LiveSettings(settings: settings, registry: registry)
-        return make(live: live, client: client, version: version, logger: logger, onServerRunning: onServerRunning)
     }
 }

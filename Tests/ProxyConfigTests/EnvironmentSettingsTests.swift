@@ -93,10 +93,10 @@ struct EnvironmentSettingsTests {
     func apiKeySource() throws {
         #expect(try load(["OPENAI_API_KEY": "sk-1"]).providers.first?.apiKey == "sk-1")
         let provider = try #require(try load([:]).providers.first)
-        let adapter = try #require(ProviderRegistry.adapter(for: provider))
-        #expect(throws: AnthropicError.self) { try adapter.headers() }
+        let adapter = try #require(AdapterRegistry.builtIn.adapter(for: provider))
+        #expect(throws: AnthropicError.self) { try provider.apiKey(requiredByDefault: adapter.requiresAPIKey) }
         do {
-            _ = try adapter.headers()
+            _ = try provider.apiKey(requiredByDefault: adapter.requiresAPIKey)
         } catch {
             #expect(error.message.contains("OPENAI_API_KEY"))
         }

@@ -21,7 +21,7 @@ struct ProviderProfileTests {
         let text = "providers:\n  p: { profile: \(name), api_key: test-key }\nmodels: [{ match: \"*\", provider: p }]\n"
         let settings = try ConfigFile.load(text: text, file: "c.yaml", environment: [:], profiles: Self.library)
         let provider = try #require(settings.providers.first)
-        #expect(ProviderRegistry.builtIn[provider.type] != nil)
+        #expect(AdapterRegistry.builtIn.kinds.contains(provider.type))
         #expect(provider.baseURL.hasPrefix("http"))
         #expect(provider.apiKey == "test-key", "fields in config.yaml override the profile")
     }

@@ -15,8 +15,8 @@ struct MessageShapeTests {
         ]
     )
 
-    static func messages(_ configure: (inout RequestTranslator.Options) -> Void) -> [JSONValue] {
-        var options = RequestTranslator.Options(upstreamModel: "m", maxTokens: 100)
+    static func messages(_ configure: (inout ChatCompletionsOptions) -> Void) -> [JSONValue] {
+        var options = ChatCompletionsOptions(upstreamModel: "m", maxTokens: 100)
         configure(&options)
         return RequestTranslator.body(for: request, options: options).body["messages"]?.arrayValue ?? []
     }

@@ -28,7 +28,7 @@ struct ProviderAdapterTests {
 
     @Test("OpenAI authenticates with a Bearer token")
     func openAIHeaders() throws {
-        let headers = try OpenAIAdapter(settings: settings(type: "openai", baseURL: "https://api.openai.com/v1")).headers()
+        let headers = try OpenAIAdapter(settings: settings(type: "openai", baseURL: "https://api.openai.com/v1")).upstreamHeaders()
         #expect(headers.contains(HTTPHeader("authorization", "Bearer sk-test")))
         #expect(headers.contains(HTTPHeader("content-type", "application/json")))
     }
@@ -59,7 +59,7 @@ struct ProviderAdapterTests {
 
     @Test("Azure authenticates with an api-key header, not Bearer")
     func azureHeaders() throws {
-        let headers = try AzureAdapter(settings: settings(type: "azure", baseURL: "https://res.openai.azure.com")).headers()
+        let headers = try AzureAdapter(settings: settings(type: "azure", baseURL: "https://res.openai.azure.com")).upstreamHeaders()
         #expect(headers.contains(HTTPHeader("api-key", "sk-test")))
         #expect(!headers.contains { $0.name.lowercased() == "authorization" })
     }
@@ -85,9 +85,9 @@ struct ProviderAdapterTests {
         #expect(OllamaAdapter(settings: settings(type: "ollama", baseURL: base)).chatCompletionsURL(model: "qwen3") == expected)
     }
 
-    @Test("Ollama needs no key: headers() succeeds without one and sends no authorization")
+    @Test("Ollama needs no key: its call is prepared without one and sends no authorization")
     func ollamaWithoutKey() throws {
-        let headers = try OllamaAdapter(settings: settings(type: "ollama", baseURL: "http://localhost:11434", apiKey: nil)).headers()
+        let headers = try OllamaAdapter(settings: settings(type: "ollama", baseURL: "http://localhost:11434", apiKey: nil)).upstreamHeaders()
         #expect(!headers.contains { $0.name.lowercased() == "authorization" })
     }
 
@@ -98,8 +98,8 @@ struct ProviderAdapterTests {
     func missingKey(key: String?) {
         let adapter = OpenAIAdapter(settings: settings(type: "openai", baseURL: "https://api.openai.com/v1", apiKey: key, apiKeySource: "OPENAI_API_KEY"))
         do {
-            _ = try adapter.headers()
-            Issue.record("headers() did not throw")
+            _ = try adapter.upstreamHeaders()
+            Issue.record("the call was prepared without a key")
         } catch {
             #expect(error.type == .authentication)
             #expect(error.message.contains("OPENAI_API_KEY"))
@@ -107,20 +107,14 @@ struct ProviderAdapterTests {
         }
     }
 
-    @Test("extra headers follow the auth headers")
-    func extraHeaders() throws {
-        let adapter = OpenAIAdapter(settings: settings(type: "openai", baseURL: "https://x/v1", headers: [HTTPHeader("X-Title", "claude-code-proxy")]))
-        #expect(try adapter.headers().last == HTTPHeader("X-Title", "claude-code-proxy"))
-    }
-
     @Test("the registry builds the adapter named by type", arguments: [("openai", "openai"), ("azure", "azure"), ("ollama", "ollama")])
     func registry(type: String, kind: String) {
-        let adapter = ProviderRegistry.adapter(for: settings(type: type, baseURL: "http://x"))
+        let adapter = AdapterRegistry.builtIn.adapter(for: settings(type: type, baseURL: "http://x"))
         #expect(adapter.map { Swift.type(of: $0).kind } == kind)
     }
 
     @Test("an unknown provider type has no adapter")
     func registryUnknown() {
-        #expect(ProviderRegistry.adapter(for: settings(type: "carrier-pigeon", baseURL: "http://x")) == nil)
+        #expect(AdapterRegistry.builtIn.adapter(for: settings(type: "carrier-pigeon", baseURL: "http://x")) == nil)
     }
 }

@@ -20,8 +20,8 @@ struct ProviderQuirksTests {
     )
 
     static func body(_ quirks: ProviderQuirks, model: String = "gpt-4o") -> JSONValue {
-        let adapter = OpenAIAdapter(settings: ProviderSettings(name: "p", type: "openai", baseURL: "http://h/v1", quirks: quirks))
-        return RequestTranslator.body(for: request, options: adapter.options(model: model, maxTokens: 16000)).body
+        let adapter = OpenAIAdapter(settings: ProviderSettings(name: "p", type: "openai", baseURL: "http://h/v1", apiKey: "k", quirks: quirks))
+        return (try? adapter.upstreamBody(for: request, model: model, maxTokens: 16000)) ?? .null
     }
 
     @Test("defaults: OpenAI's own rules")

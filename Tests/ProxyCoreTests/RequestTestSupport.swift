@@ -4,14 +4,14 @@ import Testing
 
 /// Anthropic request JSON → the upstream OpenAI body, through the same two steps the server takes.
 enum RequestHarness {
-    static let defaultOptions = RequestTranslator.Options(upstreamModel: "gpt-4o", maxTokens: 1024)
+    static let defaultOptions = ChatCompletionsOptions(upstreamModel: "gpt-4o", maxTokens: 1024)
 
-    static func translate(_ json: String, options: RequestTranslator.Options = defaultOptions) throws -> (body: JSONValue, toolNames: ToolNameMapping) {
+    static func translate(_ json: String, options: ChatCompletionsOptions = defaultOptions) throws -> (body: JSONValue, toolNames: ToolNameMapping) {
         let request = try MessagesRequest(json: JSONParser.parse(json))
         return RequestTranslator.body(for: request, options: options)
     }
 
-    static func body(_ json: String, options: RequestTranslator.Options = defaultOptions) throws -> JSONValue {
+    static func body(_ json: String, options: ChatCompletionsOptions = defaultOptions) throws -> JSONValue {
         try translate(json, options: options).body
     }
 
@@ -23,5 +23,22 @@ enum RequestHarness {
 
     static func roles(_ messages: [JSONValue]) -> [String] {
         messages.map { $0["role"]?.stringValue ?? "?" }
+    }
+}
+
+/// What a chat-completions adapter's call sends, the way the server gets it (`prepareCall`).
+extension ChatCompletionsAdapter {
+    func upstreamRequest(for request: MessagesRequest, model: String, maxTokens: Int = 1024) throws(AnthropicError) -> UpstreamRequest {
+        try prepareCall(for: request, context: CallContext(upstreamModel: model, maxTokens: maxTokens)).request
+    }
+
+    /// The body for `request` sent to `model`, as JSON.
+    func upstreamBody(for request: MessagesRequest, model: String, maxTokens: Int = 1024) throws -> JSONValue {
+        try JSONParser.parse(upstreamRequest(for: request, model: model, maxTokens: maxTokens).body)
+    }
+
+    /// The headers of a minimal request.
+    func upstreamHeaders() throws(AnthropicError) -> [HTTPHeader] {
+        try upstreamRequest(for: MessagesRequest(model: "m", messages: [InputMessage(role: .user, content: [.text("hi")])]), model: "m").headers
     }
 }

@@ -260,7 +260,7 @@ struct RequestTranslatorTests {
 
     @Test("the max tokens value comes from the options, not the client")
     func maxTokensFromOptions() throws {
-        let body = try R.body(request(), options: RequestTranslator.Options(upstreamModel: "gpt-4o", maxTokens: 16384))
+        let body = try R.body(request(), options: ChatCompletionsOptions(upstreamModel: "gpt-4o", maxTokens: 16384))
         #expect(body["max_tokens"] == 16384)
         #expect(body["model"] == "gpt-4o")
     }

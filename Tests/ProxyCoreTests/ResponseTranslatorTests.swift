@@ -172,14 +172,14 @@ struct ResponseTranslatorTests {
 
     @Test("an error body instead of a completion throws")
     func errorBody() {
-        #expect(throws: UpstreamStreamError.self) {
+        #expect(throws: AnthropicError.self) {
             try ResponseTranslator.message(from: JSONParser.parse(#"{"error":{"message":"bad","code":400}}"#), clientModel: "m")
         }
     }
 
     @Test("a completion without choices throws")
     func noChoices() {
-        #expect(throws: UpstreamStreamError.self) {
+        #expect(throws: AnthropicError.self) {
             try ResponseTranslator.message(from: JSONParser.parse(#"{"id":"x","choices":[]}"#), clientModel: "m")
         }
     }

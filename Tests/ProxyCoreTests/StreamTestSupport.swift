@@ -50,10 +50,10 @@ enum UpstreamChunk {
     }
 }
 
-/// What running an upstream stream through `SSEDecoder` + `StreamTranslator` produced, the way the server does.
+/// What running an upstream stream through the chat-completions answer stream produced, the way the server does.
 struct StreamRun {
     var events: [StreamEvent] = []
-    var error: UpstreamStreamError?
+    var error: AnthropicError?
     var finalUsage: TokenUsage?
 
     var messageDelta: (stopReason: StopReason, usage: TokenUsage)? {
@@ -98,34 +98,24 @@ enum StreamHarness {
     static let clientModel = "claude-sonnet-4-5"
     static let estimatedInput = 42
 
-    /// Feeds `bytes` (in two parts when `splitAt` is given) and finishes the stream.
+    /// Feeds `bytes` (in two parts when `splitAt` is given) and finishes the stream, through the answer
+    /// stream the server uses. Usage is not estimated: `finalUsage` is what the upstream reported.
     static func run(_ bytes: [UInt8], splitAt: Int? = nil, toolNames: ToolNameMapping = .identity) -> StreamRun {
-        var translator = StreamTranslator(
-            messageID: messageID, clientModel: clientModel, estimatedInputTokens: estimatedInput, toolNames: toolNames
+        let answer = ChatCompletionsAnswer(
+            provider: "test", clientModel: clientModel, stopSequences: [], toolNames: toolNames, quirks: ProviderQuirks(),
+            context: CallContext(upstreamModel: "gpt-4o", maxTokens: 1024, estimatedInputTokens: estimatedInput, estimatesUsage: false),
+            correctUsage: { usage, _ in usage }
         )
+        var stream = answer.makeStream(messageID: messageID)
         var events: [StreamEvent] = []
         var run = StreamRun()
-        translator.start(into: &events)
-        var decoder = SSEDecoder()
-        var sawEnd = false
+        stream.start(into: &events)
         let parts: [ArraySlice<UInt8>] = splitAt.map { [bytes[..<$0], bytes[$0...]] } ?? [bytes[...]]
-        func handle(_ payload: [UInt8]) throws(UpstreamStreamError) {
-            if sawEnd { return }
-            if payload.elementsEqual("[DONE]".utf8) {
-                sawEnd = true
-                return
-            }
-            guard let chunk = try? JSONParser.parse(payload) else { return }
-            try translator.consume(chunk, into: &events)
-        }
         do {
-            for part in parts { try decoder.feed(part, onEvent: handle) }
-            try decoder.finish(onEvent: handle)
-            run.finalUsage = try translator.finish(sawEnd: sawEnd, usage: { upstream, _ in upstream ?? TokenUsage() }, into: &events)
-        } catch let error as UpstreamStreamError {
-            run.error = error
+            for part in parts { try stream.feed(Array(part), into: &events) }
+            run.finalUsage = try stream.finish(into: &events).usage
         } catch {
-            Issue.record("unexpected error type: \(error)")
+            run.error = error
         }
         run.events = events
         return run

@@ -321,7 +321,7 @@ struct StreamTranslatorTests {
 
     // MARK: - Failures (§10 item 29)
 
-    @Test("EOF without finish_reason and without [DONE] throws UpstreamStreamError")
+    @Test("EOF without finish_reason and without [DONE] throws an error")
     func truncatedStream() {
         let run = StreamHarness.run([C.text("Hel")], done: false)
         #expect(run.error != nil)
@@ -329,7 +329,7 @@ struct StreamTranslatorTests {
         #expect(!run.events.contains(.messageStop))
     }
 
-    @Test("EOF with nothing but message_start throws UpstreamStreamError")
+    @Test("EOF with nothing but message_start throws an error")
     func emptyTruncatedStream() {
         let run = StreamHarness.run([], done: false)
         #expect(run.error != nil)
@@ -365,7 +365,7 @@ struct StreamTranslatorTests {
     )
     func inBandError(chunk: String, type: String) {
         let run = StreamHarness.run([C.text("partial"), chunk])
-        #expect(run.error?.errorType == type)
+        #expect(run.error?.type.rawValue == type)
         #expect(StreamGrammar.violations(in: run.events, complete: false) == [])
     }
 

@@ -22,7 +22,7 @@ struct TranslatorAdditionsTests {
     func userHash() {
         let body = RequestTranslator.body(for: Self.request, options: .init(upstreamModel: "m", maxTokens: 100)).body
         #expect(body["user"] == .string(SHA256.hex(#"{"device_id":"abc","session_id":"s1"}"#)))
-        var options = RequestTranslator.Options(upstreamModel: "m", maxTokens: 100)
+        var options = ChatCompletionsOptions(upstreamModel: "m", maxTokens: 100)
         options.sendUser = false
         #expect(RequestTranslator.body(for: Self.request, options: options).body["user"] == nil)
     }
@@ -103,10 +103,9 @@ struct PromptCacheKeyTests {
     func promptCacheKey() throws {
         let json = try JSONParser.parse(#"{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"user_id":"u_account_a_session_s1"}}"#)
         let request = try MessagesRequest(json: json)
-        let openAI = OpenAIAdapter(settings: ProviderSettings(name: "o", type: "openai", baseURL: "http://h/v1"))
+        let openAI = OpenAIAdapter(settings: ProviderSettings(name: "o", type: "openai", baseURL: "http://h/v1", apiKey: "k"))
         let ollama = OllamaAdapter(settings: ProviderSettings(name: "l", type: "ollama", baseURL: "http://h"))
-        #expect(RequestTranslator.body(for: request, options: openAI.options(model: "gpt-4o", maxTokens: 10)).body["prompt_cache_key"]
-            == .string(String(SHA256.hex("s1").prefix(32))))
-        #expect(RequestTranslator.body(for: request, options: ollama.options(model: "q", maxTokens: 10)).body["prompt_cache_key"] == nil)
+        #expect(try openAI.upstreamBody(for: request, model: "gpt-4o", maxTokens: 10)["prompt_cache_key"] == .string(String(SHA256.hex("s1").prefix(32))))
+        #expect(try ollama.upstreamBody(for: request, model: "q", maxTokens: 10)["prompt_cache_key"] == nil)
     }
 }

@@ -25,32 +25,32 @@ struct UsageTests {
         #expect(UsageMapping.usage(fromOpenAI: value) == nil)
     }
 
-    @Test("ResolvedUsage fills zero input and output from estimates when enabled")
+    @Test("resolved usage fills zero input and output from estimates when enabled")
     func resolvedFillsWhenEnabled() {
-        let resolved = ResolvedUsage(upstream: nil, estimatedInput: 500, estimatedOutput: 20, estimationEnabled: true)
+        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: true).resolvedUsage(reported: nil, estimatedOutputTokens: 20)
         #expect(resolved.usage == TokenUsage(inputTokens: 500, outputTokens: 20))
         #expect(resolved.estimated)
     }
 
-    @Test("ResolvedUsage leaves zeros alone when estimation is disabled")
+    @Test("resolved usage leaves zeros alone when estimation is disabled")
     func resolvedKeepsZerosWhenDisabled() {
-        let resolved = ResolvedUsage(upstream: TokenUsage(), estimatedInput: 500, estimatedOutput: 20, estimationEnabled: false)
+        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: false).resolvedUsage(reported: TokenUsage(), estimatedOutputTokens: 20)
         #expect(resolved.usage == TokenUsage())
         #expect(!resolved.estimated)
     }
 
-    @Test("ResolvedUsage keeps real upstream numbers")
+    @Test("resolved usage keeps real upstream numbers")
     func resolvedKeepsUpstream() {
         let upstream = TokenUsage(inputTokens: 7, outputTokens: 3, cacheReadInputTokens: 100)
-        let resolved = ResolvedUsage(upstream: upstream, estimatedInput: 500, estimatedOutput: 20, estimationEnabled: true)
+        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: true).resolvedUsage(reported: upstream, estimatedOutputTokens: 20)
         #expect(resolved.usage == upstream)
         #expect(!resolved.estimated)
     }
 
-    @Test("ResolvedUsage does not replace an input of 0 when the prompt was fully cached")
+    @Test("resolved usage does not replace an input of 0 when the prompt was fully cached")
     func resolvedFullCacheHit() {
         let upstream = TokenUsage(inputTokens: 0, outputTokens: 3, cacheReadInputTokens: 100)
-        let resolved = ResolvedUsage(upstream: upstream, estimatedInput: 500, estimatedOutput: 20, estimationEnabled: true)
+        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: true).resolvedUsage(reported: upstream, estimatedOutputTokens: 20)
         #expect(resolved.usage.inputTokens == 0)
     }
 

@@ -4,7 +4,7 @@ import ProxyCore
 import Testing
 
 /// An adapter defined outside the built-ins: how a user adds a provider that needs code.
-struct ExampleAdapter: ProviderAdapter {
+struct ExampleAdapter: ChatCompletionsAdapter {
     static let kind = "example"
     let settings: ProviderSettings
 
@@ -13,7 +13,7 @@ struct ExampleAdapter: ProviderAdapter {
     }
 
     func chatCompletionsURL(model: String) -> String {
-        trimmedBaseURL + "/api/\(model)/chat"
+        settings.url(appending: "/api/\(model)/chat")
     }
 
     func authHeaders(apiKey: String) -> [HTTPHeader] {
@@ -27,7 +27,7 @@ struct AdapterTests {
 
     @Test("an adapter registered next to the built-ins is selected by `type:` and shapes URL and headers")
     func registeredAdapter() async throws {
-        let registry = ProviderRegistry.builtIn.merging([ExampleAdapter.kind: ExampleAdapter.self]) { $1 }
+        let registry = AdapterRegistry.builtIn.registering(ExampleAdapter.self)
         try await ProxyHarness.run(upstreamCount: 1, registry: registry, settings: { urls in
             let text = """
                 providers:
@@ -99,6 +99,37 @@ struct AdapterTests {
             #expect(normal["usage"]?["input_tokens"] == 4100)
             #expect(harness.upstream.received.first?.path == "/v1/chat/completions")
             #expect(harness.upstream.received.first?.headers[.authorization] == nil)
+        }
+    }
+}
+
+@Suite("Provider settings every adapter gets", .timeLimit(.minutes(1)))
+struct ProviderHeaderTests {
+    @Test("a provider's configured headers reach the upstream, after the adapter's own")
+    func configuredHeaders() async throws {
+        try await ProxyHarness.run(upstreamCount: 1, settings: { urls in
+            let text = """
+                providers:
+                  p:
+                    type: openai
+                    base_url: "\(urls[0])/v1"
+                    api_key: sk-configured
+                    headers: { X-Title: claude-code-proxy, HTTP-Referer: "https://example.invalid" }
+                models:
+                  - { match: "*", provider: p, model: gpt-4o }
+                """
+            return try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
+        }) { harness in
+            let (status, _) = try await harness.sendJSON("/v1/messages", json: AdapterTests.request)
+            #expect(status == 200)
+            let received = try #require(harness.upstream.received.first)
+            #expect(received.headers[HTTPField.Name("x-title")!] == "claude-code-proxy")
+            #expect(received.headers[HTTPField.Name("http-referer")!] == "https://example.invalid")
+            #expect(received.headers[.authorization] == "Bearer sk-configured")
+            let names = received.headers.map { $0.name.canonicalName }
+            let auth = try #require(names.firstIndex(of: "authorization"))
+            let title = try #require(names.firstIndex(of: "x-title"))
+            #expect(auth < title)
         }
     }
 }

@@ -45,7 +45,7 @@ struct ProxyHarness {
     /// Runs `body` against a proxy whose settings are built from the mock upstreams' base URLs
     /// (`http://127.0.0.1:PORT`); the proxy's port is forced to 0.
     static func run(
-        upstreamCount: Int, logger proxyLogger: Logger? = nil, registry: [String: any ProviderAdapter.Type] = ProviderRegistry.builtIn,
+        upstreamCount: Int, logger proxyLogger: Logger? = nil, registry: AdapterRegistry = .builtIn,
         settings makeSettings: ([String]) throws -> ProxySettings, _ body: (ProxyHarness) async throws -> Void
     ) async throws {
         let upstreams = (0..<upstreamCount).map { _ in MockUpstream() }

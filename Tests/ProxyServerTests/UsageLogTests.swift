@@ -16,8 +16,7 @@ struct UsageLogTests {
          "🎯 Token Usage [Stream] | Model: claude-3-haiku → gpt-4o-mini | Input: 1200 | Output: 40 | Total: 1240 | Cached: 1000"),
     ])
     func line(usage: TokenUsage, streamed: Bool, estimated: Bool, expected: String) {
-        var resolved = ResolvedUsage(upstream: usage, estimatedInput: 0, estimatedOutput: 0, estimationEnabled: false)
-        resolved.estimated = estimated
+        let resolved = ResolvedUsage(usage: usage, estimated: estimated)
         #expect(UsageLog.line(clientModel: "claude-3-haiku", upstreamModel: "gpt-4o-mini", usage: resolved, streamed: streamed) == expected)
     }
 }

@@ -1,22 +1,22 @@
 import Synchronization
 
 /// A complete assistant message, the body of a non-streaming `/v1/messages` response.
-package struct AnthropicMessage: Sendable, Equatable {
-    package enum Block: Sendable, Equatable {
+public struct AnthropicMessage: Sendable, Equatable {
+    public enum Block: Sendable, Equatable {
         case text(String)
         case thinking(text: String, signature: String)
         case toolUse(id: String, name: String, input: JSONValue)
     }
 
-    package var id: String
+    public var id: String
     /// The model name the client asked for, echoed so its per-model logic stays stable.
-    package var model: String
-    package var content: [Block]
-    package var stopReason: StopReason
-    package var stopSequence: String?
-    package var usage: TokenUsage
+    public var model: String
+    public var content: [Block]
+    public var stopReason: StopReason
+    public var stopSequence: String?
+    public var usage: TokenUsage
 
-    package init(id: String, model: String, content: [Block], stopReason: StopReason, stopSequence: String? = nil, usage: TokenUsage) {
+    public init(id: String, model: String, content: [Block], stopReason: StopReason, stopSequence: String? = nil, usage: TokenUsage) {
         self.id = id
         self.model = model
         self.content = content
@@ -37,6 +37,24 @@ package struct AnthropicMessage: Sendable, Equatable {
             "stop_sequence": stopSequence.map(JSONValue.string) ?? .null,
             "usage": usage.json,
         ]
+    }
+}
+
+extension AnthropicMessage {
+    /// The message's output in tokens, estimated from its text, reasoning and tool input: the count to
+    /// report when the upstream reports none.
+    public var estimatedOutputTokens: Int {
+        var tally = TextTally()
+        for block in content {
+            switch block {
+            case .text(let text): tally.add(text)
+            case .thinking(let text, _): tally.add(text)
+            case .toolUse(_, let name, let input):
+                tally.add(name)
+                tally.add(json: input)
+            }
+        }
+        return tally.tokens
     }
 }
 

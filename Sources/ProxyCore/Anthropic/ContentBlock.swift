@@ -2,7 +2,7 @@
 ///
 /// Unknown block types are kept as `.unsupported` so the translator can drop them with a log line
 /// instead of failing the request (Claude Code adds new block types every few weeks).
-package enum ContentBlock: Sendable, Equatable {
+public enum ContentBlock: Sendable, Equatable {
     case text(String)
     case image(ImageSource)
     case toolUse(id: String, name: String, input: JSONValue)
@@ -14,13 +14,13 @@ package enum ContentBlock: Sendable, Equatable {
 }
 
 /// Where an image's bytes come from.
-package enum ImageSource: Sendable, Equatable {
+public enum ImageSource: Sendable, Equatable {
     case base64(mediaType: String, data: String)
     case url(String)
 }
 
 /// A document block's payload; only the kinds an OpenAI upstream can receive are modelled.
-package enum DocumentSource: Sendable, Equatable {
+public enum DocumentSource: Sendable, Equatable {
     case text(String)
     case base64(mediaType: String, data: String)
     case url(String)

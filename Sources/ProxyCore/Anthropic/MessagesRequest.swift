@@ -3,26 +3,26 @@
 /// Fields Anthropic's API has but OpenAI's has no counterpart for (`context_management`, `cache_control`,
 /// `container`, betas…) are accepted and not represented: the upstream body is built from this type
 /// alone, so nothing unknown can leak through.
-package struct MessagesRequest: Sendable, Equatable {
-    package var model: String
-    package var maxTokens: Int?
-    package var system: [String]
-    package var messages: [InputMessage]
-    package var tools: [ToolDefinition]
-    package var toolChoice: ToolChoice?
-    package var stopSequences: [String]
-    package var temperature: Double?
-    package var topP: Double?
-    package var topK: Int?
-    package var stream: Bool
-    package var metadataUserID: String?
-    package var thinking: ThinkingSetting?
-    package var effort: String?
+public struct MessagesRequest: Sendable, Equatable {
+    public var model: String
+    public var maxTokens: Int?
+    public var system: [String]
+    public var messages: [InputMessage]
+    public var tools: [ToolDefinition]
+    public var toolChoice: ToolChoice?
+    public var stopSequences: [String]
+    public var temperature: Double?
+    public var topP: Double?
+    public var topK: Int?
+    public var stream: Bool
+    public var metadataUserID: String?
+    public var thinking: ThinkingSetting?
+    public var effort: String?
     /// Claude Code's session (header `x-claude-code-session-id`, else `session_id` inside `metadata.user_id`):
     /// a stable key for upstream prompt caches.
-    package var sessionID: String?
+    public var sessionID: String?
 
-    package init(
+    public init(
         model: String, maxTokens: Int? = nil, system: [String] = [], messages: [InputMessage],
         tools: [ToolDefinition] = [], toolChoice: ToolChoice? = nil, stopSequences: [String] = [],
         temperature: Double? = nil, topP: Double? = nil, topK: Int? = nil, stream: Bool = false,
@@ -47,30 +47,30 @@ package struct MessagesRequest: Sendable, Equatable {
 
 /// One entry of `messages`. `system` (and `developer`) entries appear mid-conversation in current
 /// Claude Code and must be accepted.
-package struct InputMessage: Sendable, Equatable {
-    package enum Role: String, Sendable {
+public struct InputMessage: Sendable, Equatable {
+    public enum Role: String, Sendable {
         case user, assistant, system
     }
-    package var role: Role
-    package var content: [ContentBlock]
+    public var role: Role
+    public var content: [ContentBlock]
 
-    package init(role: Role, content: [ContentBlock]) {
+    public init(role: Role, content: [ContentBlock]) {
         self.role = role
         self.content = content
     }
 }
 
 /// A tool the client offers. Server tools (`web_search_…`, `bash_…`) carry a versioned `type`.
-package struct ToolDefinition: Sendable, Equatable {
-    package var name: String
-    package var description: String?
-    package var inputSchema: JSONValue?
+public struct ToolDefinition: Sendable, Equatable {
+    public var name: String
+    public var description: String?
+    public var inputSchema: JSONValue?
     /// nil or "custom" for client-executed tools; the versioned type of an Anthropic server tool otherwise.
-    package var type: String?
+    public var type: String?
 
-    package var isServerTool: Bool { type != nil && type != "custom" }
+    public var isServerTool: Bool { type != nil && type != "custom" }
 
-    package init(name: String, description: String? = nil, inputSchema: JSONValue? = nil, type: String? = nil) {
+    public init(name: String, description: String? = nil, inputSchema: JSONValue? = nil, type: String? = nil) {
         self.name = name
         self.description = description
         self.inputSchema = inputSchema
@@ -79,15 +79,15 @@ package struct ToolDefinition: Sendable, Equatable {
 }
 
 /// Anthropic's `tool_choice`.
-package struct ToolChoice: Sendable, Equatable {
-    package enum Kind: String, Sendable {
+public struct ToolChoice: Sendable, Equatable {
+    public enum Kind: String, Sendable {
         case auto, any, tool, none
     }
-    package var kind: Kind
-    package var name: String?
-    package var disableParallelToolUse: Bool
+    public var kind: Kind
+    public var name: String?
+    public var disableParallelToolUse: Bool
 
-    package init(kind: Kind, name: String? = nil, disableParallelToolUse: Bool = false) {
+    public init(kind: Kind, name: String? = nil, disableParallelToolUse: Bool = false) {
         self.kind = kind
         self.name = name
         self.disableParallelToolUse = disableParallelToolUse
@@ -95,7 +95,7 @@ package struct ToolChoice: Sendable, Equatable {
 }
 
 /// Anthropic's `thinking` setting.
-package enum ThinkingSetting: Sendable, Equatable {
+public enum ThinkingSetting: Sendable, Equatable {
     case enabled(budgetTokens: Int)
     case adaptive
     case disabled

@@ -1,5 +1,5 @@
 /// The values Anthropic allows in `stop_reason`; anything else breaks clients.
-package enum StopReason: String, Sendable {
+public enum StopReason: String, Sendable {
     case endTurn = "end_turn"
     case maxTokens = "max_tokens"
     case stopSequence = "stop_sequence"

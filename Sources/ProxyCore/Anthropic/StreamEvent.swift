@@ -1,12 +1,12 @@
 /// One Anthropic server-sent event, rendered exactly as the Messages API streams it.
-package enum StreamEvent: Sendable, Equatable {
-    package enum BlockStart: Sendable, Equatable {
+public enum StreamEvent: Sendable, Equatable {
+    public enum BlockStart: Sendable, Equatable {
         case text
         case thinking
         case toolUse(id: String, name: String)
     }
 
-    package enum Delta: Sendable, Equatable {
+    public enum Delta: Sendable, Equatable {
         case text(String)
         case thinking(String)
         case signature(String)

@@ -1,11 +1,11 @@
 /// Anthropic's usage object. `inputTokens` excludes cached prompt tokens, unlike OpenAI's `prompt_tokens`.
-package struct TokenUsage: Sendable, Equatable {
-    package var inputTokens: Int
-    package var outputTokens: Int
-    package var cacheCreationInputTokens: Int
-    package var cacheReadInputTokens: Int
+public struct TokenUsage: Sendable, Equatable {
+    public var inputTokens: Int
+    public var outputTokens: Int
+    public var cacheCreationInputTokens: Int
+    public var cacheReadInputTokens: Int
 
-    package init(inputTokens: Int = 0, outputTokens: Int = 0, cacheCreationInputTokens: Int = 0, cacheReadInputTokens: Int = 0) {
+    public init(inputTokens: Int = 0, outputTokens: Int = 0, cacheCreationInputTokens: Int = 0, cacheReadInputTokens: Int = 0) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.cacheCreationInputTokens = cacheCreationInputTokens

@@ -1,5 +1,5 @@
 /// The `error.type` values of Anthropic's API (translation.md §6.2).
-package enum AnthropicErrorType: String, Sendable {
+public enum AnthropicErrorType: String, Sendable {
     case invalidRequest = "invalid_request_error"
     case authentication = "authentication_error"
     case billing = "billing_error"
@@ -12,7 +12,7 @@ package enum AnthropicErrorType: String, Sendable {
     case overloaded = "overloaded_error"
 
     /// The type for an upstream HTTP status.
-    package init(upstreamStatus status: Int) {
+    public init(upstreamStatus status: Int) {
         switch status {
         case 400, 422: self = .invalidRequest
         case 401: self = .authentication
@@ -28,7 +28,7 @@ package enum AnthropicErrorType: String, Sendable {
     }
 
     /// The HTTP status the proxy answers with for this type.
-    package var status: Int {
+    public var status: Int {
         switch self {
         case .invalidRequest: return 400
         case .authentication: return 401
@@ -47,22 +47,22 @@ package enum AnthropicErrorType: String, Sendable {
 /// Every failure the client sees, in Anthropic's shape: `{"type":"error","error":{"type":…,"message":…}}`.
 ///
 /// It carries its own status and headers so the server renders any failure in one place.
-package struct AnthropicError: Error, Sendable, Equatable, CustomStringConvertible {
-    package var type: AnthropicErrorType
-    package var status: Int
-    package var message: String
-    package var headers: [(name: String, value: String)]
+public struct AnthropicError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var type: AnthropicErrorType
+    public var status: Int
+    public var message: String
+    public var headers: [(name: String, value: String)]
 
-    package init(_ type: AnthropicErrorType, _ message: String, status: Int? = nil, headers: [(name: String, value: String)] = []) {
+    public init(_ type: AnthropicErrorType, _ message: String, status: Int? = nil, headers: [(name: String, value: String)] = []) {
         self.type = type
         self.status = status ?? type.status
         self.message = message
         self.headers = headers
     }
 
-    package var description: String { "\(status) \(type.rawValue): \(message)" }
+    public var description: String { "\(status) \(type.rawValue): \(message)" }
 
-    package func json(requestID: String? = nil) -> JSONValue {
+    public func json(requestID: String? = nil) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("type", "error"), ("error", ["type": .string(type.rawValue), "message": .string(message)]),
         ]
@@ -70,18 +70,18 @@ package struct AnthropicError: Error, Sendable, Equatable, CustomStringConvertib
         return .object(members)
     }
 
-    package static func == (lhs: AnthropicError, rhs: AnthropicError) -> Bool {
+    public static func == (lhs: AnthropicError, rhs: AnthropicError) -> Bool {
         lhs.type == rhs.type && lhs.status == rhs.status && lhs.message == rhs.message
             && lhs.headers.elementsEqual(rhs.headers) { $0.name == $1.name && $0.value == $1.value }
     }
 }
 
 extension AnthropicError {
-    package static func invalidRequest(_ message: String) -> AnthropicError {
+    public static func invalidRequest(_ message: String) -> AnthropicError {
         AnthropicError(.invalidRequest, message)
     }
 
-    package static func notFound(_ message: String) -> AnthropicError {
+    public static func notFound(_ message: String) -> AnthropicError {
         AnthropicError(.notFound, message)
     }
 }

@@ -1,9 +1,14 @@
-/// Upstream HTTP errors → Anthropic errors (translation.md §6.2, §6.3, §6.6).
-package enum UpstreamErrorMapping {
+/// Upstream HTTP errors → Anthropic errors (docs/translation.md §6.2, §6.3, §6.6), for every adapter
+/// whose service answers errors the usual ways (OpenAI's `{"error": {"message"}}`, Mistral's, Gemini's
+/// array, plain text).
+public enum UpstreamErrorMapping {
     /// Claude Code waits the full `retry-after` on every attempt: pass it on as integer seconds, capped.
     package static let maximumRetryAfterSeconds = 60
 
-    package static func error(status: Int, body: [UInt8], retryAfter: String?, provider: String) -> AnthropicError {
+    /// The client's error for an upstream status and body: the matching Anthropic type and status, the
+    /// upstream's message (context overflows reworded to the sentences Claude Code acts on), a capped
+    /// `retry-after` on rate limits, `x-should-retry: false` on authentication failures.
+    public static func error(status: Int, body: [UInt8], retryAfter: String?, provider: String) -> AnthropicError {
         let upstreamMessage = message(fromBody: body)
         var type = AnthropicErrorType(upstreamStatus: status)
         var text = "upstream \(provider) returned \(status)"
@@ -24,7 +29,7 @@ package enum UpstreamErrorMapping {
     }
 
     /// The human part of an OpenAI-family, Mistral, Gemini-array or plain-text error body.
-    package static func message(fromBody body: [UInt8]) -> String {
+    public static func message(fromBody body: [UInt8]) -> String {
         guard !body.isEmpty else { return "" }
         if let json = try? JSONParser.parse(body) {
             let root = json.arrayValue?.first ?? json

@@ -1,8 +1,8 @@
 /// Why parsing failed, with the byte offset where it did.
-package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    package var message: String
-    package var offset: Int
-    package var description: String { "\(message) at byte \(offset)" }
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var offset: Int
+    public var description: String { "\(message) at byte \(offset)" }
 }
 
 /// A strict-syntax, lenient-text JSON parser.
@@ -11,11 +11,11 @@ package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertib
 /// requires), lenient where real clients are sloppy: a lone UTF-16 surrogate escape (`"\ud83d"`, seen
 /// in Claude Code histories) becomes U+FFFD instead of failing the whole request, as Foundation's
 /// decoders would.
-package struct JSONParser {
+public struct JSONParser {
     /// Deeper documents are rejected rather than risking the stack of a cooperative thread.
     package static let maximumDepth = 128
 
-    package static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
         let array = Array(bytes)
         do {
             return try array.withUnsafeBufferPointer { buffer in
@@ -35,7 +35,7 @@ package struct JSONParser {
         }
     }
 
-    package static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8))
     }
 

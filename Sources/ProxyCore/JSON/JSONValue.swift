@@ -1,6 +1,6 @@
 /// A JSON document as the proxy sees it: objects keep their key order, so a body the proxy rebuilds is
 /// byte-stable from one request to the next (upstream prompt caches key on the exact prefix).
-package enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -9,7 +9,7 @@ package enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([(key: String, value: JSONValue)])
 
-    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -27,23 +27,23 @@ package enum JSONValue: Sendable, Equatable {
 
 extension JSONValue {
     /// The value of `key` when this is an object holding it.
-    package subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
-    package var stringValue: String? {
+    public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    package var boolValue: Bool? {
+    public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
     /// Integers, and doubles that hold a whole number.
-    package var intValue: Int? {
+    public var intValue: Int? {
         switch self {
         case .integer(let value): return Int(exactly: value)
         case .double(let value): return Int(exactly: value)
@@ -51,7 +51,7 @@ extension JSONValue {
         }
     }
 
-    package var doubleValue: Double? {
+    public var doubleValue: Double? {
         switch self {
         case .integer(let value): return Double(value)
         case .double(let value): return value
@@ -59,23 +59,23 @@ extension JSONValue {
         }
     }
 
-    package var arrayValue: [JSONValue]? {
+    public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
-    package var objectValue: [(key: String, value: JSONValue)]? {
+    public var objectValue: [(key: String, value: JSONValue)]? {
         if case .object(let value) = self { return value }
         return nil
     }
 
-    package var isNull: Bool {
+    public var isNull: Bool {
         if case .null = self { return true }
         return false
     }
 
     /// The JSON type name used in error messages ("expected a string, found an array").
-    package var typeDescription: String {
+    public var typeDescription: String {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"
@@ -92,12 +92,12 @@ extension JSONValue {
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByFloatLiteral
 {
-    package init(stringLiteral value: String) { self = .string(value) }
-    package init(integerLiteral value: Int64) { self = .integer(value) }
-    package init(booleanLiteral value: Bool) { self = .bool(value) }
-    package init(floatLiteral value: Double) { self = .double(value) }
-    package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    package init(dictionaryLiteral elements: (String, JSONValue)...) {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(elements.map { (key: $0.0, value: $0.1) })
     }
 }

@@ -1,13 +1,13 @@
 /// Serialises `JSONValue` compactly, keys in their stored order, non-ASCII text as raw UTF-8.
 extension JSONValue {
-    package func serialized() -> [UInt8] {
+    public func serialized() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
         write(into: &output)
         return output
     }
 
-    package func serializedString() -> String {
+    public func serializedString() -> String {
         String(decoding: serialized(), as: UTF8.self)
     }
 

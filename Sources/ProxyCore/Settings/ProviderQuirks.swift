@@ -104,7 +104,7 @@ package struct ProviderQuirks: Sendable, Equatable {
     }
 
     /// The adapter's options for one request with these quirks applied over them.
-    package func applied(to options: RequestTranslator.Options) -> RequestTranslator.Options {
+    package func applied(to options: ChatCompletionsOptions) -> ChatCompletionsOptions {
         var options = options
         switch maxTokensField {
         case .auto: break

@@ -3,21 +3,21 @@
 /// Bytes arrive split anywhere (mid-line, mid-JSON, mid-`\r\n`); the decoder buffers the partial line and
 /// yields each event's `data` payload once its blank line arrives. Comment lines (`: OPENROUTER
 /// PROCESSING`) and `event:`/`id:`/`retry:` fields are ignored; several `data:` lines join with `\n`.
-package struct SSEDecoder: Sendable {
+public struct SSEDecoder: Sendable {
     private var line: [UInt8] = []
     private var data: [UInt8] = []
     private var hasData = false
     private var lastWasCarriageReturn = false
 
-    package init() {}
+    public init() {}
 
     /// Feeds bytes; calls `onEvent` with each complete event's data. Concrete `ArraySlice` rather than a
     /// generic sequence: called from another module, a generic would run unspecialised, byte by byte.
-    package mutating func feed(_ bytes: [UInt8], onEvent: ([UInt8]) throws -> Void) rethrows {
+    public mutating func feed(_ bytes: [UInt8], onEvent: ([UInt8]) throws -> Void) rethrows {
         try feed(bytes[...], onEvent: onEvent)
     }
 
-    package mutating func feed(_ bytes: ArraySlice<UInt8>, onEvent: ([UInt8]) throws -> Void) rethrows {
+    public mutating func feed(_ bytes: ArraySlice<UInt8>, onEvent: ([UInt8]) throws -> Void) rethrows {
         try bytes.withUnsafeBufferPointer { buffer in
             var start = 0
             if lastWasCarriageReturn, let first = buffer.first {
@@ -51,7 +51,7 @@ package struct SSEDecoder: Sendable {
     }
 
     /// At end of stream: an event whose blank line never came is still delivered.
-    package mutating func finish(onEvent: ([UInt8]) throws -> Void) rethrows {
+    public mutating func finish(onEvent: ([UInt8]) throws -> Void) rethrows {
         if !line.isEmpty { try endBufferedLine(onEvent: onEvent) }
         try dispatch(onEvent: onEvent)
     }

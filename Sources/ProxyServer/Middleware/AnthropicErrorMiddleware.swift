@@ -2,8 +2,9 @@ import Hummingbird
 import Logging
 import ProxyCore
 
-/// Turns every failure into an Anthropic-shaped error response: the proxy's own `AnthropicError`s,
-/// Hummingbird's (unknown path → 404, unsupported method), and anything unexpected (→ 500, logged).
+/// Turns every failure into an Anthropic-shaped error response: every error that renders itself
+/// (`AnthropicErrorRepresentable`), Hummingbird's (unknown path → 404, unsupported method), and anything
+/// unexpected (→ 500, logged).
 struct AnthropicErrorMiddleware: RouterMiddleware {
     typealias Context = ProxyRequestContext
     /// Error messages can quote an upstream's answer, which may quote the key it rejected.
@@ -12,8 +13,9 @@ struct AnthropicErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch var error as AnthropicError {
-            error.message = live.routes.redactor.redact(error.message)
+        } catch let failure as any AnthropicErrorRepresentable {
+            var error = failure.anthropicError
+            error.message = live.snapshot.redactor.redact(error.message)
             context.logger.info("\(request.method) \(request.uri.path) → \(error.status) \(error.type.rawValue): \(error.message)")
             return error.response(requestID: context.requestID)
         } catch let error as HTTPError {

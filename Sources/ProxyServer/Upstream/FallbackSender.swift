@@ -4,24 +4,22 @@ import ProxyCore
 
 /// Sends a request to its route's targets in turn until one answers.
 ///
-/// A target that has no API key configured, or that fails before its response head — 429, 408, 5xx, a
-/// timeout, an unreachable host — hands the request to the next one; nothing has reached the client yet, so it
-/// cannot tell. A 429 with `retry-after` also cools the target down for later requests. Other errors (a
-/// 400 for a bad request) are the client's to see and are not retried.
+/// A target that cannot take the request (no API key configured), or that fails before its response
+/// head — 429, 408, 5xx, a timeout, an unreachable host — hands the request to the next one; nothing has
+/// reached the client yet, so it cannot tell. A 429 with `retry-after` also cools the target down for
+/// later requests. Other errors (a 400 for a bad request) are the client's to see and are not retried.
 enum FallbackSender {
-    typealias ResolvedTarget = (adapter: any ProviderAdapter, upstreamModel: String)
-
     static func send(
-        _ request: MessagesRequest, routes: ProviderRoutes, client: CurlHTTPClient, logger: Logger
-    ) async throws -> (exchange: UpstreamExchange, response: HTTPClientResponse) {
-        let (targets, estimatedTokens) = try plan(request, routes: routes)
-        var lastError: AnthropicError?
+        _ request: MessagesRequest, snapshot: SettingsSnapshot, client: CurlHTTPClient, logger: Logger
+    ) async throws -> (call: UpstreamCall, response: HTTPClientResponse) {
+        let (targets, estimatedTokens) = try plan(request, snapshot: snapshot)
+        var lastError: (any AnthropicErrorRepresentable)?
         for (position, target) in targets.enumerated() {
             let isLast = position == targets.count - 1
-            let exchange: UpstreamExchange
-            switch prepare(request, target: target, estimatedTokens: estimatedTokens, settings: routes.settings, isLast: isLast, logger: logger) {
+            let call: UpstreamCall
+            switch prepare(request, target: target, estimatedTokens: estimatedTokens, snapshot: snapshot, isLast: isLast, logger: logger) {
             case .success(let prepared):
-                exchange = prepared
+                call = prepared
             case .failure(let error):
                 // The target cannot even be asked (its API key is not configured): try the next one.
                 guard !isLast else { throw error }
@@ -29,9 +27,11 @@ enum FallbackSender {
                 continue
             }
             do {
-                return (exchange, try await exchange.send(with: client))
-            } catch let error as AnthropicError {
-                guard handOver(error, from: target, isLast: isLast, cooldowns: routes.cooldowns, logger: logger) else { throw error }
+                return (call, try await call.send(with: client))
+            } catch let error as any AnthropicErrorRepresentable {
+                guard handOver(error.anthropicError, from: target, isLast: isLast, cooldowns: snapshot.cooldowns, logger: logger) else {
+                    throw error
+                }
                 lastError = error
             }
         }
@@ -41,24 +41,23 @@ enum FallbackSender {
     // Out of line so their temporaries stay out of `send`'s frame, which lives as long as a stream.
 
     @inline(never)
-    private static func plan(_ request: MessagesRequest, routes: ProviderRoutes) throws(AnthropicError) -> ([ResolvedTarget], Int) {
+    private static func plan(_ request: MessagesRequest, snapshot: SettingsSnapshot) throws(AnthropicError) -> ([RouteTarget], Int) {
         let traits = RequestTraits(request: request)
-        return (try routes.resolve(traits), traits.estimatedPromptTokens)
+        return (try snapshot.targets(for: traits), traits.estimatedPromptTokens)
     }
 
     @inline(never)
     private static func prepare(
-        _ request: MessagesRequest, target: ResolvedTarget, estimatedTokens: Int, settings: ProxySettings, isLast: Bool, logger: Logger
-    ) -> Result<UpstreamExchange, AnthropicError> {
+        _ request: MessagesRequest, target: RouteTarget, estimatedTokens: Int, snapshot: SettingsSnapshot, isLast: Bool, logger: Logger
+    ) -> Result<UpstreamCall, AnthropicError> {
         do {
-            let exchange = try UpstreamExchange(
-                request: request, estimatedInputTokens: estimatedTokens, adapter: target.adapter,
-                upstreamModel: target.upstreamModel, settings: settings
+            let call = try UpstreamCall(
+                request: request, target: target, adapter: snapshot.adapter(for: target), estimatedInputTokens: estimatedTokens, settings: snapshot.settings
             )
-            logger.info("\(request.stream ? "stream" : "request") \(request.model) → \(exchange.routeLabel)")
-            return .success(exchange)
+            logger.info("\(request.stream ? "stream" : "request") \(request.model) → \(call.routeLabel)")
+            return .success(call)
         } catch {
-            if !isLast { logger.warning("\(target.adapter.settings.name)/\(target.upstreamModel) is not usable (\(error.message)); trying the next fallback") }
+            if !isLast { logger.warning("\(target.label) is not usable (\(error.message)); trying the next fallback") }
             return .failure(error)
         }
     }
@@ -66,24 +65,24 @@ enum FallbackSender {
     /// Records `error` from `target`; true when the next target should be tried.
     @inline(never)
     private static func handOver(
-        _ error: AnthropicError, from target: ResolvedTarget, isLast: Bool, cooldowns: TargetCooldowns, logger: Logger
+        _ error: AnthropicError, from target: RouteTarget, isLast: Bool, cooldowns: TargetCooldowns, logger: Logger
     ) -> Bool {
-        noteFailure(error, provider: target.adapter.settings.name, model: target.upstreamModel, cooldowns: cooldowns)
+        noteFailure(error, target: target, cooldowns: cooldowns)
         guard !isLast, shouldFallBack(after: error) else { return false }
-        logger.warning("\(target.adapter.settings.name)/\(target.upstreamModel) failed (\(error.status) \(error.message)); trying the next fallback")
+        logger.warning("\(target.label) failed (\(error.status) \(error.message)); trying the next fallback")
         return true
     }
 
     /// Whether an upstream failure is worth another target: rate limits, timeouts, server-side and
     /// transport failures. A 4xx about the request itself would fail the same way anywhere.
-    static func shouldFallBack(after error: AnthropicError) -> Bool {
+    private static func shouldFallBack(after error: AnthropicError) -> Bool {
         error.status == 429 || error.status == 408 || error.status >= 500
     }
 
-    private static func noteFailure(_ error: AnthropicError, provider: String, model: String, cooldowns: TargetCooldowns) {
+    private static func noteFailure(_ error: AnthropicError, target: RouteTarget, cooldowns: TargetCooldowns) {
         guard error.status == 429, let retryAfter = error.headers.first(where: { $0.name == "retry-after" }), let seconds = Int(retryAfter.value) else {
             return
         }
-        cooldowns.coolDown(provider, model, for: .seconds(seconds))
+        cooldowns.coolDown(target.provider.name, target.upstreamModel, for: .seconds(seconds))
     }
 }

@@ -7,7 +7,7 @@ import ProxyCore
 import ServiceLifecycle
 import Synchronization
 
-/// Writes an upstream chat-completions stream to the client as Anthropic server-sent events.
+/// Writes an upstream stream to the client as Anthropic server-sent events.
 ///
 /// One task does it all: it reads an upstream chunk, translates it and writes the events, so a chunk
 /// costs no hand-off between tasks. Two things may need it while it waits for the upstream: a `ping`
@@ -18,7 +18,7 @@ import Synchronization
 /// connection closes: the connection's watch cancels the task, which cancels the upstream read and so
 /// the upstream transfer.
 struct StreamingResponse: Sendable {
-    let exchange: UpstreamExchange
+    let call: UpstreamCall
     let upstream: HTTPClientResponse
     let messageID: String
     let shutdownGracePeriod: Duration
@@ -66,27 +66,27 @@ struct StreamingResponse: Sendable {
     /// Reads the upstream stream to its end, writing each upstream chunk's events as one buffer. Upstream
     /// failures become an `error` event; a failed write to the client (it left) is thrown.
     private func forward(to writer: inout any ResponseBodyWriter, alarms: StreamAlarms) async throws {
-        var translation = StreamTranslation(exchange: exchange, messageID: messageID, logger: logger)
+        var relay = StreamRelay(call: call, messageID: messageID, logger: logger)
         do {
             if upstream.header("content-type")?.contains("application/json") == true {
                 try await replayWholeMessage(to: &writer)
                 return
             }
-            if let start = translation.start() { try await writer.write(start) }
+            if let start = relay.start() { try await writer.write(start) }
             for try await chunk in upstream.body {
                 let raised = alarms.take()
                 if raised.contains(.shutdown) {
                     logger.notice("shutting down: ending a stream still in flight")
-                    try await writer.write(translation.end(with: Self.shutdownError))
+                    try await writer.write(relay.end(with: Self.shutdownError))
                     return
                 }
-                if let events = try translation.feed(chunk, ping: raised.contains(.ping)) { try await writer.write(events) }
+                if let events = try relay.feed(chunk, ping: raised.contains(.ping)) { try await writer.write(events) }
             }
-            if let events = try translation.finish() { try await writer.write(events) }
-        } catch let error as UpstreamStreamError {
-            try await writer.write(translation.end(with: failure(error)))
+            if let events = try relay.finish() { try await writer.write(events) }
+        } catch let error as any AnthropicErrorRepresentable {
+            try await writer.write(relay.end(with: failure(error.anthropicError)))
         } catch let error as HTTPClientError where error.kind != .cancelled {
-            try await writer.write(translation.end(with: failure(error)))
+            try await writer.write(relay.end(with: failure(UpstreamTransportError(provider: call.providerName, failure: error).anthropicError)))
         }
     }
 
@@ -95,32 +95,25 @@ struct StreamingResponse: Sendable {
 
     @inline(never)
     private func replayWholeMessage(to writer: inout any ResponseBodyWriter) async throws {
-        let body = try await upstream.body.collect(upTo: 64 * 1024 * 1024)
-        guard let json = try? JSONParser.parse(body) else {
-            throw UpstreamStreamError(message: "provider '\(exchange.providerName)' answered the stream with invalid JSON")
-        }
-        var (message, resolved) = try exchange.message(from: json)
+        let body = try await call.collect(upstream)
+        try await writer.write(replay(body))
+    }
+
+    @inline(never)
+    private func replay(_ body: [UInt8]) throws(AnthropicError) -> ByteBuffer {
+        var (message, usage) = try call.answer.message(from: body)
         message.id = messageID
-        try await writer.write(StreamTranslation.render(MessageReplay.events(for: message, estimatedInputTokens: exchange.estimatedInputTokens)))
-        logger.info("\(UsageLog.line(clientModel: exchange.clientModel, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: true))")
+        logger.info("\(UsageLog.line(clientModel: call.clientModel, upstreamModel: call.upstreamModel, usage: usage, streamed: true))")
+        return StreamRelay.render(MessageReplay.events(for: message, estimatedInputTokens: call.estimatedInputTokens))
     }
 
     /// An upstream failure after the 200 went out can only be an `error` event (after the events
     /// translated but not yet sent); nothing follows it. Logged, redacted.
-    private func failure(_ error: UpstreamStreamError) -> StreamEvent {
-        failure(type: error.errorType, message: error.message)
-    }
-
-    private func failure(_ error: HTTPClientError) -> StreamEvent {
-        let anthropic = UpstreamExchange.anthropicError(for: error, provider: exchange.providerName)
-        return failure(type: anthropic.type.rawValue, message: anthropic.message)
-    }
-
     @inline(never)
-    private func failure(type: String, message: String) -> StreamEvent {
-        let message = redactor.redact(message)
-        logger.warning("stream from provider '\(exchange.providerName)' failed: \(message)")
-        return .error(type: type, message: message)
+    private func failure(_ error: AnthropicError) -> StreamEvent {
+        let message = redactor.redact(error.message)
+        logger.warning("stream from provider '\(call.providerName)' failed: \(message)")
+        return .error(type: error.type.rawValue, message: message)
     }
 }
 

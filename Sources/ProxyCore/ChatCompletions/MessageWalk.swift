@@ -1,6 +1,6 @@
 /// Anthropic `system` + `messages` → OpenAI `messages` (translation.md §3.2–3.5).
 enum MessageWalk {
-    static func messages(for request: MessagesRequest, toolNames: ToolNameMapping, options: RequestTranslator.Options) -> [JSONValue] {
+    static func messages(for request: MessagesRequest, toolNames: ToolNameMapping, options: ChatCompletionsOptions) -> [JSONValue] {
         let shape = Shape(options: options)
         var output: [JSONValue] = []
         var system = systemText(request.system)
@@ -48,7 +48,7 @@ enum MessageWalk {
         var reasoningPassback: String?
         var mistralIDs: Bool
 
-        init(options: RequestTranslator.Options) {
+        init(options: ChatCompletionsOptions) {
             reasoningPassback = options.reasoningPassback
             mistralIDs = options.toolIDFormat == .mistral9
         }

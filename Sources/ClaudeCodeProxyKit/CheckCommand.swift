@@ -19,7 +19,7 @@ struct CheckCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        let (settings, source) = try CommandFailure.reporting { try SettingsLoader(configPath: config).load() }
+        let (settings, source) = try CommandFailure.reporting { try SettingsLoader(configPath: config, registry: ProxyCommand.registry).load() }
         print("settings from \(source): \(settings.providers.count) provider(s), \(settings.routes.count) route(s)")
         let client = CurlHTTPClient()
         defer { client.shutdown() }
@@ -29,7 +29,7 @@ struct CheckCommand: AsyncParsableCommand {
             let reachability = await Self.probe(provider.baseURL, client: client)
             line += reachability ?? "reachable"
             if reachability != nil { problems += 1 }
-            if provider.apiKey == nil, ProviderRegistry.adapter(for: provider)?.requiresAPIKey == true {
+            if provider.apiKey == nil, ProxyCommand.registry.adapter(for: provider)?.requiresAPIKey == true {
                 line += "; no API key (\(provider.apiKeySource ?? "api_key"))"
                 problems += 1
             }

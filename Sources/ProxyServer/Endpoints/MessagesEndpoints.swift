@@ -6,7 +6,7 @@ import NIOCore
 import ProxyCore
 
 /// `POST /v1/messages` and `POST /v1/messages/count_tokens`.
-struct MessagesRoutes: Sendable {
+struct MessagesEndpoints: Sendable {
     let live: LiveSettings
     let client: CurlHTTPClient
     let connections: ConnectionRegistry
@@ -22,23 +22,21 @@ struct MessagesRoutes: Sendable {
     // thread's stack only while they run.
 
     private func messages(_ request: Request, context: ProxyRequestContext) async throws -> Response {
-        let routes = live.routes  // this request's snapshot, whatever a reload does meanwhile
+        let snapshot = live.snapshot  // this request's settings, whatever a reload does meanwhile
         let logger = context.logger
-        let messagesRequest = try await Self.decodeMessages(request, limit: routes.settings.server.maxBodyBytes, logger: logger)
+        let messagesRequest = try await Self.decodeMessages(request, limit: snapshot.settings.server.maxBodyBytes, logger: logger)
         let client = self.client
         let connection = connections.watch(for: context.channel)
-        let (exchange, upstream) = try await Self.cancellingOnDisconnect(connection, logger: logger) {
-            try await FallbackSender.send(messagesRequest, routes: routes, client: client, logger: logger)
+        let (call, upstream) = try await Self.cancellingOnDisconnect(connection, logger: logger) {
+            try await FallbackSender.send(messagesRequest, snapshot: snapshot, client: client, logger: logger)
         }
         if messagesRequest.stream {
             return Self.streamingResponse(
-                exchange: exchange, upstream: upstream, routes: routes, connection: connection,
+                call: call, upstream: upstream, snapshot: snapshot, connection: connection,
                 eventLoop: context.channel.eventLoop, logger: logger)
         }
-        let message = try await Self.cancellingOnDisconnect(connection, logger: logger) {
-            try await Self.completeMessage(exchange: exchange, upstream: upstream, logger: logger)
-        }
-        return Self.labelled(Response.json(message.json), by: exchange)
+        let body = try await Self.cancellingOnDisconnect(connection, logger: logger) { try await call.collect(upstream) }
+        return try Self.messageResponse(call: call, body: body, logger: logger)
     }
 
     @inline(never)
@@ -54,48 +52,34 @@ struct MessagesRoutes: Sendable {
 
     @inline(never)
     private static func streamingResponse(
-        exchange: UpstreamExchange, upstream: HTTPClientResponse, routes: ProviderRoutes, connection: ConnectionCloseWatch,
+        call: UpstreamCall, upstream: HTTPClientResponse, snapshot: SettingsSnapshot, connection: ConnectionCloseWatch,
         eventLoop: any EventLoop, logger: Logger
     ) -> Response {
         let streaming = StreamingResponse(
-            exchange: exchange, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"),
-            shutdownGracePeriod: routes.settings.server.shutdownGracePeriod,
-            pingInterval: routes.settings.server.pingInterval, redactor: routes.redactor, logger: logger
+            call: call, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"),
+            shutdownGracePeriod: snapshot.settings.server.shutdownGracePeriod,
+            pingInterval: snapshot.settings.server.pingInterval, redactor: snapshot.redactor, logger: logger
         )
         let response = Response(status: .ok, headers: streaming.headers, body: streaming.body(connection: connection, eventLoop: eventLoop))
-        return labelled(response, by: exchange)
+        return labelled(response, by: call)
     }
 
     /// The route headers every answer carries.
     @inline(never)
-    private static func labelled(_ response: Response, by exchange: UpstreamExchange) -> Response {
+    private static func labelled(_ response: Response, by call: UpstreamCall) -> Response {
         var response = response
-        response.headers[HTTPField.Name("x-proxy-route")!] = exchange.routeLabel
-        response.headers[HTTPField.Name("x-proxy-provider")!] = exchange.providerName
-        response.headers[HTTPField.Name("x-proxy-upstream-model")!] = exchange.upstreamModel
+        response.headers[HTTPField.Name("x-proxy-route")!] = call.routeLabel
+        response.headers[HTTPField.Name("x-proxy-provider")!] = call.providerName
+        response.headers[HTTPField.Name("x-proxy-upstream-model")!] = call.upstreamModel
         return response
     }
 
-    private static func completeMessage(
-        exchange: UpstreamExchange, upstream: HTTPClientResponse, logger: Logger
-    ) async throws -> AnthropicMessage {
-        let body: [UInt8]
-        do {
-            body = try await upstream.body.collect(upTo: 64 * 1024 * 1024)
-        } catch let error as HTTPClientError {
-            throw UpstreamExchange.anthropicError(for: error, provider: exchange.providerName)
-        }
-        guard let json = try? JSONParser.parse(body) else {
-            throw AnthropicError(.api, "provider '\(exchange.providerName)' sent an answer that is not JSON", status: 502)
-        }
-        let (message, resolved): (AnthropicMessage, ResolvedUsage)
-        do {
-            (message, resolved) = try exchange.message(from: json)
-        } catch {
-            throw AnthropicError(AnthropicErrorType(rawValue: error.errorType) ?? .api, "provider '\(exchange.providerName)': \(error.message)", status: 502)
-        }
-        logger.info("\(UsageLog.line(clientModel: exchange.clientModel, upstreamModel: exchange.upstreamModel, usage: resolved, streamed: false))")
-        return message
+    /// The adapter's message for a complete upstream answer, as the response; logs the usage line.
+    @inline(never)
+    private static func messageResponse(call: UpstreamCall, body: [UInt8], logger: Logger) throws(AnthropicError) -> Response {
+        let (message, usage) = try call.answer.message(from: body)
+        logger.info("\(UsageLog.line(clientModel: call.clientModel, upstreamModel: call.upstreamModel, usage: usage, streamed: false))")
+        return labelled(Response.json(message.json), by: call)
     }
 
     private func countTokens(_ request: Request, context: ProxyRequestContext) async throws -> Response {

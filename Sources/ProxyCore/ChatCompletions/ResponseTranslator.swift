@@ -4,12 +4,12 @@ package enum ResponseTranslator {
     package static func message(
         from completion: JSONValue, clientModel: String, toolNames: ToolNameMapping = .identity, stopSequences: [String] = [],
         thinkTags: Bool = false
-    ) throws(UpstreamStreamError) -> (message: AnthropicMessage, upstreamUsage: TokenUsage?) {
+    ) throws(AnthropicError) -> (message: AnthropicMessage, upstreamUsage: TokenUsage?) {
         if let error = completion["error"], !error.isNull {
-            throw UpstreamStreamError(inBandError: error)
+            throw AnthropicError.inBand(error)
         }
         guard let choice = completion["choices"]?.arrayValue?.first, let reply = choice["message"] else {
-            throw UpstreamStreamError(message: "the upstream answer has no choices[0].message")
+            throw AnthropicError(.api, "the upstream answer has no choices[0].message")
         }
         var reasoning = reasoningText(in: reply) ?? ""
         var text = contentText(reply["content"]) ?? ""
@@ -61,21 +61,6 @@ package enum ResponseTranslator {
             usage: upstreamUsage ?? TokenUsage()
         )
         return (message, upstreamUsage)
-    }
-
-    /// Estimated output tokens of a message: its text, reasoning and tool input.
-    package static func estimatedOutputTokens(of message: AnthropicMessage) -> Int {
-        var tally = TextTally()
-        for block in message.content {
-            switch block {
-            case .text(let text): tally.add(text)
-            case .thinking(let text, _): tally.add(text)
-            case .toolUse(_, let name, let input):
-                tally.add(name)
-                tally.add(json: input)
-            }
-        }
-        return tally.tokens
     }
 
     private static func reasoningText(in message: JSONValue) -> String? {

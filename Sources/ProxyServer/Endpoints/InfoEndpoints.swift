@@ -2,7 +2,7 @@ import Hummingbird
 import ProxyCore
 
 /// `GET /`, `HEAD /` and `GET /health`: what this proxy is and whether it is up, for people and probes.
-struct InfoRoutes: Sendable {
+struct InfoEndpoints: Sendable {
     let live: LiveSettings
     let version: String
 

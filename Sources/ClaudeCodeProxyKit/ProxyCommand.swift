@@ -1,14 +1,16 @@
 import ArgumentParser
 
+import ProxyCore
+
 /// The `claude-code-proxy` command: `serve` (the default) runs the proxy.
-@main
 struct ProxyCommand: AsyncParsableCommand {
-    static let version = "0.1.0"
+    /// The adapters config files may name, as `ClaudeCodeProxy.main` was given them.
+    @TaskLocal static var registry = AdapterRegistry.builtIn
 
     static let configuration = CommandConfiguration(
         commandName: "claude-code-proxy",
         abstract: "Serve Anthropic's Messages API (Claude Code) on OpenAI-compatible providers.",
-        version: version,
+        version: ClaudeCodeProxy.version,
         subcommands: [ServeCommand.self, CheckCommand.self],
         defaultSubcommand: ServeCommand.self
     )

@@ -4,11 +4,10 @@ import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of re
 #else
 import Foundation
 #endif
-import CurlHTTP
-import Hummingbird
 import Logging
 import ProxyCore
 import ProxyServer
+import UnixSignals
 
 /// `claude-code-proxy serve`: load the settings, start the server, run until SIGTERM/SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -34,24 +33,21 @@ struct ServeCommand: AsyncParsableCommand {
     var port: String?
 
     func run() async throws {
+        let registry = ProxyCommand.registry
         let (settings, source) = try CommandFailure.reporting {
-            try SettingsLoader(configPath: config, host: host, port: port).load()
+            try SettingsLoader(configPath: config, host: host, port: port, registry: registry).load()
         }
         let level = Logger.Level(rawValue: settings.server.logLevel) ?? .info
         let redactor = SecretRedactor(settings: settings)
         LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level, redactor: redactor) }
         let logger = Logger(label: "claude-code-proxy")
-
-        let client = CurlHTTPClient()
-        defer { client.shutdown() }
-        let live = try CommandFailure.reporting { try LiveSettings(settings: settings) }
-        let loader = SettingsLoader(configPath: configFile(source: source), host: host, port: port)
-        let reloader = ConfigReloader(live: live, watchedFile: loader.configPath, logger: logger) { try loader.load().settings }
-        let application = ProxyApplication.make(
-            live: live, client: client, version: ProxyCommand.version, logger: logger, services: [reloader],
-            onServerRunning: { port in Self.announce(settings: settings, source: source, port: port, logger: logger) }
-        )
-        try await application.runService()
+        let loader = SettingsLoader(configPath: configFile(source: source), host: host, port: port, registry: registry)
+        let server = try CommandFailure.reporting {
+            try ProxyRun(settings: settings, loader: loader, registry: registry) { port in
+                Self.announce(settings: settings, source: source, port: port, logger: logger)
+            }
+        }
+        try await server.run(signals: [.sigterm, .sigint])
     }
 
     /// The config file the settings came from, to watch for changes; nil when they came from the environment.
@@ -60,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private static func announce(settings: ProxySettings, source: String, port: Int, logger: Logger) {
-        logger.notice("claude-code-proxy \(ProxyCommand.version) listening on http://\(settings.server.host):\(port) (settings from \(source))")
+        logger.notice("claude-code-proxy \(ClaudeCodeProxy.version) listening on http://\(settings.server.host):\(port) (settings from \(source))")
         for provider in settings.providers {
             let key = provider.apiKey == nil ? "no API key" : "API key set"
             logger.notice("provider '\(provider.name)': \(provider.type) at \(provider.baseURL), \(key)")

@@ -2,14 +2,14 @@ import Hummingbird
 import ProxyCore
 
 /// `GET /v1/models` and `GET /v1/models/{id}` in Anthropic's list shape (translation.md §8).
-struct ModelsRoutes: Sendable {
+struct ModelsEndpoints: Sendable {
     let live: LiveSettings
 
     func register(with router: Router<ProxyRequestContext>) {
-        router.get("/v1/models") { _, _ in Response.json(live.routes.catalog.listJSON) }
+        router.get("/v1/models") { _, _ in Response.json(live.snapshot.catalog.listJSON) }
         router.get("/v1/models/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard let entry = live.routes.catalog.entry(id: id) else {
+            guard let entry = live.snapshot.catalog.entry(id: id) else {
                 throw AnthropicError.notFound("model '\(id)' is not served by this proxy")
             }
             return Response.json(ModelCatalog.json(entry))

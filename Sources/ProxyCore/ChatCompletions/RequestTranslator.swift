@@ -3,48 +3,7 @@
 /// The body is built field by field from `MessagesRequest`, so nothing the client sent that OpenAI-family
 /// servers do not know can reach them (strict providers answer unknown fields with a 400).
 package enum RequestTranslator {
-    /// What the route and the provider decide about the upstream body.
-    package struct Options: Sendable {
-        package var upstreamModel: String
-        package var maxTokens: Int
-        /// `max_completion_tokens` for OpenAI reasoning models, `max_tokens` elsewhere.
-        package var maxTokensField: String
-        /// Reasoning models reject `temperature`, `top_p` and `stop`.
-        package var omitSamplingParameters: Bool
-        package var includeStreamUsage: Bool
-        /// Whether the model takes `reasoning_effort` (non-reasoning OpenAI models reject it).
-        package var acceptsReasoningEffort: Bool
-        /// Whether `parallel_tool_calls` may be sent (some servers reject it).
-        package var parallelToolCalls = true
-        /// See `ProviderQuirks.reasoningPassback`.
-        package var reasoningPassback: String?
-        package var schemaDialect = ProviderQuirks.SchemaDialect.openai
-        /// Merged into the body last, overriding what the translation produced.
-        package var extraBody: [(key: String, value: JSONValue)] = []
-        /// See `ProviderQuirks.sendUser`.
-        package var sendUser = true
-        /// Send `prompt_cache_key` (OpenAI, Azure): requests of one session reach the same cache.
-        package var sendPromptCacheKey = false
-        package var midSystem = ProviderQuirks.MidSystem.inlineUser
-        /// Merge adjacent user messages; adapters for local servers turn it on.
-        package var mergeConsecutiveUsers = false
-        package var toolIDFormat = ProviderQuirks.ToolIDFormat.passthrough
-        package var bridgeUserAfterTool = false
-
-        package init(
-            upstreamModel: String, maxTokens: Int, maxTokensField: String = "max_tokens",
-            omitSamplingParameters: Bool = false, includeStreamUsage: Bool = true, acceptsReasoningEffort: Bool = false
-        ) {
-            self.upstreamModel = upstreamModel
-            self.maxTokens = maxTokens
-            self.maxTokensField = maxTokensField
-            self.omitSamplingParameters = omitSamplingParameters
-            self.includeStreamUsage = includeStreamUsage
-            self.acceptsReasoningEffort = acceptsReasoningEffort
-        }
-    }
-
-    package static func body(for request: MessagesRequest, options: Options) -> (body: JSONValue, toolNames: ToolNameMapping) {
+    package static func body(for request: MessagesRequest, options: ChatCompletionsOptions) -> (body: JSONValue, toolNames: ToolNameMapping) {
         let functionTools = request.tools.filter { !$0.isServerTool }
         let toolNames = ToolNameMapping(clientNames: functionTools.map(\.name))
         var body: [(key: String, value: JSONValue)] = [("model", .string(options.upstreamModel))]

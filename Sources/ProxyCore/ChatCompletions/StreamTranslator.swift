@@ -62,9 +62,9 @@ package struct StreamTranslator: Sendable {
     }
 
     /// Consumes one upstream chunk (a parsed `data:` payload).
-    package mutating func consume(_ chunk: JSONValue, into events: inout [StreamEvent]) throws(UpstreamStreamError) {
+    package mutating func consume(_ chunk: JSONValue, into events: inout [StreamEvent]) throws(AnthropicError) {
         if let error = chunk["error"], !error.isNull {
-            throw UpstreamStreamError(inBandError: error)
+            throw AnthropicError.inBand(error)
         }
         if let usage = UsageMapping.usage(fromOpenAI: chunk["usage"]) {
             upstreamUsage = usage
@@ -87,7 +87,7 @@ package struct StreamTranslator: Sendable {
         }
         if let reason = choice["finish_reason"]?.stringValue {
             if reason == "error" {
-                throw UpstreamStreamError(message: "the upstream stream reported an error")
+                throw AnthropicError(.api, "the upstream stream reported an error")
             }
             if thinkTags != nil { appendPieces(thinkTags!.finish(), into: &events) }
             finishReason = reason
@@ -104,7 +104,7 @@ package struct StreamTranslator: Sendable {
     ///   — unless a complete tool call was already delivered, which ends as a normal `tool_use` turn.
     /// - Returns: the final usage when the stream finished normally.
     package mutating func finish(sawEnd: Bool, usage resolve: (TokenUsage?, Int) -> TokenUsage, into events: inout [StreamEvent])
-        throws(UpstreamStreamError) -> TokenUsage
+        throws(AnthropicError) -> TokenUsage
     {
         if finishReason == nil, !sawEnd {
             // A cut stream is an error, unless it had delivered complete tool calls: then the turn ends
@@ -113,7 +113,7 @@ package struct StreamTranslator: Sendable {
             let deliveredToolCall = toolCalls.contains { $0.blockIndex != nil && !isOpen(toolBlock: $0.blockIndex) }
             let openCallComplete = openToolCall.map { (try? JSONParser.parse(toolCalls[$0].arguments))?.objectValue != nil } ?? true
             guard deliveredToolCall, openCallComplete else {
-                throw UpstreamStreamError(message: "the upstream stream ended unexpectedly")
+                throw AnthropicError(.api, "the upstream stream ended unexpectedly")
             }
         }
         if thinkTags != nil { appendPieces(thinkTags!.finish(), into: &events) }
@@ -286,21 +286,13 @@ package struct StreamTranslator: Sendable {
     }
 }
 
-/// An upstream failure discovered inside a stream (in-band error object, `finish_reason: "error"`,
-/// truncation). After the 200 was sent it can only reach the client as an SSE `error` event.
-package struct UpstreamStreamError: Error, Sendable, Equatable {
-    package var message: String
-    package var errorType: String
-
-    package init(message: String, errorType: String = "api_error") {
-        self.message = message
-        self.errorType = errorType
-    }
-
-    init(inBandError error: JSONValue) {
+extension AnthropicError {
+    /// An error object inside an upstream answer or stream (`{"error": {"message", "code"}}`), found after
+    /// the upstream's 200: in a stream it can only reach the client as an SSE `error` event.
+    static func inBand(_ error: JSONValue) -> AnthropicError {
         let message = error["message"]?.stringValue ?? error.stringValue ?? "the upstream stream reported an error"
         let code = error["code"]?.intValue ?? 500
-        self.init(message: "upstream error: \(message)", errorType: AnthropicErrorType(upstreamStatus: code).rawValue)
+        return AnthropicError(AnthropicErrorType(upstreamStatus: code), "upstream error: \(message)")
     }
 }
 

@@ -21,28 +21,3 @@ package enum UsageMapping {
         )
     }
 }
-
-/// Final usage for a response: the upstream's numbers, with estimates filling whatever it left at zero
-/// (when estimation is on), so no response reports 0 input tokens.
-package struct ResolvedUsage: Sendable, Equatable {
-    package var usage: TokenUsage
-    /// Whether any count is the proxy's estimate (marked in the usage log line).
-    package var estimated: Bool
-
-    package init(upstream: TokenUsage?, estimatedInput: Int, estimatedOutput: Int, estimationEnabled: Bool) {
-        var usage = upstream ?? TokenUsage()
-        var estimated = false
-        if estimationEnabled {
-            if usage.inputTokens + usage.cacheReadInputTokens + usage.cacheCreationInputTokens == 0 {
-                usage.inputTokens = estimatedInput
-                estimated = true
-            }
-            if usage.outputTokens == 0, estimatedOutput > 0 {
-                usage.outputTokens = estimatedOutput
-                estimated = true
-            }
-        }
-        self.usage = usage
-        self.estimated = estimated
-    }
-}

@@ -5,16 +5,20 @@
 /// `AZURE_API_VERSION` is set: the URL is that base plus `/chat/completions?api-version=…`. With a
 /// resource URL (`https://NAME.openai.azure.com`) and an `api_version`, the upstream model (or its entry in
 /// `deployments`) names the deployment; without an `api_version`, the v1 API is used.
-package struct AzureAdapter: ProviderAdapter {
-    package static let kind = "azure"
-    package let settings: ProviderSettings
+public struct AzureAdapter: ChatCompletionsAdapter {
+    /// `type: azure`.
+    public static let kind = "azure"
+    /// The provider's settings.
+    public let settings: ProviderSettings
 
-    package init(settings: ProviderSettings) {
+    /// An adapter for one configured provider.
+    public init(settings: ProviderSettings) {
         self.settings = settings
     }
 
-    package func chatCompletionsURL(model: String) -> String {
-        let base = trimmedBaseURL
+    /// The deployment URL with `api-version`, or the v1 URL.
+    public func chatCompletionsURL(model: String) -> String {
+        let base = settings.url(appending: "")
         guard let version = settings.apiVersion, !version.isEmpty else {
             let root = base.hasSuffix("/openai/v1") ? base : base + "/openai/v1"
             return root + "/chat/completions"
@@ -25,11 +29,13 @@ package struct AzureAdapter: ProviderAdapter {
         return base + "/openai/deployments/" + deployment + "/chat/completions" + query
     }
 
-    package func authHeaders(apiKey: String) -> [HTTPHeader] {
+    /// `api-key: KEY`, or `Authorization: Bearer KEY` with `auth: bearer`.
+    public func authHeaders(apiKey: String) -> [HTTPHeader] {
         settings.bearerAuth ? [HTTPHeader("authorization", "Bearer \(apiKey)")] : [HTTPHeader("api-key", apiKey)]
     }
 
-    package func requestOptions(model: String, maxTokens: Int) -> RequestTranslator.Options {
+    /// OpenAI's rules, by the model the deployment serves; the body names the deployment.
+    public func requestOptions(model: String, maxTokens: Int) -> ChatCompletionsOptions {
         OpenAIAdapter.options(model: model, upstreamModel: settings.deployments[model] ?? model, maxTokens: maxTokens)
     }
 }

@@ -12,6 +12,8 @@ struct SettingsLoader {
     var configPath: String?
     var host: String? = nil
     var port: String? = nil
+    /// The adapters whose `kind` a provider's `type` may name.
+    var registry: AdapterRegistry
 
     /// The settings, and a word on where they came from for the start-up log.
     func load() throws -> (settings: ProxySettings, source: String) {
@@ -23,7 +25,7 @@ struct SettingsLoader {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ConfigurationError("cannot read config file '\(path)'")
             }
-            settings = try ConfigFile.load(text: text, file: path, environment: environment, profiles: .standard(configFile: path))
+            settings = try ConfigFile.load(text: text, file: path, environment: environment, profiles: .standard(configFile: path), registry: registry)
             source = path
         } else {
             settings = try EnvironmentSettings.load(environment: environment)

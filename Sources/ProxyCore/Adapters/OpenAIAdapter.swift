@@ -1,28 +1,34 @@
 /// api.openai.com and any server that follows it exactly: Bearer auth, `{base}/chat/completions`.
-package struct OpenAIAdapter: ProviderAdapter {
-    package static let kind = "openai"
-    package let settings: ProviderSettings
+public struct OpenAIAdapter: ChatCompletionsAdapter {
+    /// `type: openai`.
+    public static let kind = "openai"
+    /// The provider's settings.
+    public let settings: ProviderSettings
 
-    package init(settings: ProviderSettings) {
+    /// An adapter for one configured provider.
+    public init(settings: ProviderSettings) {
         self.settings = settings
     }
 
-    package func chatCompletionsURL(model: String) -> String {
-        trimmedBaseURL + "/chat/completions"
+    /// `{base_url}/chat/completions`.
+    public func chatCompletionsURL(model: String) -> String {
+        settings.url(appending: "/chat/completions")
     }
 
-    package func authHeaders(apiKey: String) -> [HTTPHeader] {
+    /// `Authorization: Bearer KEY`.
+    public func authHeaders(apiKey: String) -> [HTTPHeader] {
         [HTTPHeader("authorization", "Bearer \(apiKey)")]
     }
 
-    package func requestOptions(model: String, maxTokens: Int) -> RequestTranslator.Options {
+    /// OpenAI's rules for reasoning models, and `prompt_cache_key`.
+    public func requestOptions(model: String, maxTokens: Int) -> ChatCompletionsOptions {
         Self.options(model: model, upstreamModel: model, maxTokens: maxTokens)
     }
 
     /// OpenAI's rules, shared with Azure, which serves the same models under deployment names.
-    static func options(model: String, upstreamModel: String, maxTokens: Int) -> RequestTranslator.Options {
+    static func options(model: String, upstreamModel: String, maxTokens: Int) -> ChatCompletionsOptions {
         let reasoning = isReasoningModel(model)
-        var options = RequestTranslator.Options(
+        var options = ChatCompletionsOptions(
             upstreamModel: upstreamModel, maxTokens: maxTokens,
             maxTokensField: reasoning ? "max_completion_tokens" : "max_tokens",
             omitSamplingParameters: reasoning,

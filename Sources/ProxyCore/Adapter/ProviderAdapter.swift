@@ -1,0 +1,33 @@
+/// The code that speaks to one kind of upstream service, plugged into the proxy by its `kind`.
+///
+/// An adapter owns the whole provider call as pure code with no I/O: `prepareCall` builds the upstream
+/// request (URL, headers, body) from the client's Anthropic request, together with the `UpstreamAnswer`
+/// that reads what comes back (a complete body, a stream, an error). The proxy does the rest: HTTP in and
+/// out, sending, fallbacks, cancellation, SSE writing, logs. Register an adapter in an `AdapterRegistry`
+/// and `type: KIND` in config.yaml selects it.
+public protocol ProviderAdapter: Sendable {
+    /// The `type:` that selects this adapter in config.yaml.
+    static var kind: String { get }
+
+    /// Builds the adapter for one configured provider; called once per config load, not per request.
+    init(settings: ProviderSettings)
+
+    /// The provider's configured settings (its name, base URL, key, quirks).
+    var settings: ProviderSettings { get }
+
+    /// Whether the service refuses requests without a key (local servers do not). A provider's
+    /// `api_key_required` overrides it; `settings.apiKey(requiredByDefault:)` applies both.
+    var requiresAPIKey: Bool { get }
+
+    /// The upstream call for one client request: what to send, and how to read the answer.
+    ///
+    /// The proxy adds the provider's configured `headers` to the request and sends it. Throw an
+    /// `AnthropicError` when the request cannot be sent to this provider (no key, a field it cannot take):
+    /// the proxy then tries the route's next fallback, if there is one.
+    func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall
+}
+
+extension ProviderAdapter {
+    /// Most hosted services need a key.
+    public var requiresAPIKey: Bool { true }
+}

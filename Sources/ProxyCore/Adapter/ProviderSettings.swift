@@ -1,0 +1,93 @@
+/// One configured provider: which adapter speaks to it and with what.
+public struct ProviderSettings: Sendable, Equatable {
+    /// The provider's name in config.yaml (`providers.NAME`), used in routes, logs and errors.
+    public var name: String
+    /// The adapter's `kind`: "openai", "azure", "ollama", or a registered custom one.
+    public var type: String
+    /// The service's base URL as configured (`base_url`).
+    public var baseURL: String
+    /// The configured key; nil when none is set (or its variable is unset).
+    public var apiKey: String?
+    /// Where the key was supposed to come from (e.g. `OPENAI_API_KEY`), for the error when it is missing.
+    public var apiKeySource: String?
+    /// A service API version (`api_version`; Azure's `api-version`).
+    public var apiVersion: String?
+    /// Extra headers for every request (`headers`, seed `CUSTOM_HEADER_*`); the proxy adds them.
+    public var headers: [HTTPHeader]
+    /// Upstream model name → deployment name (`deployments`; Azure).
+    public var deployments: [String: String]
+    /// Whether requests without a key are refused before they leave (`api_key_required`; nil: the adapter's default).
+    public var apiKeyRequired: Bool?
+    /// Send the key as `Authorization: Bearer` (`auth: bearer`) instead of the service's own header.
+    public var bearerAuth: Bool
+    /// The chat-completions body and stream quirks (`providers/*.yaml` profiles set most of them).
+    package var quirks: ProviderQuirks
+
+    /// A provider's settings; config.yaml and the environment variables are the usual source.
+    public init(
+        name: String, type: String, baseURL: String, apiKey: String? = nil, apiKeySource: String? = nil,
+        apiVersion: String? = nil, headers: [HTTPHeader] = [], deployments: [String: String] = [:],
+        apiKeyRequired: Bool? = nil, bearerAuth: Bool = false
+    ) {
+        self.name = name
+        self.type = type
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.apiKeySource = apiKeySource
+        self.apiVersion = apiVersion
+        self.headers = headers
+        self.deployments = deployments
+        self.apiKeyRequired = apiKeyRequired
+        self.bearerAuth = bearerAuth
+        self.quirks = ProviderQuirks()
+    }
+
+    package init(
+        name: String, type: String, baseURL: String, apiKey: String? = nil, apiKeySource: String? = nil,
+        apiVersion: String? = nil, headers: [HTTPHeader] = [], deployments: [String: String] = [:],
+        apiKeyRequired: Bool? = nil, bearerAuth: Bool = false, quirks: ProviderQuirks
+    ) {
+        self.init(
+            name: name, type: type, baseURL: baseURL, apiKey: apiKey, apiKeySource: apiKeySource, apiVersion: apiVersion,
+            headers: headers, deployments: deployments, apiKeyRequired: apiKeyRequired, bearerAuth: bearerAuth
+        )
+        self.quirks = quirks
+    }
+
+    /// The key to send, or nil when there is none and none is required.
+    ///
+    /// A missing key fails here, when a request is routed to the provider, not at start-up: a proxy with
+    /// several providers still serves the others (and a fallback takes over).
+    /// - Parameter requiredByDefault: the adapter's `requiresAPIKey`; `api_key_required` overrides it.
+    public func apiKey(requiredByDefault: Bool) throws(AnthropicError) -> String? {
+        if let apiKey, !apiKey.isEmpty { return apiKey }
+        guard apiKeyRequired ?? requiredByDefault else { return nil }
+        let source = apiKeySource.map { "set \($0)" } ?? "set api_key in its config section"
+        throw AnthropicError(
+            .authentication, "provider '\(name)' has no API key configured: \(source)", headers: [("x-should-retry", "false")]
+        )
+    }
+
+    /// `baseURL` joined with `path` by exactly one slash (`https://h/v1/` + `/chat/completions`); with an
+    /// empty `path`, the base URL without trailing slashes.
+    public func url(appending path: String) -> String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        if path.isEmpty { return base }
+        return path.hasPrefix("/") ? base + path : base + "/" + path
+    }
+}
+
+/// A header name and value, kept in order.
+public struct HTTPHeader: Sendable, Equatable {
+    /// The field name; the proxy sends it as given.
+    public var name: String
+    /// The field value.
+    public var value: String
+
+    /// A header.
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}

@@ -1,0 +1,44 @@
+/// A local Ollama through its OpenAI-compatible `/v1` endpoint; no key needed.
+public struct OllamaAdapter: ChatCompletionsAdapter {
+    /// `type: ollama`.
+    public static let kind = "ollama"
+    /// The provider's settings.
+    public let settings: ProviderSettings
+
+    /// An adapter for one configured provider.
+    public init(settings: ProviderSettings) {
+        self.settings = settings
+    }
+
+    /// A local server takes requests without a key.
+    public var requiresAPIKey: Bool { false }
+
+    /// `{base_url}/v1/chat/completions` (a base URL that already ends in `/v1` is used as is).
+    public func chatCompletionsURL(model: String) -> String {
+        let base = settings.url(appending: "")
+        return (base.hasSuffix("/v1") ? base : base + "/v1") + "/chat/completions"
+    }
+
+    /// `Authorization: Bearer KEY`, when a key is configured (a proxy in front of Ollama).
+    public func authHeaders(apiKey: String) -> [HTTPHeader] {
+        [HTTPHeader("authorization", "Bearer \(apiKey)")]
+    }
+
+    /// Local chat templates often demand strict user/assistant alternation.
+    public func requestOptions(model: String, maxTokens: Int) -> ChatCompletionsOptions {
+        var options = ChatCompletionsOptions(upstreamModel: model, maxTokens: maxTokens)
+        options.mergeConsecutiveUsers = true
+        return options
+    }
+
+    /// Ollama reported `prompt_tokens: 0` (or only the uncached part) when its prefix cache hit; Claude
+    /// Code would then think the context nearly empty. A count far below the estimate is replaced by it.
+    public func usage(_ reported: TokenUsage, estimatedInputTokens: Int) -> TokenUsage {
+        var usage = reported
+        let prompt = usage.inputTokens + usage.cacheReadInputTokens + usage.cacheCreationInputTokens
+        if prompt < estimatedInputTokens / 2 {
+            usage.inputTokens = max(estimatedInputTokens - usage.cacheReadInputTokens - usage.cacheCreationInputTokens, 1)
+        }
+        return usage
+    }
+}

@@ -1,0 +1,82 @@
+import CurlHTTP
+import Logging
+import ProxyCore
+import Synchronization
+
+/// One request's call to one target: the adapter's prepared request until it is sent, and the reader of
+/// the answer for as long as the response lasts.
+///
+/// A class, so the async functions that hold it while a stream lasts keep a pointer in their frames. It
+/// keeps only what the answer needs: the client's request (often 100 KB and more as a tree) and the
+/// upstream body are released once the request is sent, not when a stream ends.
+final class UpstreamCall: Sendable {
+    /// The model the client asked for.
+    let clientModel: String
+    let providerName: String
+    let upstreamModel: String
+    let estimatedInputTokens: Int
+    let answer: any UpstreamAnswer
+    /// Taken by `send`.
+    private let unsentRequest: Mutex<HTTPClientRequest?>
+
+    /// Asks the adapter for the call; kept out of line so its temporaries never land in an async frame.
+    @inline(never)
+    init(
+        request: MessagesRequest, target: RouteTarget, adapter: any ProviderAdapter, estimatedInputTokens: Int, settings: ProxySettings
+    ) throws(AnthropicError) {
+        let context = CallContext(
+            upstreamModel: target.upstreamModel, maxTokens: settings.tokens.upstreamMaxTokens(requested: request.maxTokens),
+            estimatedInputTokens: estimatedInputTokens, estimatesUsage: settings.tokens.enableTokenEstimation
+        )
+        let prepared = try adapter.prepareCall(for: request, context: context)
+        self.clientModel = request.model
+        self.providerName = target.provider.name
+        self.upstreamModel = target.upstreamModel
+        self.estimatedInputTokens = estimatedInputTokens
+        self.answer = prepared.answer
+        let headers = prepared.request.headers + adapter.settings.headers
+        self.unsentRequest = Mutex(
+            HTTPClientRequest(
+                method: prepared.request.method,
+                url: prepared.request.url,
+                headers: headers.map { (name: $0.name, value: $0.value) },
+                body: prepared.request.body,
+                timeouts: HTTPClientTimeouts(
+                    connect: settings.server.connectTimeout,
+                    firstByte: settings.server.upstreamTimeout,
+                    idle: settings.server.upstreamTimeout
+                )
+            ))
+    }
+
+    /// `provider/model`, as logged and returned in `x-proxy-route`.
+    var routeLabel: String { "\(providerName)/\(upstreamModel)" }
+
+    /// Sends the request; returns the response once its head arrived with a success status. A failure
+    /// status is the adapter's error for it; a transport failure an `UpstreamTransportError`.
+    func send(with client: CurlHTTPClient) async throws -> HTTPClientResponse {
+        guard let request = unsentRequest.withLock({ $0.take() }) else {
+            throw AnthropicError(.api, "internal error: the request to provider '\(providerName)' was already sent")
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request)
+        } catch let error as HTTPClientError {
+            throw UpstreamTransportError(provider: providerName, failure: error)
+        }
+        guard (200..<300).contains(response.status) else {
+            let body = (try? await response.body.collect(upTo: 64 * 1024)) ?? []
+            throw answer.error(status: response.status, headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: body)
+        }
+        return response
+    }
+
+    /// The whole response body; a transport failure meanwhile is an `UpstreamTransportError`.
+    func collect(_ response: HTTPClientResponse) async throws -> [UInt8] {
+        do {
+            return try await response.body.collect(upTo: 64 * 1024 * 1024)
+        } catch let error as HTTPClientError {
+            throw UpstreamTransportError(provider: providerName, failure: error)
+        }
+    }
+}

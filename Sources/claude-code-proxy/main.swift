@@ -1,0 +1,4 @@
+import ClaudeCodeProxyKit
+
+// The command line with the built-in adapters; see `ClaudeCodeProxy.main`.
+await ClaudeCodeProxy.main()
