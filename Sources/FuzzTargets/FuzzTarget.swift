@@ -23,7 +23,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     /// The chat-completions call of each built-in adapter, with the quirks that change translation most.
     private static func calls(for request: MessagesRequest) -> [PreparedCall] {
         AdapterRegistry.builtIn.kinds.sorted().compactMap { kind in
-            let quirks = ProviderQuirks(reasoningPassback: "reasoning_content", schemaDialect: .gemini)
+            let quirks = ProviderQuirks(["reasoning_passback": "reasoning_content", "schema_dialect": "gemini"])
             let settings = ProviderSettings(name: kind, type: kind, baseURL: "http://h/v1", apiKey: "key", quirks: quirks)
             let context = CallContext(upstreamModel: request.model, maxTokens: 1000, estimatedInputTokens: 10)
             return try? AdapterRegistry.builtIn.adapter(for: settings)?.prepareCall(for: request, context: context)

@@ -13,29 +13,8 @@ struct ProviderSection: Decodable {
     var apiVersion: String?
     var deployments: [String: String]?
     var headers: OrderedYAMLMapping<String>?
-    var maxTokensField: ConfigString?
-    var reasoningEffort: ConfigString?
-    var streamUsage: Bool?
-    var parallelToolCalls: Bool?
-    var reasoningPassback: ConfigString?
-    var schemaDialect: ConfigString?
-    var models: [String: ModelSection]?
-    var extraBody: YAMLNode?
-    var sendUser: Bool?
-    var midSystem: ConfigString?
-    var mergeConsecutiveUsers: Bool?
-    var toolIDFormat: ConfigString?
-    var thinkTags: Bool?
-    var toolArgs: ConfigString?
-    var userAfterTool: ConfigString?
-
-    struct ModelSection: Decodable {
-        var maxOutputTokens: Int?
-
-        enum CodingKeys: String, CodingKey {
-            case maxOutputTokens = "max_output_tokens"
-        }
-    }
+    /// The quirk keys that are set (any of `Quirks.all`), as written; checked by `settings`.
+    var quirks: [String: YAMLNode] = [:]
 
     enum CodingKeys: String, CodingKey {
         case profile, type
@@ -45,21 +24,33 @@ struct ProviderSection: Decodable {
         case auth
         case apiVersion = "api_version"
         case deployments, headers
-        case maxTokensField = "max_tokens_field"
-        case reasoningEffort = "reasoning_effort"
-        case streamUsage = "stream_usage"
-        case parallelToolCalls = "parallel_tool_calls"
-        case reasoningPassback = "reasoning_passback"
-        case schemaDialect = "schema_dialect"
-        case models
-        case extraBody = "extra_body"
-        case sendUser = "send_user"
-        case midSystem = "mid_system"
-        case mergeConsecutiveUsers = "merge_consecutive_users"
-        case toolIDFormat = "tool_id_format"
-        case thinkTags = "think_tags"
-        case toolArgs = "tool_args"
-        case userAfterTool = "user_after_tool"
+    }
+
+    /// A quirk's key, looked up by name.
+    private struct QuirkKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        profile = try container.decodeIfPresent(ConfigString.self, forKey: .profile)
+        type = try container.decodeIfPresent(ConfigString.self, forKey: .type)
+        baseURL = try container.decodeIfPresent(ConfigString.self, forKey: .baseURL)
+        apiKey = try container.decodeIfPresent(ConfigString.self, forKey: .apiKey)
+        apiKeyRequired = try container.decodeIfPresent(Bool.self, forKey: .apiKeyRequired)
+        auth = try container.decodeIfPresent(ConfigString.self, forKey: .auth)
+        apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
+        deployments = try container.decodeIfPresent([String: String].self, forKey: .deployments)
+        headers = try container.decodeIfPresent(OrderedYAMLMapping<String>.self, forKey: .headers)
+        let quirkValues = try decoder.container(keyedBy: QuirkKey.self)
+        for quirk in Quirks.all {
+            if let node = try quirkValues.decodeIfPresent(YAMLNode.self, forKey: QuirkKey(stringValue: quirk.key)) {
+                quirks[quirk.key] = node
+            }
+        }
     }
 
     /// This section's keys over `profile`'s: any field set here wins; maps are merged key by key.
@@ -77,21 +68,14 @@ struct ProviderSection: Decodable {
             let own = Set(headers.keys)
             result.headers = OrderedYAMLMapping(entries: (profile.headers?.entries ?? []).filter { !own.contains($0.key) } + headers.entries)
         }
-        result.maxTokensField = maxTokensField ?? profile.maxTokensField
-        result.reasoningEffort = reasoningEffort ?? profile.reasoningEffort
-        result.streamUsage = streamUsage ?? profile.streamUsage
-        result.parallelToolCalls = parallelToolCalls ?? profile.parallelToolCalls
-        result.reasoningPassback = reasoningPassback ?? profile.reasoningPassback
-        result.schemaDialect = schemaDialect ?? profile.schemaDialect
-        result.models = (profile.models ?? [:]).merging(models ?? [:]) { _, own in own }
-        result.extraBody = extraBody ?? profile.extraBody
-        result.sendUser = sendUser ?? profile.sendUser
-        result.midSystem = midSystem ?? profile.midSystem
-        result.mergeConsecutiveUsers = mergeConsecutiveUsers ?? profile.mergeConsecutiveUsers
-        result.toolIDFormat = toolIDFormat ?? profile.toolIDFormat
-        result.thinkTags = thinkTags ?? profile.thinkTags
-        result.toolArgs = toolArgs ?? profile.toolArgs
-        result.userAfterTool = userAfterTool ?? profile.userAfterTool
+        for quirk in Quirks.all {
+            guard let own = quirks[quirk.key] else { continue }
+            if quirk.mergesKeys, let inherited = profile.quirks[quirk.key], let merged = own.mergingKeys(over: inherited) {
+                result.quirks[quirk.key] = merged
+            } else {
+                result.quirks[quirk.key] = own
+            }
+        }
         return result
     }
 
@@ -124,34 +108,23 @@ struct ProviderSection: Decodable {
         return ProviderSettings(
             name: name, type: type.value, baseURL: baseURL.value, apiKey: key, apiKeySource: source, apiVersion: apiVersion,
             headers: headers?.entries.map { HTTPHeader($0.key, $0.value) } ?? [], deployments: deployments ?? [:],
-            apiKeyRequired: apiKeyRequired, bearerAuth: bearer, quirks: try quirks(path: path, file: file)
+            apiKeyRequired: apiKeyRequired, bearerAuth: bearer, quirks: try checkedQuirks(path: path, file: file)
         )
     }
 
-    private func quirks(path: String, file: String) throws(YAMLError) -> ProviderQuirks {
-        var quirks = ProviderQuirks()
-        quirks.maxTokensField = try Self.choice(maxTokensField, path: "\(path).max_tokens_field", file: file) ?? quirks.maxTokensField
-        quirks.reasoningEffort = try Self.choice(reasoningEffort, path: "\(path).reasoning_effort", file: file) ?? quirks.reasoningEffort
-        quirks.schemaDialect = try Self.choice(schemaDialect, path: "\(path).schema_dialect", file: file) ?? quirks.schemaDialect
-        quirks.streamUsage = streamUsage ?? quirks.streamUsage
-        quirks.parallelToolCalls = parallelToolCalls ?? quirks.parallelToolCalls
-        quirks.sendUser = sendUser ?? quirks.sendUser
-        quirks.midSystem = try Self.choice(midSystem, path: "\(path).mid_system", file: file) ?? quirks.midSystem
-        quirks.mergeConsecutiveUsers = mergeConsecutiveUsers
-        quirks.toolIDFormat = try Self.choice(toolIDFormat, path: "\(path).tool_id_format", file: file) ?? quirks.toolIDFormat
-        quirks.thinkTags = thinkTags ?? quirks.thinkTags
-        quirks.bufferToolArguments = try Self.oneOf(["stream", "buffer"], toolArgs, path: "\(path).tool_args", file: file) == "buffer"
-        quirks.bridgeUserAfterTool = try Self.oneOf(["allow", "bridge"], userAfterTool, path: "\(path).user_after_tool", file: file) == "bridge"
-        let passback = try Self.oneOf(["reasoning_content", "reasoning", "none"], reasoningPassback, path: "\(path).reasoning_passback", file: file)
-        if let passback { quirks.reasoningPassback = passback == "none" ? nil : passback }
-        quirks.maxOutputTokens = (models ?? [:]).compactMapValues(\.maxOutputTokens)
-        if let extraBody {
-            guard case .object(let members) = extraBody.jsonValue else {
-                throw YAMLError(file: file, mark: extraBody.mark, path: "\(path).extra_body", message: "extra_body must be a mapping")
+    /// The configured quirks, each checked against its declaration.
+    private func checkedQuirks(path: String, file: String) throws(YAMLError) -> ProviderQuirks {
+        var values: [String: JSONValue] = [:]
+        for quirk in Quirks.all {
+            guard let node = quirks[quirk.key] else { continue }
+            let value = node.jsonValue
+            guard quirk.accepts(value) else {
+                let found = value.stringValue.map { "'\($0)'" } ?? value.typeDescription
+                throw YAMLError(file: file, mark: node.mark, path: "\(path).\(quirk.key)", message: "expected one of: \(quirk.expected); found \(found)")
             }
-            quirks.extraBody = members
+            values[quirk.key] = value
         }
-        return quirks
+        return ProviderQuirks(values)
     }
 
     /// The value when it is one of `allowed` (nil when unset); an error naming the choices otherwise.
@@ -164,15 +137,13 @@ struct ProviderSection: Decodable {
         }
         return value.value
     }
+}
 
-    private static func choice<Choice: RawRepresentable & CaseIterable>(
-        _ value: ConfigString?, path: String, file: String
-    ) throws(YAMLError) -> Choice? where Choice.RawValue == String {
-        guard let value else { return nil }
-        guard let choice = Choice(rawValue: value.value) else {
-            let expected = Choice.allCases.map(\.rawValue).joined(separator: ", ")
-            throw YAMLError(file: file, mark: value.mark, path: path, message: "expected one of: \(expected); found '\(value.value)'")
-        }
-        return choice
+extension YAMLNode {
+    /// This mapping's entries over `inherited`'s (own keys win), or nil when either is not a mapping.
+    fileprivate func mergingKeys(over inherited: YAMLNode) -> YAMLNode? {
+        guard case .mapping(let own) = value, case .mapping(let base) = inherited.value else { return nil }
+        let ownKeys = Set(own.map(\.key))
+        return YAMLNode(mark: mark, value: .mapping(base.filter { !ownKeys.contains($0.key) } + own))
     }
 }

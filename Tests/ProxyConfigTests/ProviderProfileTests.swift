@@ -45,8 +45,8 @@ struct ProviderProfileTests {
         let provider = try #require(settings.provider(named: "deepseek"))
         #expect(provider.baseURL == "http://127.0.0.1:9/v1")
         #expect(provider.apiKey == "sk-ds")
-        #expect(provider.quirks.reasoningPassback == "reasoning_content")
-        #expect(provider.quirks.maxOutputTokens["deepseek-chat"] == 8192)
+        #expect(provider.quirks[Quirks.reasoningPassback] == "reasoning_content")
+        #expect(provider.quirks[Quirks.maxOutputTokens]["deepseek-chat"] == 8192)
         #expect(settings.targets(forClientModel: "claude-opus-4").map(\.upstreamModel) == ["deepseek-chat", "deepseek-reasoner"])
     }
 
@@ -57,6 +57,12 @@ struct ProviderProfileTests {
         ("providers:\n  p: { type: openai, base_url: \"http://a\", reasoning_passback: thoughts }\nmodels: []\n",
          "c.yaml:2:64: expected one of: reasoning_content, reasoning, none; found 'thoughts' (at providers.p.reasoning_passback)"),
         ("providers:\n  p: { api_key: k }\nmodels: []\n", "c.yaml:2:3: missing required key 'type' (or a 'profile' that sets it) (at providers.p)"),
+        ("providers:\n  p: { type: openai, base_url: \"http://a\", think_tags: maybe }\nmodels: []\n",
+         "c.yaml:2:56: expected one of: true, false; found 'maybe' (at providers.p.think_tags)"),
+        ("providers:\n  p: { type: openai, base_url: \"http://a\", think_tag: true }\nmodels: []\n",
+         "c.yaml:2:44: unknown key 'think_tag'; did you mean 'think_tags'? (at providers.p.think_tag)"),
+        ("providers:\n  p: { type: openai, base_url: \"http://a\", extra_body: [1] }\nmodels: []\n",
+         "c.yaml:2:56: expected one of: a mapping; found an array (at providers.p.extra_body)"),
     ])
     func profileErrors(text: String, expectedPrefix: String) {
         do {
@@ -65,6 +71,24 @@ struct ProviderProfileTests {
         } catch {
             #expect(error.description.hasPrefix(expectedPrefix), "\(error.description)")
         }
+    }
+
+    @Test("a section's models merge with its profile's key by key; its other quirks replace the profile's")
+    func quirkMerge() throws {
+        let text = """
+            providers:
+              deepseek:
+                profile: deepseek
+                base_url: http://127.0.0.1:9/v1
+                reasoning_passback: none
+                models: { deepseek-chat: { max_output_tokens: 4096 }, deepseek-v4: { max_output_tokens: 32768 } }
+            models: []
+            """
+        let settings = try ConfigFile.load(text: text, file: "c.yaml", environment: [:], profiles: Self.library)
+        let quirks = try #require(settings.provider(named: "deepseek")?.quirks)
+        #expect(quirks[Quirks.maxOutputTokens] == ["deepseek-chat": 4096, "deepseek-reasoner": 65536, "deepseek-v4": 32768])
+        #expect(quirks[Quirks.reasoningPassback] == nil)
+        #expect(quirks[Quirks.reasoningEffort] == false, "from the profile")
     }
 
     @Test("quirk keys and extra_body decode into the provider's quirks")
@@ -89,18 +113,18 @@ struct ProviderProfileTests {
             models: []
             """
         let quirks = try #require(try ConfigFile.load(text: text, file: "c.yaml", environment: [:]).providers.first?.quirks)
-        #expect(quirks.midSystem == .mergeTop)
-        #expect(quirks.mergeConsecutiveUsers == false)
-        #expect(quirks.toolIDFormat == .mistral9)
-        #expect(quirks.thinkTags)
-        #expect(!quirks.sendUser)
-        #expect(quirks.bufferToolArguments)
-        #expect(quirks.bridgeUserAfterTool)
-        #expect(quirks.maxTokensField == .maxCompletionTokens)
-        #expect(!quirks.streamUsage)
-        #expect(!quirks.parallelToolCalls)
-        #expect(quirks.reasoningEffort == .always)
-        #expect(JSONValue.object(quirks.extraBody) == ["keep_alive": "30m", "options": ["num_ctx": 65536], "think": false])
+        #expect(quirks[Quirks.midSystem] == .mergeTop)
+        #expect(quirks[Quirks.mergeConsecutiveUsers] == false)
+        #expect(quirks[Quirks.toolIDFormat] == .mistral9)
+        #expect(quirks[Quirks.thinkTags])
+        #expect(!quirks[Quirks.sendUser])
+        #expect(quirks[Quirks.bufferToolArguments])
+        #expect(quirks[Quirks.bridgeUserAfterTool])
+        #expect(quirks[Quirks.maxTokensField] == "max_completion_tokens")
+        #expect(!quirks[Quirks.streamUsage])
+        #expect(!quirks[Quirks.parallelToolCalls])
+        #expect(quirks[Quirks.reasoningEffort] == true)
+        #expect(JSONValue.object(quirks[Quirks.extraBody]) == ["keep_alive": "30m", "options": ["num_ctx": 65536], "think": false])
     }
 
     @Test("issue 5's sample config loads exactly as written")

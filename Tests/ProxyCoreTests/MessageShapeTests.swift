@@ -30,7 +30,7 @@ struct MessageShapeTests {
 
     @Test("mid_system: merge_top appends it to the top system message")
     func mergeTop() {
-        let messages = Self.messages { $0.midSystem = .mergeTop }
+        let messages = Self.messages { $0.quirks = ProviderQuirks(["mid_system": "merge_top"]) }
         #expect(messages[0] == ["role": "system", "content": "You are terse.\n\nMCP server ready."])
         #expect(messages.filter { $0["role"] == "system" }.count == 1)
         #expect(messages[1] == ["role": "user", "content": "list files"])
@@ -38,7 +38,7 @@ struct MessageShapeTests {
 
     @Test("mid_system: inline_system keeps a system message in place")
     func inlineSystem() {
-        #expect(Self.messages { $0.midSystem = .inlineSystem }[2] == ["role": "system", "content": "MCP server ready."])
+        #expect(Self.messages { $0.quirks = ProviderQuirks(["mid_system": "inline_system"]) }[2] == ["role": "system", "content": "MCP server ready."])
     }
 
     @Test("merge_consecutive_users joins adjacent user messages; tool messages stay in place")
@@ -51,7 +51,7 @@ struct MessageShapeTests {
 
     @Test("tool_id_format: mistral9 maps ids to nine letters and digits, the same way in calls and results")
     func mistralIDs() {
-        let messages = Self.messages { $0.toolIDFormat = .mistral9 }
+        let messages = Self.messages { $0.quirks = ProviderQuirks(["tool_id_format": "mistral9"]) }
         let callID = messages[3]["tool_calls"]?.arrayValue?.first?["id"]?.stringValue ?? ""
         #expect(callID.count == 9 && callID.allSatisfy { $0.isLetter || $0.isNumber })
         #expect(messages[4]["tool_call_id"] == .string(callID))
@@ -112,9 +112,9 @@ struct MessageShapeTests {
 
     @Test("user_after_tool: bridge puts an empty assistant turn between a tool result and a user message")
     func bridgeUserAfterTool() {
-        let roles = Self.messages { $0.bridgeUserAfterTool = true }.map { $0["role"]?.stringValue ?? "" }
+        let roles = Self.messages { $0.quirks = ProviderQuirks(["user_after_tool": "bridge"]) }.map { $0["role"]?.stringValue ?? "" }
         #expect(roles == ["system", "user", "user", "assistant", "tool", "assistant", "user"])
-        #expect(Self.messages { $0.bridgeUserAfterTool = true }[5] == ["role": "assistant", "content": ""])
+        #expect(Self.messages { $0.quirks = ProviderQuirks(["user_after_tool": "bridge"]) }[5] == ["role": "assistant", "content": ""])
     }
 
     @Test("tool_args: buffer sends a streamed call's arguments once, complete and repaired")

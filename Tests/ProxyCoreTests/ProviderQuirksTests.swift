@@ -36,54 +36,54 @@ struct ProviderQuirksTests {
 
     @Test("max_tokens_field overrides the adapter's choice")
     func maxTokensField() {
-        let body = Self.body(ProviderQuirks(maxTokensField: .maxCompletionTokens))
+        let body = Self.body(ProviderQuirks(["max_tokens_field": "max_completion_tokens"]))
         #expect(body["max_completion_tokens"] == 16000)
         #expect(body["max_tokens"] == nil)
     }
 
     @Test("per-model max_output_tokens caps max_tokens")
     func perModelCap() {
-        #expect(Self.body(ProviderQuirks(maxOutputTokens: ["deepseek-chat": 8192]), model: "deepseek-chat")["max_tokens"] == 8192)
-        #expect(Self.body(ProviderQuirks(maxOutputTokens: ["deepseek-chat": 8192]), model: "other")["max_tokens"] == 16000)
+        #expect(Self.body(ProviderQuirks(["models": ["deepseek-chat": ["max_output_tokens": 8192]]]), model: "deepseek-chat")["max_tokens"] == 8192)
+        #expect(Self.body(ProviderQuirks(["models": ["deepseek-chat": ["max_output_tokens": 8192]]]), model: "other")["max_tokens"] == 16000)
     }
 
     @Test("reasoning_effort: always sends it for thinking requests, never suppresses it for reasoning models")
     func reasoningEffort() {
-        #expect(Self.body(ProviderQuirks(reasoningEffort: .always))["reasoning_effort"] == "medium")
-        #expect(Self.body(ProviderQuirks(reasoningEffort: .never), model: "gpt-5")["reasoning_effort"] == nil)
+        #expect(Self.body(ProviderQuirks(["reasoning_effort": "always"]))["reasoning_effort"] == "medium")
+        #expect(Self.body(ProviderQuirks(["reasoning_effort": "never"]), model: "gpt-5")["reasoning_effort"] == nil)
         #expect(Self.body(ProviderQuirks(), model: "gpt-5")["reasoning_effort"] == "medium")
     }
 
     @Test("stream_usage: false leaves stream_options out")
     func streamUsage() {
-        let body = Self.body(ProviderQuirks(streamUsage: false))
+        let body = Self.body(ProviderQuirks(["stream_usage": false]))
         #expect(body["stream"] == true)
         #expect(body["stream_options"] == nil)
     }
 
     @Test("parallel_tool_calls: false never sends the field")
     func parallelToolCalls() {
-        #expect(Self.body(ProviderQuirks(parallelToolCalls: false))["parallel_tool_calls"] == nil)
+        #expect(Self.body(ProviderQuirks(["parallel_tool_calls": false]))["parallel_tool_calls"] == nil)
     }
 
     @Test("reasoning_passback puts earlier thinking on the assistant message under the named field")
     func reasoningPassback() {
-        let assistant = Self.body(ProviderQuirks(reasoningPassback: "reasoning_content"))["messages"]?.arrayValue?[1]
+        let assistant = Self.body(ProviderQuirks(["reasoning_passback": "reasoning_content"]))["messages"]?.arrayValue?[1]
         #expect(assistant?["role"] == "assistant")
         #expect(assistant?["reasoning_content"] == "Use Bash.")
-        #expect(Self.body(ProviderQuirks(reasoningPassback: "reasoning"))["messages"]?.arrayValue?[1]["reasoning"] == "Use Bash.")
+        #expect(Self.body(ProviderQuirks(["reasoning_passback": "reasoning"]))["messages"]?.arrayValue?[1]["reasoning"] == "Use Bash.")
     }
 
     @Test("extra_body is merged last and wins over translated fields")
     func extraBody() {
-        let body = Self.body(ProviderQuirks(extraBody: [("keep_alive", "30m"), ("max_tokens", 1234)]))
+        let body = Self.body(ProviderQuirks(["extra_body": ["keep_alive": "30m", "max_tokens": 1234]]))
         #expect(body["keep_alive"] == "30m")
         #expect(body["max_tokens"] == 1234)
     }
 
     @Test("schema_dialect: gemini keeps only Gemini's schema subset and rewrites nullable types")
     func geminiDialect() {
-        let parameters = Self.body(ProviderQuirks(schemaDialect: .gemini))["tools"]?.arrayValue?.first?["function"]?["parameters"]
+        let parameters = Self.body(ProviderQuirks(["schema_dialect": "gemini"]))["tools"]?.arrayValue?.first?["function"]?["parameters"]
         #expect(parameters == [
             "type": "object",
             "properties": ["command": ["type": "string"], "timeout": ["type": "number", "nullable": true]],
@@ -109,5 +109,31 @@ struct ProviderQuirksTests {
                 "tags": ["type": "array", "items": ["type": "string"]],
             ],
         ])
+    }
+
+    @Test("images: describe puts a notice where each image was, in user turns and tool results; send keeps image_url parts")
+    func describeImages() throws {
+        let image = ContentBlock.image(.base64(mediaType: "image/png", data: "iVBORw0KGgo="))
+        let request = MessagesRequest(
+            model: "claude-opus-4", maxTokens: 1000,
+            messages: [
+                InputMessage(role: .user, content: [.text("what is this?"), image]),
+                InputMessage(role: .assistant, content: [.toolUse(id: "toolu_1", name: "Read", input: ["file_path": "a.png"])]),
+                InputMessage(role: .user, content: [.toolResult(toolUseID: "toolu_1", content: [image], isError: false)]),
+            ]
+        )
+        let adapter = { (quirks: ProviderQuirks) in
+            OpenAIAdapter(settings: ProviderSettings(name: "p", type: "openai", baseURL: "http://h/v1", apiKey: "k", quirks: quirks))
+        }
+        let described = try adapter(ProviderQuirks(["images": "describe"])).upstreamBody(for: request, model: "deepseek-chat").serializedString()
+        #expect(!described.contains("image_url"))
+        #expect(Self.occurrences(of: "[image not shown: this model's provider cannot read images]", in: described) == 2)
+        let sent = try adapter(ProviderQuirks()).upstreamBody(for: request, model: "gpt-4o").serializedString()
+        #expect(Self.occurrences(of: "\"image_url\"", in: sent) == 2 * 2)  // the part type and its key, twice
+        #expect(!sent.contains("image not shown"))
+    }
+
+    static func occurrences(of needle: String, in text: String) -> Int {
+        text.split(separator: needle, omittingEmptySubsequences: false).count - 1
     }
 }

@@ -23,7 +23,7 @@ struct TranslatorAdditionsTests {
         let body = RequestTranslator.body(for: Self.request, options: .init(upstreamModel: "m", maxTokens: 100)).body
         #expect(body["user"] == .string(SHA256.hex(#"{"device_id":"abc","session_id":"s1"}"#)))
         var options = ChatCompletionsOptions(upstreamModel: "m", maxTokens: 100)
-        options.sendUser = false
+        options.quirks = ProviderQuirks(["send_user": false])
         #expect(RequestTranslator.body(for: Self.request, options: options).body["user"] == nil)
     }
 

@@ -19,18 +19,8 @@ public struct ChatCompletionsOptions: Sendable {
     public var sendPromptCacheKey = false
     /// Merge adjacent user messages, for chat templates that demand strict alternation (local servers).
     public var mergeConsecutiveUsers = false
-    /// Whether `parallel_tool_calls` may be sent (some servers reject it).
-    package var parallelToolCalls = true
-    /// See `ProviderQuirks.reasoningPassback`.
-    package var reasoningPassback: String?
-    package var schemaDialect = ProviderQuirks.SchemaDialect.openai
-    /// Merged into the body last, overriding what the translation produced.
-    package var extraBody: [(key: String, value: JSONValue)] = []
-    /// See `ProviderQuirks.sendUser`.
-    package var sendUser = true
-    package var midSystem = ProviderQuirks.MidSystem.inlineUser
-    package var toolIDFormat = ProviderQuirks.ToolIDFormat.passthrough
-    package var bridgeUserAfterTool = false
+    /// The provider's configured quirks, read where each is used.
+    package var quirks = ProviderQuirks()
 
     /// The options of a plain OpenAI-compatible service; change what your service needs.
     public init(

@@ -10,8 +10,8 @@ struct ChatCompletionsStream: AnswerStream {
         self.answer = answer
         translator = StreamTranslator(
             messageID: messageID, clientModel: answer.clientModel, estimatedInputTokens: answer.context.estimatedInputTokens,
-            toolNames: answer.toolNames, stopSequences: answer.stopSequences, thinkTags: answer.quirks.thinkTags,
-            bufferToolArguments: answer.quirks.bufferToolArguments
+            toolNames: answer.toolNames, stopSequences: answer.stopSequences, thinkTags: answer.quirks[Quirks.thinkTags],
+            bufferToolArguments: answer.quirks[Quirks.bufferToolArguments]
         )
     }
 

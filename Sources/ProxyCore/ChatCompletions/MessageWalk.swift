@@ -11,7 +11,7 @@ enum MessageWalk {
                 closeToolCalls(&pendingToolCallIDs, answeredBy: [], shape: shape, into: &output)
                 let text = message.content.compactMap { if case .text(let text) = $0 { return text } else { return nil } }.joined(separator: "\n")
                 guard !text.isEmpty else { continue }
-                switch options.midSystem {
+                switch options.quirks[Quirks.midSystem] {
                 case .inlineUser: output.append(["role": "user", "content": .string("<system-reminder>\n\(text)\n</system-reminder>")])
                 case .inlineSystem: output.append(["role": "system", "content": .string(text)])
                 case .mergeTop: system = system.isEmpty ? text : system + "\n\n" + text
@@ -28,7 +28,7 @@ enum MessageWalk {
         closeToolCalls(&pendingToolCallIDs, answeredBy: [], shape: shape, into: &output)
         if !system.isEmpty { output.insert(["role": "system", "content": .string(system)], at: 0) }
         if options.mergeConsecutiveUsers { output = mergingConsecutiveUsers(output) }
-        return options.bridgeUserAfterTool ? bridgingUserAfterTool(output) : output
+        return options.quirks[Quirks.bridgeUserAfterTool] ? bridgingUserAfterTool(output) : output
     }
 
     /// An empty assistant turn between a tool result and a user message, for servers that reject the pair.
@@ -47,10 +47,12 @@ enum MessageWalk {
     private struct Shape {
         var reasoningPassback: String?
         var mistralIDs: Bool
+        var sendsImages: Bool
 
         init(options: ChatCompletionsOptions) {
-            reasoningPassback = options.reasoningPassback
-            mistralIDs = options.toolIDFormat == .mistral9
+            reasoningPassback = options.quirks[Quirks.reasoningPassback]
+            mistralIDs = options.quirks[Quirks.toolIDFormat] == .mistral9
+            sendsImages = options.quirks[Quirks.sendImages]
         }
 
         func upstreamID(_ id: String) -> String {
@@ -140,21 +142,21 @@ enum MessageWalk {
             case .toolResult(let id, let content, let isError):
                 guard pendingToolCallIDs.contains(id) else {
                     // Its tool call is gone (compaction): keep the content as a note instead of a 400.
-                    let text = toolResultText(content, imageCount: 0)
+                    let text = toolResultText(content, shape: shape)
                     if !text.isEmpty { parts.append(textPart("[tool result for \(id)]\n\(text)")) }
                     continue
                 }
                 let images = content.compactMap { block -> JSONValue? in
-                    if case .image(let source) = block { return imagePart(source) }
+                    if case .image(let source) = block, shape.sendsImages { return imagePart(source) }
                     return nil
                 }
                 movedImages += images
-                var text = toolResultText(content, imageCount: images.count)
+                var text = toolResultText(content, shape: shape)
                 if isError { text = "Error: " + text }
                 toolMessages.append(["role": "tool", "tool_call_id": .string(shape.upstreamID(id)), "content": .string(text)])
                 answered.append(id)
             default:
-                if let part = userPart(block) { parts.append(part) }
+                if let part = userPart(block, shape: shape) { parts.append(part) }
             }
         }
         if !toolMessages.isEmpty || !pendingToolCallIDs.isEmpty {
@@ -178,7 +180,7 @@ enum MessageWalk {
         pending = []
     }
 
-    private static func toolResultText(_ content: [ContentBlock], imageCount: Int) -> String {
+    private static func toolResultText(_ content: [ContentBlock], shape: Shape) -> String {
         var pieces: [String] = []
         var image = 0
         for block in content {
@@ -186,7 +188,7 @@ enum MessageWalk {
             case .text(let text): pieces.append(text)
             case .image:
                 image += 1
-                pieces.append("[image \(image) attached below]")
+                pieces.append(shape.sendsImages ? "[image \(image) attached below]" : imageNotice)
             case .document(let source, let title): pieces.append(documentText(source, title: title))
             default: continue
             }
@@ -194,10 +196,10 @@ enum MessageWalk {
         return pieces.joined(separator: "\n")
     }
 
-    private static func userPart(_ block: ContentBlock) -> JSONValue? {
+    private static func userPart(_ block: ContentBlock, shape: Shape) -> JSONValue? {
         switch block {
         case .text(let text): return text.trimmingWhitespace().isEmpty ? nil : textPart(text)
-        case .image(let source): return imagePart(source)
+        case .image(let source): return shape.sendsImages ? imagePart(source) : textPart(imageNotice)
         case .document(let source, let title): return textPart(documentText(source, title: title))
         default: return nil
         }
@@ -214,6 +216,10 @@ enum MessageWalk {
         case .other(let type): return "[document\(name) (\(type) source) not shown: this model's provider cannot read it]"
         }
     }
+
+    /// What a model whose provider takes no images sees in an image's place, so it can say it did not
+    /// see one instead of answering as if nothing had been attached.
+    private static let imageNotice = "[image not shown: this model's provider cannot read images]"
 
     private static func textPart(_ text: String) -> JSONValue {
         ["type": "text", "text": .string(text)]

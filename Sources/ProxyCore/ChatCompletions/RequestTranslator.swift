@@ -18,17 +18,17 @@ package enum RequestTranslator {
             }
         }
         if !functionTools.isEmpty {
-            body.append(("tools", .array(functionTools.map { tool(for: $0, toolNames: toolNames, dialect: options.schemaDialect) })))
+            body.append(("tools", .array(functionTools.map { tool(for: $0, toolNames: toolNames, dialect: options.quirks[Quirks.schemaDialect]) })))
             // A choice naming a tool that is not sent (a server tool such as web_search) would be a 400.
             if let choice = request.toolChoice, choice.kind != .tool || functionTools.contains(where: { $0.name == choice.name }) {
                 body.append(("tool_choice", toolChoice(for: choice, toolNames: toolNames)))
-                if choice.disableParallelToolUse, options.parallelToolCalls { body.append(("parallel_tool_calls", false)) }
+                if choice.disableParallelToolUse, options.quirks[Quirks.parallelToolCalls] { body.append(("parallel_tool_calls", false)) }
             }
         }
         if options.acceptsReasoningEffort, let effort = ReasoningEffort.derive(thinking: request.thinking, effort: request.effort) {
             body.append(("reasoning_effort", .string(effort)))
         }
-        if options.sendUser, let user = request.metadataUserID, !user.isEmpty {
+        if options.quirks[Quirks.sendUser], let user = request.metadataUserID, !user.isEmpty {
             body.append(("user", .string(SHA256.hex(user))))  // 64 hex characters, never the raw ids
         }
         if options.sendPromptCacheKey, let session = request.sessionID {
@@ -38,14 +38,14 @@ package enum RequestTranslator {
             body.append(("stream", true))
             if options.includeStreamUsage { body.append(("stream_options", ["include_usage": true])) }
         }
-        for (key, value) in options.extraBody {
+        for (key, value) in options.quirks[Quirks.extraBody] {
             body.removeAll { $0.key == key }
             body.append((key, value))
         }
         return (.object(body), toolNames)
     }
 
-    private static func tool(for tool: ToolDefinition, toolNames: ToolNameMapping, dialect: ProviderQuirks.SchemaDialect) -> JSONValue {
+    private static func tool(for tool: ToolDefinition, toolNames: ToolNameMapping, dialect: Quirks.SchemaDialect) -> JSONValue {
         let parameters = ToolSchema.cleaned(tool.inputSchema)
         return [
             "type": "function",

@@ -28,7 +28,7 @@ package struct StreamTranslator: Sendable {
     private let stopSequences: [String]
     /// Splits `<think>…</think>` out of the answer when the provider writes reasoning inline.
     private var thinkTags: ThinkTagSplitter?
-    /// See `ProviderQuirks.bufferToolArguments`.
+    /// See `Quirks.bufferToolArguments`.
     private let bufferToolArguments: Bool
 
     private var open = OpenBlock.none

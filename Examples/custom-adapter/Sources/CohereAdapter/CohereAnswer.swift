@@ -1,0 +1,169 @@
+import ClaudeCodeProxyKit
+
+/// Reads what Cohere answers to one call: an error, a complete `/v2/chat` body, or a stream.
+struct CohereAnswer: UpstreamAnswer {
+    /// The provider's name in config.yaml, for error messages.
+    let provider: String
+    /// The model the client asked for, which its answer echoes.
+    let clientModel: String
+    let stopSequences: [String]
+    let context: CallContext
+
+    /// Cohere's `{"message": …}` error bodies are among those the shared mapping reads.
+    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
+        let retryAfter = headers.first { $0.name.lowercased() == "retry-after" }?.value
+        return UpstreamErrorMapping.error(status: status, body: body, retryAfter: retryAfter, provider: provider)
+    }
+
+    func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
+        guard let answer = try? JSONParser.parse(body) else {
+            throw AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
+        }
+        guard let reply = answer["message"], reply.objectValue != nil else {
+            let detail = answer["message"]?.stringValue.map { ": \($0)" } ?? " without a message"
+            throw AnthropicError(.api, "provider '\(provider)' sent an answer\(detail)", status: 502)
+        }
+        let finishReason = answer["finish_reason"]?.stringValue
+        if let failure = CohereFinish.failure(finishReason: finishReason, error: nil, provider: provider) {
+            throw AnthropicError(failure.type, failure.message, status: 502)
+        }
+        let content = Self.blocks(of: reply)
+        let sawToolUse = content.contains { if case .toolUse = $0 { true } else { false } }
+        let stopReason = CohereFinish.stopReason(finishReason, sawToolUse: sawToolUse)
+        var message = AnthropicMessage(
+            id: CohereID.messageID(upstream: answer["id"]?.stringValue), model: clientModel, content: content,
+            stopReason: stopReason, stopSequence: stopReason == .stopSequence ? CohereFinish.stopSequence(of: stopSequences) : nil,
+            usage: TokenUsage()
+        )
+        let usage = context.resolvedUsage(
+            reported: CohereUsage.usage(answer["usage"]), estimatedOutputTokens: message.estimatedOutputTokens
+        )
+        message.usage = usage.usage
+        return (message, usage)
+    }
+
+    func makeStream(messageID: String) -> any AnswerStream {
+        CohereStream(answer: self, messageID: messageID)
+    }
+
+    /// Thinking and text in Cohere's order; a tool turn's `tool_plan` as the text before its calls.
+    private static func blocks(of reply: JSONValue) -> [AnthropicMessage.Block] {
+        var blocks: [AnthropicMessage.Block] = []
+        for item in reply["content"]?.arrayValue ?? [] {
+            if item["type"]?.stringValue == "thinking", let thought = item["thinking"]?.stringValue, !thought.isEmpty {
+                blocks.append(.thinking(text: thought, signature: CohereFinish.thinkingSignature))
+            } else if let text = item["text"]?.stringValue, !text.isEmpty {
+                blocks.append(.text(text))
+            }
+        }
+        let calls = reply["tool_calls"]?.arrayValue ?? []
+        let hasText = blocks.contains { if case .text = $0 { true } else { false } }
+        if !calls.isEmpty, !hasText, let plan = reply["tool_plan"]?.stringValue, !plan.isEmpty {
+            blocks.append(.text(plan))
+        }
+        for call in calls {
+            guard let name = call["function"]?["name"]?.stringValue, !name.isEmpty else { continue }
+            let input = CohereToolInput.object(from: call["function"]?["arguments"])
+            blocks.append(.toolUse(id: CohereID.toolUseID(upstream: call["id"]?.stringValue), name: name, input: input))
+        }
+        return blocks
+    }
+}
+
+/// Cohere's `finish_reason`s, for complete answers and streams alike.
+enum CohereFinish {
+    /// Put on the thinking blocks this adapter makes: Claude Code requires one, and sends it back.
+    static let thinkingSignature = "cohere-proxy.thinking"
+
+    /// The error for an answer that failed: `ERROR` (or an error message), `TIMEOUT`.
+    static func failure(finishReason: String?, error: String?, provider: String) -> AnthropicError? {
+        let detail = error.flatMap { $0.isEmpty ? nil : ": \($0)" } ?? ""
+        switch finishReason {
+        case "TIMEOUT":
+            return AnthropicError(.timeout, "provider '\(provider)' timed out generating the answer\(detail)")
+        case let reason? where reason.hasPrefix("ERROR"):
+            return AnthropicError(.api, "provider '\(provider)' failed generating the answer (\(reason))\(detail)")
+        default:
+            return detail.isEmpty ? nil : AnthropicError(.api, "provider '\(provider)' failed generating the answer\(detail)")
+        }
+    }
+
+    /// A turn that produced tool calls is `tool_use` whatever Cohere said; unknown reasons end the turn.
+    static func stopReason(_ finishReason: String?, sawToolUse: Bool) -> StopReason {
+        switch finishReason {
+        case "MAX_TOKENS": return .maxTokens
+        case _ where sawToolUse: return .toolUse
+        case "STOP_SEQUENCE": return .stopSequence
+        default: return .endTurn
+        }
+    }
+
+    /// Cohere does not say which stop sequence it met: only a request with a single one can tell.
+    static func stopSequence(of stopSequences: [String]) -> String? {
+        stopSequences.count == 1 ? stopSequences[0] : nil
+    }
+}
+
+/// Cohere's `usage` as Anthropic's: `tokens` (what the model processed) rather than `billed_units`,
+/// which leave out the prompt template; `cached_tokens` counted as cache reads, outside `input_tokens`.
+enum CohereUsage {
+    static func usage(_ usage: JSONValue?) -> TokenUsage? {
+        guard let usage, usage.objectValue != nil else { return nil }
+        let counts = usage["tokens"]?.objectValue != nil ? usage["tokens"] : usage["billed_units"]
+        guard let counts else { return nil }
+        let input = counts["input_tokens"]?.doubleValue.map { Int($0) } ?? 0
+        let output = counts["output_tokens"]?.doubleValue.map { Int($0) } ?? 0
+        let cached = min(usage["cached_tokens"]?.doubleValue.map { Int($0) } ?? 0, input)
+        return TokenUsage(inputTokens: input - cached, outputTokens: output, cacheReadInputTokens: cached)
+    }
+}
+
+/// A tool call's `arguments` text as the object Anthropic's `tool_use.input` must be.
+enum CohereToolInput {
+    static func object(from arguments: JSONValue?) -> JSONValue {
+        switch arguments {
+        case .object?: return arguments!
+        case .string(let text)?:
+            guard let parsed = try? JSONParser.parse(text) else {
+                return text.allSatisfy(\.isWhitespace) ? [:] : ["_raw_arguments": .string(text)]
+            }
+            switch parsed {
+            case .object: return parsed
+            case .null: return [:]  // Cohere's arguments for a tool without parameters
+            default: return ["input": parsed]
+            }
+        default:
+            return [:]
+        }
+    }
+}
+
+/// Ids in the forms Anthropic clients accept: `msg_…`, and tool-use ids matching `^[A-Za-z0-9_-]+$`.
+enum CohereID {
+    static func messageID(upstream: String?) -> String {
+        guard let upstream, !upstream.isEmpty else { return random(prefix: "msg_") }
+        return "msg_" + safe(upstream)
+    }
+
+    static func toolUseID(upstream: String?) -> String {
+        guard let upstream, !upstream.isEmpty else { return random(prefix: "toolu_") }
+        return safe(upstream)
+    }
+
+    private static func safe(_ id: String) -> String {
+        String(
+            id.unicodeScalars.map { scalar -> Character in
+                switch scalar {
+                case "A"..."Z", "a"..."z", "0"..."9", "_", "-": Character(scalar)
+                default: "_"
+                }
+            })
+    }
+
+    private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+    private static func random(prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return prefix + String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+}

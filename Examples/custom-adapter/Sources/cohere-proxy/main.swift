@@ -1,0 +1,4 @@
+import ClaudeCodeProxyKit
+import CohereAdapter
+
+await ClaudeCodeProxy.main(registry: AdapterRegistry.builtIn.registering(CohereAdapter.self))
