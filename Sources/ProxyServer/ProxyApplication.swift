@@ -5,7 +5,7 @@ import NIOCore
 import ProxyCore
 import ServiceLifecycle
 
-/// The proxy's HTTP application: routes, middleware and the shared upstream client, ready to run.
+/// The proxy's HTTP application: endpoints, middleware and the shared upstream client, ready to run.
 package enum ProxyApplication {
     /// - Parameters:
     ///   - services: run alongside the server and stopped with it (the config reloader).

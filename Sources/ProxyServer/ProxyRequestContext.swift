@@ -15,6 +15,6 @@ struct ProxyRequestContext: RequestContext {
         requestID = ""
     }
 
-    /// Bodies are collected by the routes themselves, against the configured limit.
+    /// Bodies are collected by the endpoints themselves, against the configured limit.
     var maxUploadSize: Int { .max }
 }

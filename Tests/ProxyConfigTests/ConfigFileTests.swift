@@ -11,7 +11,7 @@ struct ConfigFileTests {
         let path = #filePath.replacing("Tests/ProxyConfigTests/ConfigFileTests.swift", with: "config.yaml.example")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let settings = try ConfigFile.load(text: text, file: "config.yaml.example", environment: [:])
-        #expect(settings.target(forClientModel: "claude-sonnet-4-5")?.provider.type == "ollama")
+        #expect(settings.targets(for: RequestTraits(model: "claude-sonnet-4-5")).first?.provider.type == "ollama")
         #expect(settings.server.apiKeys.isEmpty)
         #expect(settings.server.host == "127.0.0.1")
     }

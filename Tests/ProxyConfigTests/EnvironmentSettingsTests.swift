@@ -10,7 +10,7 @@ struct EnvironmentSettingsTests {
     }
 
     private func upstreamModel(_ environment: [String: String], client: String) throws -> String? {
-        try load(environment).target(forClientModel: client)?.upstreamModel
+        try load(environment).targets(for: RequestTraits(model: client)).first?.upstreamModel
     }
 
     /// The message of the ConfigurationError `environment` causes, or nil when it loads.
@@ -67,7 +67,7 @@ struct EnvironmentSettingsTests {
         #expect(try upstreamModel(["BIG_MODEL": "big"], client: client) == client)
     }
 
-    // Issue 2 fixes this rule ("any other name is sent upstream unchanged"), where translation.md §3.1
+    // Issue 2 fixes this rule ("any other name is sent upstream unchanged"), where docs/translation.md §3.1
     // describes the seed's code sending it to BIG_MODEL.
     @Test("any other client model is sent upstream unchanged", arguments: ["claude-3-7-unknown", "qwen2.5-coder:7b"])
     func unknownModelUnchanged(client: String) throws {
@@ -152,7 +152,7 @@ struct EnvironmentSettingsTests {
         let settings = try load(["PORT": "", "BIG_MODEL": "", "HOST": " "])
         #expect(settings.server.port == 8082)
         #expect(settings.server.host == "127.0.0.1")
-        #expect(settings.target(forClientModel: "claude-opus-4-6")?.upstreamModel == "gpt-4o")
+        #expect(settings.targets(for: RequestTraits(model: "claude-opus-4-6")).first?.upstreamModel == "gpt-4o")
     }
 
     @Test("token limits come from MAX_TOKENS_LIMIT, MIN_TOKENS_LIMIT and DEFAULT_MAX_TOKENS")

@@ -47,7 +47,7 @@ struct ProviderProfileTests {
         #expect(provider.apiKey == "sk-ds")
         #expect(provider.quirks[Quirks.reasoningPassback] == "reasoning_content")
         #expect(provider.quirks[Quirks.maxOutputTokens]["deepseek-chat"] == 8192)
-        #expect(settings.targets(forClientModel: "claude-opus-4").map(\.upstreamModel) == ["deepseek-chat", "deepseek-reasoner"])
+        #expect(settings.targets(for: RequestTraits(model: "claude-opus-4")).map(\.upstreamModel) == ["deepseek-chat", "deepseek-reasoner"])
     }
 
     @Test("profile mistakes name the file, line and key", arguments: [
@@ -171,10 +171,10 @@ struct ProviderProfileTests {
         #expect(settings.providers.map(\.name) == ["openai", "azure", "local", "deepseek"])
         #expect(settings.provider(named: "deepseek")?.baseURL == "https://api.deepseek.com/v1")
         #expect(settings.provider(named: "deepseek")?.apiKey == nil)
-        #expect(settings.targets(forClientModel: "claude-opus-4-6").map(\.label) == ["azure/gpt-4o", "openai/gpt-4o"])
-        #expect(settings.target(forClientModel: "claude-haiku-4-5")?.label == "local/qwen2.5-coder:7b")
-        #expect(settings.target(forClientModel: "claude-sonnet-4-5")?.label == "openai/gpt-4o-mini")
-        #expect(settings.target(forClientModel: "claude-opus-4-6[1m]")?.label == "azure/gpt-4o", "dated and [1m] ids match too")
+        #expect(settings.targets(for: RequestTraits(model: "claude-opus-4-6")).map(\.label) == ["azure/gpt-4o", "openai/gpt-4o"])
+        #expect(settings.targets(for: RequestTraits(model: "claude-haiku-4-5")).first?.label == "local/qwen2.5-coder:7b")
+        #expect(settings.targets(for: RequestTraits(model: "claude-sonnet-4-5")).first?.label == "openai/gpt-4o-mini")
+        #expect(settings.targets(for: RequestTraits(model: "claude-opus-4-6[1m]")).first?.label == "azure/gpt-4o", "dated and [1m] ids match too")
 
         // With no variables set the file still loads: keys are simply absent until a request needs them.
         let bare = try ConfigFile.load(text: text, file: "config.yaml", environment: [:], profiles: Self.library)

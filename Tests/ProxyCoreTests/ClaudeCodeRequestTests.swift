@@ -13,7 +13,7 @@ import Testing
 struct ClaudeCodeRequestTests {
     static let captures = ["first_turn_with_system_role", "first_turn_fallback", "tool_result_turn"]
 
-    /// Fields an OpenAI-compatible body may carry (translation.md §0.1: whitelist outbound fields), plus
+    /// Fields an OpenAI-compatible body may carry (docs/translation.md §0.1: whitelist outbound fields), plus
     /// `reasoning_effort` for reasoning models (§3.9).
     static let allowedFields: Set<String> = [
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "tools", "tool_choice",

@@ -2,7 +2,7 @@ import Testing
 
 @testable import ProxyCore
 
-@Suite("Message walk: system prompt and messages (translation.md §3.2–3.5)")
+@Suite("Message walk: system prompt and messages (docs/translation.md §3.2–3.5)")
 struct MessageWalkTests {
     typealias R = RequestHarness
 

@@ -2,7 +2,7 @@ import Testing
 
 @testable import ProxyCore
 
-/// Each quirk flag changes the upstream body as documented (translation.md §9.13).
+/// Each quirk flag changes the upstream body as documented (docs/translation.md §9.13).
 @Suite("Provider quirks applied to the upstream body")
 struct ProviderQuirksTests {
     static let request = MessagesRequest(

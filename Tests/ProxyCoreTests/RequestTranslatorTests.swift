@@ -2,7 +2,7 @@ import Testing
 
 @testable import ProxyCore
 
-@Suite("Request translation: top-level fields, tools, sampling (translation.md §3)")
+@Suite("Request translation: top-level fields, tools, sampling (docs/translation.md §3)")
 struct RequestTranslatorTests {
     typealias R = RequestHarness
 

@@ -2,7 +2,7 @@ import Testing
 
 @testable import ProxyCore
 
-@Suite("Non-streaming response translation (translation.md §4)")
+@Suite("Non-streaming response translation (docs/translation.md §4)")
 struct ResponseTranslatorTests {
     /// An OpenAI completion whose `choices[0].message` is `messageJSON`.
     private func completion(_ messageJSON: String, finish: String = "stop", usage: String? = nil) -> String {

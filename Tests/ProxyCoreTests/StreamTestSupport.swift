@@ -136,7 +136,7 @@ enum StreamHarness {
     }
 }
 
-/// Checks the Anthropic stream grammar of translation.md §5.1 (invariants I1–I8) on an event list.
+/// Checks the Anthropic stream grammar of docs/translation.md §5.1 (invariants I1–I8) on an event list.
 ///
 /// - Parameter complete: whether the stream must end with `message_delta` + `message_stop`; false for
 ///   the prefix emitted before a stream failed, where only I1–I5 can be checked.

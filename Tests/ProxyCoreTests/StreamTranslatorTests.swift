@@ -2,7 +2,7 @@ import Testing
 
 @testable import ProxyCore
 
-@Suite("Stream translation (translation.md §5)")
+@Suite("Stream translation (docs/translation.md §5)")
 struct StreamTranslatorTests {
     typealias C = UpstreamChunk
 

@@ -2,7 +2,7 @@ import Testing
 
 @testable import ProxyCore
 
-@Suite("Upstream errors → Anthropic errors (translation.md §6)")
+@Suite("Upstream errors → Anthropic errors (docs/translation.md §6)")
 struct UpstreamErrorMappingTests {
     private func map(_ status: Int, _ body: String = #"{"error":{"message":"something"}}"#, retryAfter: String? = nil) -> AnthropicError {
         UpstreamErrorMapping.error(status: status, body: Array(body.utf8), retryAfter: retryAfter, provider: "openai")
@@ -119,12 +119,12 @@ struct UpstreamErrorMappingTests {
                 "This model's maximum context length is 262144 tokens. However, you requested 128000 output tokens and your prompt contains at least 134145 input tokens, for a total of at least 262145 tokens. Please reduce the length of the input prompt or the number of requested output tokens. (parameter=input_tokens, value=134145)",
                 "input length and `max_tokens` exceed context limit: 134145 + 128000 > 262144, decrease input length or `max_tokens` and try again"
             ),
-            // Mistral (translation.md §6.3).
+            // Mistral (docs/translation.md §6.3).
             (
                 "Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length",
                 "prompt is too long: 40000 tokens > 32768 maximum"
             ),
-            // Gemini (translation.md §6.3).
+            // Gemini (docs/translation.md §6.3).
             (
                 "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
                 "prompt is too long: 1200000 tokens > 1048576 maximum"

@@ -2,7 +2,7 @@ import Testing
 
 @testable import ProxyCore
 
-@Suite("Usage mapping, estimation and token limits (translation.md §5.5, §3.8)")
+@Suite("Usage mapping, estimation and token limits (docs/translation.md §5.5, §3.8)")
 struct UsageTests {
     @Test(
         "OpenAI-family usage maps to Anthropic usage with cached tokens subtracted",

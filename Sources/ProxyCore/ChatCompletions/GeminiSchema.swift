@@ -1,4 +1,4 @@
-/// Tool schemas in the OpenAPI subset Gemini's OpenAI-compatible endpoint accepts (translation.md §3.6).
+/// Tool schemas in the OpenAPI subset Gemini's OpenAI-compatible endpoint accepts (docs/translation.md §3.6).
 ///
 /// Gemini answers 400 ("Unknown name \"additionalProperties\"", "\"exclusiveMinimum\"", "\"const\"") on
 /// JSON-Schema keywords outside its subset, and Claude Code's own tool schemas use several of them.

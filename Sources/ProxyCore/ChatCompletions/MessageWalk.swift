@@ -1,4 +1,4 @@
-/// Anthropic `system` + `messages` → OpenAI `messages` (translation.md §3.2–3.5).
+/// Anthropic `system` + `messages` → OpenAI `messages` (docs/translation.md §3.2–3.5).
 enum MessageWalk {
     static func messages(for request: MessagesRequest, toolNames: ToolNameMapping, options: ChatCompletionsOptions) -> [JSONValue] {
         let shape = Shape(options: options)

@@ -1,4 +1,4 @@
-/// Anthropic's thinking settings → OpenAI's `reasoning_effort` (translation.md §3.9).
+/// Anthropic's thinking settings → OpenAI's `reasoning_effort` (docs/translation.md §3.9).
 package enum ReasoningEffort {
     /// nil when the upstream default should apply: no thinking requested, or thinking disabled (Claude
     /// Code ≥ 2.1.166 sends `thinking: disabled` together with an effort, which must then be ignored).

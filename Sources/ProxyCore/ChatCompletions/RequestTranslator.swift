@@ -1,4 +1,4 @@
-/// Anthropic request → OpenAI chat-completions body (translation.md §3).
+/// Anthropic request → OpenAI chat-completions body (docs/translation.md §3).
 ///
 /// The body is built field by field from `MessagesRequest`, so nothing the client sent that OpenAI-family
 /// servers do not know can reach them (strict providers answer unknown fields with a 400).

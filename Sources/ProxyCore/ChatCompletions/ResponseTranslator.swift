@@ -1,4 +1,4 @@
-/// A non-streaming OpenAI chat completion → an Anthropic message (translation.md §4).
+/// A non-streaming OpenAI chat completion → an Anthropic message (docs/translation.md §4).
 package enum ResponseTranslator {
     /// - Returns: the message, and the upstream usage if the upstream reported one.
     package static func message(

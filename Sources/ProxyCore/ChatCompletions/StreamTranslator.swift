@@ -1,6 +1,6 @@
 /// The state machine that turns OpenAI chat-completion chunks into Anthropic stream events.
 ///
-/// It guarantees the Anthropic grammar whatever the upstream does (translation.md §5.1 I1–I8): one
+/// It guarantees the Anthropic grammar whatever the upstream does (docs/translation.md §5.1 I1–I8): one
 /// `message_start`; blocks with unique increasing indexes, one open at a time, each delta matching its
 /// block's type; tool arguments only in `input_json_delta`s that concatenate to the whole input;
 /// `message_delta` held until the trailing usage chunk; a truncated upstream ends in an `error` event.

@@ -1,4 +1,4 @@
-/// OpenAI-family usage → Anthropic usage (translation.md §5.5).
+/// OpenAI-family usage → Anthropic usage (docs/translation.md §5.5).
 package enum UsageMapping {
     /// nil when the upstream sent no usage object at all.
     package static func usage(fromOpenAI usage: JSONValue?) -> TokenUsage? {

@@ -1,4 +1,4 @@
-/// The `error.type` values of Anthropic's API (translation.md §6.2).
+/// The `error.type` values of Anthropic's API (docs/translation.md §6.2).
 public enum AnthropicErrorType: String, Sendable {
     case invalidRequest = "invalid_request_error"
     case authentication = "authentication_error"

@@ -24,7 +24,7 @@ public enum UpstreamErrorMapping {
             headers.append(("retry-after", String(min(max(seconds, 0), maximumRetryAfterSeconds))))
         }
         if type == .authentication { headers.append(("x-should-retry", "false")) }
-        // A gateway's 502 stays a 502: the provider, not the proxy, failed (translation.md §6.2).
+        // A gateway's 502 stays a 502: the provider, not the proxy, failed (docs/translation.md §6.2).
         return AnthropicError(type, text, status: status == 502 ? 502 : nil, headers: headers)
     }
 
@@ -44,7 +44,7 @@ public enum UpstreamErrorMapping {
 }
 
 /// Context-overflow wording from the various servers, rewritten to the sentences Claude Code acts on
-/// (translation.md §6.3): `prompt is too long: N tokens > M maximum` (it then compacts instead of
+/// (docs/translation.md §6.3): `prompt is too long: N tokens > M maximum` (it then compacts instead of
 /// failing), or `input length and `max_tokens` exceed context limit: A + B > C, …` (it retries with a
 /// smaller `max_tokens`).
 package enum ContextOverflow {

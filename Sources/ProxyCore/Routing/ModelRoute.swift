@@ -65,16 +65,6 @@ extension ProxySettings {
             provider(named: step.provider).map { RouteTarget(provider: $0, upstreamModel: step.model ?? traits.model) }
         }
     }
-
-    /// The targets for a request that has nothing but its model name to go by.
-    package func targets(forClientModel clientModel: String) -> [RouteTarget] {
-        targets(for: RequestTraits(model: clientModel))
-    }
-
-    /// The primary target for a client model.
-    package func target(forClientModel clientModel: String) -> RouteTarget? {
-        targets(forClientModel: clientModel).first
-    }
 }
 
 enum Glob {

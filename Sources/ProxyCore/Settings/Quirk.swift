@@ -91,9 +91,4 @@ package struct ProviderQuirks: Sendable, Equatable {
     package subscript<Value>(_ quirk: Quirk<Value>) -> Value {
         configured[quirk.key].flatMap(quirk.value(from:)) ?? quirk.defaultValue
     }
-
-    /// Whether the provider configures `quirk` (rather than leaving it to the adapter).
-    package func isSet<Value>(_ quirk: Quirk<Value>) -> Bool {
-        configured[quirk.key] != nil
-    }
 }

@@ -1,7 +1,7 @@
 import Hummingbird
 import ProxyCore
 
-/// `GET /v1/models` and `GET /v1/models/{id}` in Anthropic's list shape (translation.md §8).
+/// `GET /v1/models` and `GET /v1/models/{id}` in Anthropic's list shape (docs/translation.md §8).
 struct ModelsEndpoints: Sendable {
     let live: LiveSettings
 

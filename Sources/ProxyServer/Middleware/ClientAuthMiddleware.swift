@@ -2,8 +2,8 @@ import HTTPTypes
 import Hummingbird
 import ProxyCore
 
-/// Requires one of the configured client keys on API routes, sent as `x-api-key` (preferred) or
-/// `Authorization: Bearer`. Health and index routes stay open for probes.
+/// Requires one of the configured client keys on API endpoints, sent as `x-api-key` (preferred) or
+/// `Authorization: Bearer`. The health and index endpoints stay open for probes.
 struct ClientAuthMiddleware: RouterMiddleware {
     typealias Context = ProxyRequestContext
     let live: LiveSettings

@@ -4,17 +4,26 @@ import ClaudeCodeProxyKit
 ///
 /// Cohere numbers content (`content-*`) and tool calls (`tool-call-*`) separately, and a tool turn's
 /// `tool-plan-delta`s have no index at all; Anthropic wants one sequence of blocks, one open at a time.
-/// So blocks are opened by what arrives, not by Cohere's indexes: a delta of another kind than the open
-/// block closes it and opens the next index. A thinking block ends with a signature; a tool block that
-/// got no arguments ends with `{}`. `message-end` is the end of the answer: a body that stops before it
-/// was cut, and fails.
+/// So blocks open by what arrives: a text delta while a thinking block is open closes it and opens the
+/// next index. A tool call's block stays open until its `tool-call-end` (its arguments must join into
+/// one JSON object): whatever else arrives meanwhile waits and follows it. `message-end` ends the
+/// answer; a body that stops before it was cut, and fails.
 struct CohereStream: AnswerStream {
+    private struct ToolBlock: Equatable {
+        var index: Int
+        /// The Cohere index of the call.
+        var call: Int?
+        /// Arguments not sent yet: all of them while they do not start with `{` (`null`, junk), which
+        /// then go out whole, as an object, when the block closes.
+        var heldArguments = ""
+        var sentArguments = false
+    }
+
     private enum Open: Equatable {
         case none
         case text(Int)
         case thinking(Int)
-        /// A tool-use block, the Cohere index of its call, and whether it got arguments yet.
-        case tool(Int, call: Int?, hasArguments: Bool)
+        case tool(ToolBlock)
     }
 
     private let answer: CohereAnswer
@@ -22,9 +31,11 @@ struct CohereStream: AnswerStream {
     private var decoder = SSEDecoder()
     private var open = Open.none
     private var nextIndex = 0
+    /// Events that arrived while a tool call's block was open, in order.
+    private var waiting: [JSONValue] = []
     private var sawToolUse = false
-    /// `message-end`'s `finish_reason` once it came; nothing after it counts.
     private var finishReason: String?
+    /// Whether `message-end` came; nothing after it counts.
     private var ended = false
     private var reportedUsage: TokenUsage?
     /// Everything sent to the client, for the output estimate when Cohere reports no usage.
@@ -54,9 +65,8 @@ struct CohereStream: AnswerStream {
         guard ended else {
             throw AnthropicError(.api, "the stream from provider '\(answer.provider)' ended before its message-end event")
         }
-        closeOpenBlock(into: &events)
-        let estimate = AnthropicMessage(id: messageID, model: answer.clientModel, content: [.text(output)], stopReason: .endTurn, usage: TokenUsage())
-        let usage = answer.context.resolvedUsage(reported: reportedUsage, estimatedOutputTokens: estimate.estimatedOutputTokens)
+        let sent = AnthropicMessage(id: messageID, model: answer.clientModel, content: [.text(output)], stopReason: .endTurn, usage: TokenUsage())
+        let usage = answer.context.resolvedUsage(reported: reportedUsage, estimatedOutputTokens: sent.estimatedOutputTokens)
         let stopReason = CohereFinish.stopReason(finishReason, sawToolUse: sawToolUse)
         let stopSequence = stopReason == .stopSequence ? CohereFinish.stopSequence(of: answer.stopSequences) : nil
         events.append(.messageDelta(stopReason: stopReason, stopSequence: stopSequence, usage: usage.usage))
@@ -69,9 +79,18 @@ struct CohereStream: AnswerStream {
         if ended || payload.elementsEqual("[DONE]".utf8) { return }
         // A payload that is not JSON (a keep-alive from something in between) carries nothing.
         guard let event = try? JSONParser.parse(payload), event.objectValue != nil else { return }
+        try handle(event, into: &events)
+    }
+
+    private mutating func handle(_ event: JSONValue, into events: inout [StreamEvent]) throws(AnthropicError) {
         let delta = event["delta"]
         let message = delta?["message"]
-        switch event["type"]?.stringValue {
+        let type = event["type"]?.stringValue
+        if case .tool(let tool) = open, Self.waits(type: type, index: event["index"]?.intValue, whileOpen: tool) {
+            waiting.append(event)
+            return
+        }
+        switch type {
         case "content-delta":
             let content = message?["content"]
             if let thought = content?["thinking"]?.stringValue {
@@ -88,10 +107,10 @@ struct CohereStream: AnswerStream {
             startToolCall(Self.toolCall(in: message), call: event["index"]?.intValue, into: &events)
         case "tool-call-delta":
             if let fragment = Self.toolCall(in: message)?["function"]?["arguments"]?.stringValue {
-                appendArguments(fragment, call: event["index"]?.intValue, into: &events)
+                appendArguments(fragment, into: &events)
             }
         case "tool-call-end":
-            if case .tool = open { closeOpenBlock(into: &events) }
+            if case .tool = open { try closeToolBlock(into: &events) }
         case "message-end":
             let reason = delta?["finish_reason"]?.stringValue
             if let failure = CohereFinish.failure(finishReason: reason, error: delta?["error"]?.stringValue, provider: answer.provider) {
@@ -99,7 +118,10 @@ struct CohereStream: AnswerStream {
             }
             finishReason = reason
             if let usage = CohereUsage.usage(delta?["usage"]) { reportedUsage = usage }
-            closeOpenBlock(into: &events)
+            // Calls Cohere never ended, and whatever waited on them, still go out.
+            while open != .none {
+                if case .tool = open { try closeToolBlock(into: &events) } else { closeOpenBlock(into: &events) }
+            }
             ended = true
         case nil:
             // Not an event: an error object sent in place of one.
@@ -110,6 +132,16 @@ struct CohereStream: AnswerStream {
             // message-start (its id is not the client's), content-start (deltas say their kind),
             // citations and debug events add nothing to the Anthropic answer.
             break
+        }
+    }
+
+    /// Whether an event must wait for the open tool call's block to close: anything that would write
+    /// into another block. A call's own deltas and end carry its index, or none (some servers omit it).
+    private static func waits(type: String?, index: Int?, whileOpen tool: ToolBlock) -> Bool {
+        switch type {
+        case "content-delta", "content-end", "tool-plan-delta", "tool-call-start": return true
+        case "tool-call-delta", "tool-call-end": return index != nil && tool.call != nil && index != tool.call
+        default: return false
         }
     }
 
@@ -149,20 +181,42 @@ struct CohereStream: AnswerStream {
         guard let function = call?["function"], let name = function["name"]?.stringValue, !name.isEmpty else { return }
         let id = CohereID.toolUseID(upstream: call?["id"]?.stringValue)
         let index = startBlock(.toolUse(id: id, name: name), into: &events)
-        open = .tool(index, call: position, hasArguments: false)
+        open = .tool(ToolBlock(index: index, call: position))
         sawToolUse = true
         output += name
-        if let arguments = function["arguments"]?.stringValue { appendArguments(arguments, call: position, into: &events) }
+        if let arguments = function["arguments"]?.stringValue { appendArguments(arguments, into: &events) }
     }
 
-    /// Arguments for the open call; those of a call whose block was closed can no longer be sent.
-    private mutating func appendArguments(_ fragment: String, call position: Int?, into events: inout [StreamEvent]) {
-        guard case .tool(let index, let call, _) = open, position == nil || call == nil || position == call, !fragment.isEmpty else {
+    /// Arguments for the open call, sent as they come once they start like an object. Deltas for a call
+    /// with no open block (it never started) have nowhere to go.
+    private mutating func appendArguments(_ fragment: String, into events: inout [StreamEvent]) {
+        guard case .tool(var tool) = open, !fragment.isEmpty else { return }
+        output += fragment
+        if tool.sentArguments {
+            events.append(.contentBlockDelta(index: tool.index, delta: .inputJSON(fragment)))
             return
         }
-        events.append(.contentBlockDelta(index: index, delta: .inputJSON(fragment)))
-        open = .tool(index, call: call, hasArguments: true)
-        output += fragment
+        tool.heldArguments += fragment
+        if tool.heldArguments.first(where: { !$0.isWhitespace }) == "{" {
+            events.append(.contentBlockDelta(index: tool.index, delta: .inputJSON(tool.heldArguments)))
+            tool.heldArguments = ""
+            tool.sentArguments = true
+        }
+        open = .tool(tool)
+    }
+
+    /// Ends the open tool call's block, then lets what waited for it through.
+    private mutating func closeToolBlock(into events: inout [StreamEvent]) throws(AnthropicError) {
+        closeOpenBlock(into: &events)
+        try replayWaiting(into: &events)
+    }
+
+    /// Handles the events that waited, in order; those that must wait again (behind a call that starts
+    /// among them) queue up again in the same order.
+    private mutating func replayWaiting(into events: inout [StreamEvent]) throws(AnthropicError) {
+        let replay = waiting
+        waiting = []
+        for event in replay { try handle(event, into: &events) }
     }
 
     private mutating func startBlock(_ block: StreamEvent.BlockStart, into events: inout [StreamEvent]) -> Int {
@@ -182,9 +236,12 @@ struct CohereStream: AnswerStream {
         case .thinking(let index):
             events.append(.contentBlockDelta(index: index, delta: .signature(CohereFinish.thinkingSignature)))
             events.append(.contentBlockStop(index: index))
-        case .tool(let index, _, let hasArguments):
-            if !hasArguments { events.append(.contentBlockDelta(index: index, delta: .inputJSON("{}"))) }
-            events.append(.contentBlockStop(index: index))
+        case .tool(let tool):
+            if !tool.sentArguments {
+                let input = CohereToolInput.object(from: .string(tool.heldArguments)).serializedString()
+                events.append(.contentBlockDelta(index: tool.index, delta: .inputJSON(input)))
+            }
+            events.append(.contentBlockStop(index: tool.index))
         }
         open = .none
     }

@@ -1,0 +1,160 @@
+import ClaudeCodeProxyKit
+import CohereAdapter
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct StreamTests {
+    private let answer = try! Fixtures.call(Fixtures.simpleRequest(stream: true)).answer
+
+    private func run(_ bytes: [UInt8]) -> StreamOutcome {
+        StreamOutcome.run(answer, parts: [bytes[...]])
+    }
+
+    /// The stream fed in two parts at every position gives what it gives whole.
+    private func expectSplitInvariant(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        let whole = run(bytes)
+        for position in 0...bytes.count {
+            let split = StreamOutcome.run(answer, parts: [bytes[..<position], bytes[position...]])
+            if split != whole {
+                Issue.record("split at byte \(position) changed the events", sourceLocation: sourceLocation)
+                return
+            }
+        }
+    }
+
+    @Test func textStream() throws {
+        let outcome = run(Fixtures.textStream)
+        #expect(outcome.error == nil)
+        #expect(
+            outcome.events == [
+                .messageStart(id: "msg_test", model: "claude-haiku-4-5", usage: TokenUsage(inputTokens: 321)),
+                .ping,
+                .contentBlockStart(index: 0, block: .text),
+                .contentBlockDelta(index: 0, delta: .text("Hola")),
+                .contentBlockDelta(index: 0, delta: .text(" Juan")),
+                .contentBlockStop(index: 0),
+                .messageDelta(stopReason: .endTurn, stopSequence: nil, usage: TokenUsage(inputTokens: 70, outputTokens: 2)),
+                .messageStop,
+            ])
+        #expect(outcome.usage == ResolvedUsage(usage: TokenUsage(inputTokens: 70, outputTokens: 2), estimated: false))
+        #expect(StreamGrammar.violation(in: outcome.events) == nil)
+        expectSplitInvariant(Fixtures.textStream)
+    }
+
+    @Test func toolCallStream() throws {
+        let outcome = run(Fixtures.toolCallStream)
+        #expect(outcome.error == nil)
+        #expect(StreamGrammar.violation(in: outcome.events) == nil)
+        let blocks = outcome.events.compactMap { event -> StreamEvent.BlockStart? in
+            if case .contentBlockStart(_, let block) = event { block } else { nil }
+        }
+        #expect(blocks == [.text, .toolUse(id: "get_weather_3v76fs3zjrgq", name: "get_weather")])
+        #expect(outcome.text == "I will check the weather.")
+        #expect(try JSONParser.parse(outcome.toolInput) == ["location": "Madrid"])
+        #expect(outcome.messageDelta?.stopReason == .toolUse)
+        #expect(outcome.messageDelta?.usage == TokenUsage(inputTokens: 617, outputTokens: 61, cacheReadInputTokens: 176))
+        expectSplitInvariant(Fixtures.toolCallStream)
+    }
+
+    @Test func reasoningStream() {
+        let outcome = run(Fixtures.reasoningStream)
+        #expect(StreamGrammar.violation(in: outcome.events) == nil)
+        #expect(outcome.events.contains(.contentBlockStart(index: 0, block: .thinking)))
+        #expect(outcome.events.contains(.contentBlockDelta(index: 0, delta: .thinking("Two plus two."))))
+        #expect(outcome.events.contains(.contentBlockStart(index: 1, block: .text)))
+        #expect(outcome.text == "4")
+        expectSplitInvariant(Fixtures.reasoningStream)
+    }
+
+    @Test func crlfFramingAndNoDoneMarker() {
+        let text = String(decoding: Fixtures.sse(Self.textPayloads, done: false), as: UTF8.self)
+        let crlf = Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
+        #expect(run(crlf).events == run(Fixtures.textStream).events)
+    }
+
+    @Test func grammarHoldsWhateverOrderArrives() {
+        // Text after a tool call, arguments for a closed call, a tool call without a start, a second
+        // message-start, unknown events, parallel calls without tool-call-end.
+        let bytes = Fixtures.sse([
+            #"{"type":"message-start","id":"a"}"#,
+            #"{"type":"tool-call-delta","index":3,"delta":{"message":{"tool_calls":{"function":{"arguments":"{}"}}}}}"#,
+            #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"thinking":"hm"}}}}"#,
+            #"{"type":"tool-call-start","index":0,"delta":{"message":{"tool_calls":{"id":"c1","function":{"name":"a","arguments":"{\"x\":"}}}}}"#,
+            #"{"type":"tool-call-start","index":1,"delta":{"message":{"tool_calls":{"id":"c2","function":{"name":"b"}}}}}"#,
+            #"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"1}"}}}}}"#,
+            #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"late text"}}}}"#,
+            #"{"type":"citation-start","index":0,"delta":{"message":{"citations":{"start":0,"end":4,"text":"late"}}}}"#,
+            #"{"type":"message-start","id":"b"}"#,
+            #"{"type":"debug","prompt":"..."}"#,
+            #"{"type":"something-new"}"#,
+            #"{"type":"content-end","index":5}"#,
+            #"{"type":"message-end","delta":{"finish_reason":"TOOL_CALL"}}"#,
+        ])
+        let outcome = run(bytes)
+        #expect(outcome.error == nil)
+        #expect(StreamGrammar.violation(in: outcome.events) == nil, "\(outcome.events)")
+        #expect(outcome.messageDelta?.stopReason == .toolUse)
+        // No usage reported: estimated.
+        #expect(outcome.usage?.estimated == true)
+        #expect(outcome.messageDelta?.usage.inputTokens == 321)
+    }
+
+    @Test func cutStreamThrows() {
+        let payloads = Self.textPayloads.dropLast()
+        let outcome = run(Fixtures.sse(Array(payloads), done: false))
+        #expect(outcome.error?.type == .api)
+        #expect(outcome.error?.message.contains("ended before") == true)
+        #expect(outcome.events.contains(.contentBlockDelta(index: 0, delta: .text(" Juan"))))
+        // Even [DONE] does not make a stream without message-end whole.
+        #expect(run(Fixtures.sse(Array(payloads), done: true)).error != nil)
+    }
+
+    @Test func errorFinishThrows() {
+        let bytes = Fixtures.sse([
+            Self.textPayloads[0], Self.textPayloads[2],
+            #"{"type":"message-end","delta":{"finish_reason":"ERROR","error":"internal failure"}}"#,
+        ])
+        let outcome = run(bytes)
+        #expect(outcome.error?.type == .api)
+        #expect(outcome.error?.message.contains("internal failure") == true)
+    }
+
+    @Test func inBandErrorObjectThrows() {
+        let outcome = run(Fixtures.sse([Self.textPayloads[0], #"{"message":"too many tokens"}"#]))
+        #expect(outcome.error?.message.contains("too many tokens") == true)
+    }
+
+    @Test func eventsAfterMessageEndAreIgnored() {
+        let bytes = Fixtures.sse(Self.textPayloads + [#"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"extra"}}}}"#])
+        #expect(run(bytes).events == run(Fixtures.textStream).events)
+    }
+
+    private static let textPayloads = [
+        #"{"id":"5c1f0c2e","type":"message-start","delta":{"message":{"role":"assistant"}}}"#,
+        #"{"type":"content-start","index":0,"delta":{"message":{"content":{"type":"text","text":""}}}}"#,
+        #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"Hola"}}}}"#,
+        #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":" Juan"}}}}"#,
+        #"{"type":"content-end","index":0}"#,
+        #"{"type":"message-end","delta":{"finish_reason":"COMPLETE","usage":{"billed_units":{"input_tokens":5,"output_tokens":2},"tokens":{"input_tokens":70,"output_tokens":2}}}}"#,
+    ]
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct StreamGrammarValidatorTests {
+    @Test func rejectsBrokenStreams() {
+        let start = StreamEvent.messageStart(id: "m", model: "x", usage: TokenUsage())
+        let end: [StreamEvent] = [.messageDelta(stopReason: .endTurn, stopSequence: nil, usage: TokenUsage()), .messageStop]
+        #expect(StreamGrammar.violation(in: [start] + end) == nil)
+        let broken: [[StreamEvent]] = [
+            end,
+            [start, .contentBlockStart(index: 1, block: .text), .contentBlockStop(index: 1)] + end,
+            [start, .contentBlockStart(index: 0, block: .thinking), .contentBlockStop(index: 0)] + end,
+            [start, .contentBlockStart(index: 0, block: .text), .contentBlockDelta(index: 0, delta: .inputJSON("{}"))] + end,
+            [start, .contentBlockStart(index: 0, block: .toolUse(id: "t", name: "f")), .contentBlockDelta(index: 0, delta: .inputJSON("{"))]
+                + [.contentBlockStop(index: 0)] + end,
+            [start, .contentBlockStart(index: 0, block: .text)] + end,
+            [start, .messageStop],
+        ]
+        for events in broken { #expect(StreamGrammar.violation(in: events) != nil, "\(events)") }
+    }
+}
