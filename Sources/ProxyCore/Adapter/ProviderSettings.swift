@@ -64,7 +64,7 @@ public struct ProviderSettings: Sendable, Equatable {
         guard apiKeyRequired ?? requiredByDefault else { return nil }
         let source = apiKeySource.map { "set \($0)" } ?? "set api_key in its config section"
         throw AnthropicError(
-            .authentication, "provider '\(name)' has no API key configured: \(source)", headers: [("x-should-retry", "false")]
+            .authentication, "provider '\(name)' has no API key configured: \(source)", headers: [HTTPHeader("x-should-retry", "false")]
         )
     }
 

@@ -2,20 +2,30 @@ import Synchronization
 
 /// A complete assistant message, the body of a non-streaming `/v1/messages` response.
 public struct AnthropicMessage: Sendable, Equatable {
+    /// One content block of the answer.
     public enum Block: Sendable, Equatable {
+        /// Answer text.
         case text(String)
+        /// Reasoning, with the signature a client sends back with it on the next turn.
         case thinking(text: String, signature: String)
+        /// A tool call: its id (`toolu_…`), the client's tool name, and its input object.
         case toolUse(id: String, name: String, input: JSONValue)
     }
 
+    /// The message id (`msg_…`).
     public var id: String
     /// The model name the client asked for, echoed so its per-model logic stays stable.
     public var model: String
+    /// The blocks in order; an empty list is sent as one empty text block.
     public var content: [Block]
+    /// Why the answer ended.
     public var stopReason: StopReason
+    /// The client's stop sequence that ended it, when `stopReason` is `stop_sequence`.
     public var stopSequence: String?
+    /// The answer's token counts.
     public var usage: TokenUsage
 
+    /// A message as an adapter builds it from an upstream answer.
     public init(id: String, model: String, content: [Block], stopReason: StopReason, stopSequence: String? = nil, usage: TokenUsage) {
         self.id = id
         self.model = model

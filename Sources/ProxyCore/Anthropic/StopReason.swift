@@ -1,9 +1,14 @@
 /// The values Anthropic allows in `stop_reason`; anything else breaks clients.
 public enum StopReason: String, Sendable {
+    /// The answer is complete.
     case endTurn = "end_turn"
+    /// The output limit cut it.
     case maxTokens = "max_tokens"
+    /// One of the client's stop sequences ended it.
     case stopSequence = "stop_sequence"
+    /// It ends with tool calls for the client to run.
     case toolUse = "tool_use"
+    /// The provider declined (a content filter).
     case refusal = "refusal"
 
     /// Maps an OpenAI `finish_reason`. A turn that produced tool calls is `tool_use` whatever the upstream

@@ -1,25 +1,42 @@
 /// One Anthropic server-sent event, rendered exactly as the Messages API streams it.
 public enum StreamEvent: Sendable, Equatable {
+    /// What a `content_block_start` opens.
     public enum BlockStart: Sendable, Equatable {
+        /// A text block.
         case text
+        /// A thinking block.
         case thinking
+        /// A tool call with its id and the client's tool name.
         case toolUse(id: String, name: String)
     }
 
+    /// What a `content_block_delta` carries; each kind belongs to one block kind.
     public enum Delta: Sendable, Equatable {
+        /// Text for a text block.
         case text(String)
+        /// Reasoning for a thinking block.
         case thinking(String)
+        /// The signature that ends a thinking block.
         case signature(String)
+        /// A fragment of a tool call's input JSON; a block's fragments concatenate to one object.
         case inputJSON(String)
     }
 
+    /// Opens the stream: the message id, the client's model name, the usage known so far (the prompt estimate).
     case messageStart(id: String, model: String, usage: TokenUsage)
+    /// Keeps connections alive; carries nothing.
     case ping
+    /// Opens block `index` (0, 1, 2 … in order; one open at a time).
     case contentBlockStart(index: Int, block: BlockStart)
+    /// Adds to the open block.
     case contentBlockDelta(index: Int, delta: Delta)
+    /// Closes the open block.
     case contentBlockStop(index: Int)
+    /// After the last block: why the answer ended, and the final usage.
     case messageDelta(stopReason: StopReason, stopSequence: String?, usage: TokenUsage)
+    /// Ends the stream.
     case messageStop
+    /// Ends a failed stream (`type` is an Anthropic error type).
     case error(type: String, message: String)
 
     package var name: String {

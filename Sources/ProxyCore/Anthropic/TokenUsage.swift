@@ -1,10 +1,15 @@
 /// Anthropic's usage object. `inputTokens` excludes cached prompt tokens, unlike OpenAI's `prompt_tokens`.
 public struct TokenUsage: Sendable, Equatable {
+    /// Prompt tokens not read from or written to a cache.
     public var inputTokens: Int
+    /// Generated tokens, reasoning included.
     public var outputTokens: Int
+    /// Prompt tokens written to a cache.
     public var cacheCreationInputTokens: Int
+    /// Prompt tokens read from a cache.
     public var cacheReadInputTokens: Int
 
+    /// Counts; unset ones are 0.
     public init(inputTokens: Int = 0, outputTokens: Int = 0, cacheCreationInputTokens: Int = 0, cacheReadInputTokens: Int = 0) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens

@@ -5,13 +5,6 @@
 /// block's type; tool arguments only in `input_json_delta`s that concatenate to the whole input;
 /// `message_delta` held until the trailing usage chunk; a truncated upstream ends in an `error` event.
 package struct StreamTranslator: Sendable {
-    private enum OpenBlock: Equatable {
-        case none
-        case text(Int)
-        case thinking(Int)
-        case tool(Int)
-    }
-
     private struct ToolCall {
         var upstreamIndex: Int?
         var id: String?
@@ -21,9 +14,7 @@ package struct StreamTranslator: Sendable {
         var emittedArguments = false
     }
 
-    package let messageID: String
-    package let clientModel: String
-    private let estimatedInputTokens: Int
+    private var builder: StreamEventBuilder
     private let toolNames: ToolNameMapping
     private let stopSequences: [String]
     /// Splits `<think>…</think>` out of the answer when the provider writes reasoning inline.
@@ -31,24 +22,17 @@ package struct StreamTranslator: Sendable {
     /// See `Quirks.bufferToolArguments`.
     private let bufferToolArguments: Bool
 
-    private var open = OpenBlock.none
-    private var nextIndex = 0
     private var toolCalls: [ToolCall] = []
     private var currentToolCall: Int?
     private var finishReason: String?
     private var matchedStopSequence: String?
-    private var sawToolUse = false
     private var upstreamUsage: TokenUsage?
-    /// Text, reasoning and tool input sent to the client, for output estimation.
-    package private(set) var output = TextTally()
 
     package init(
         messageID: String, clientModel: String, estimatedInputTokens: Int, toolNames: ToolNameMapping = .identity, stopSequences: [String] = [],
         thinkTags: Bool = false, bufferToolArguments: Bool = false
     ) {
-        self.messageID = messageID
-        self.clientModel = clientModel
-        self.estimatedInputTokens = estimatedInputTokens
+        self.builder = StreamEventBuilder(messageID: messageID, clientModel: clientModel, estimatedInputTokens: estimatedInputTokens)
         self.toolNames = toolNames
         self.stopSequences = stopSequences
         self.thinkTags = thinkTags ? ThinkTagSplitter() : nil
@@ -57,8 +41,7 @@ package struct StreamTranslator: Sendable {
 
     /// `message_start` (carrying the local input estimate, shown by Claude Code as progress) and a `ping`.
     package func start(into events: inout [StreamEvent]) {
-        events.append(.messageStart(id: messageID, model: clientModel, usage: TokenUsage(inputTokens: estimatedInputTokens)))
-        events.append(.ping)
+        builder.start(into: &events)
     }
 
     /// Consumes one upstream chunk (a parsed `data:` payload).
@@ -72,13 +55,13 @@ package struct StreamTranslator: Sendable {
         guard let choice = chunk["choices"]?.arrayValue?.first else { return }
         if let delta = choice["delta"] {
             if let reasoning = Self.reasoningText(in: delta), !reasoning.isEmpty {
-                appendThinking(reasoning, into: &events)
+                builder.appendThinking(reasoning, into: &events)
             }
             if let text = delta["content"]?.stringValue, !text.isEmpty {
                 if thinkTags != nil {
                     appendPieces(thinkTags!.feed(text), into: &events)
                 } else {
-                    appendText(text, into: &events)
+                    builder.appendText(text, into: &events)
                 }
             }
             if let calls = delta["tool_calls"]?.arrayValue {
@@ -92,7 +75,7 @@ package struct StreamTranslator: Sendable {
             if thinkTags != nil { appendPieces(thinkTags!.finish(), into: &events) }
             finishReason = reason
             matchedStopSequence = StopReason.matchedStopSequence(in: choice, of: stopSequences)
-            if reason == "content_filter" { appendText(StopReason.contentFilterNotice, into: &events) }
+            if reason == "content_filter" { builder.appendText(StopReason.contentFilterNotice, into: &events) }
             closeOpenBlock(into: &events)
         }
     }
@@ -118,22 +101,20 @@ package struct StreamTranslator: Sendable {
         }
         if thinkTags != nil { appendPieces(thinkTags!.finish(), into: &events) }
         closeOpenBlock(into: &events)
-        var usage = resolve(upstreamUsage, output.tokens)
-        if usage.inputTokens == 0 { usage.inputTokens = 1 }  // 0 cannot replace message_start's estimate
-        let stopReason = StopReason(finishReason: finishReason, sawToolUse: sawToolUse, matchedStopSequence: matchedStopSequence)
-        events.append(.messageDelta(stopReason: stopReason, stopSequence: stopReason == .stopSequence ? matchedStopSequence : nil, usage: usage))
-        events.append(.messageStop)
-        return usage
+        let usage = resolve(upstreamUsage, builder.estimatedOutputTokens)
+        let stopReason = StopReason(finishReason: finishReason, sawToolUse: builder.startedToolUse, matchedStopSequence: matchedStopSequence)
+        let stopSequence = stopReason == .stopSequence ? matchedStopSequence : nil
+        return builder.finish(stopReason: stopReason, stopSequence: stopSequence, usage: usage, into: &events)
     }
 
     /// The position in `toolCalls` of the call whose block is open, if one is.
     private var openToolCall: Int? {
-        guard case .tool(let index) = open else { return nil }
+        guard case .toolUse(let index) = builder.openBlock else { return nil }
         return toolCalls.firstIndex { $0.blockIndex == index }
     }
 
     private func isOpen(toolBlock index: Int?) -> Bool {
-        if case .tool(let open) = open { return open == index }
+        if case .toolUse(let open) = builder.openBlock { return open == index }
         return false
     }
 
@@ -147,37 +128,13 @@ package struct StreamTranslator: Sendable {
         return nil
     }
 
-    private mutating func appendThinking(_ text: String, into events: inout [StreamEvent]) {
-        let index: Int
-        if case .thinking(let open) = open {
-            index = open
-        } else {
-            index = startBlock(.thinking, into: &events)
-            open = .thinking(index)
-        }
-        events.append(.contentBlockDelta(index: index, delta: .thinking(text)))
-        output.add(text)
-    }
-
     private mutating func appendPieces(_ pieces: [ThinkTagSplitter.Piece], into events: inout [StreamEvent]) {
         for piece in pieces {
             switch piece {
-            case .thinking(let thought): appendThinking(thought, into: &events)
-            case .text(let answer): appendText(answer, into: &events)
+            case .thinking(let thought): builder.appendThinking(thought, into: &events)
+            case .text(let answer): builder.appendText(answer, into: &events)
             }
         }
-    }
-
-    private mutating func appendText(_ text: String, into events: inout [StreamEvent]) {
-        let index: Int
-        if case .text(let open) = open {
-            index = open
-        } else {
-            index = startBlock(.text, into: &events)
-            open = .text(index)
-        }
-        events.append(.contentBlockDelta(index: index, delta: .text(text)))
-        output.add(text)
     }
 
     private mutating func appendToolCall(_ call: JSONValue, into events: inout [StreamEvent]) {
@@ -199,10 +156,8 @@ package struct StreamTranslator: Sendable {
         }
         if toolCalls[position].blockIndex == nil, let name = toolCalls[position].name {
             let id = ToolCallID.normalized(toolCalls[position].id)
-            let index = startBlock(.toolUse(id: id, name: toolNames.clientName(for: name)), into: &events)
-            open = .tool(index)
+            let index = builder.startToolUse(id: id, name: toolNames.clientName(for: name), into: &events)
             toolCalls[position].blockIndex = index
-            sawToolUse = true
             let buffered = toolCalls[position].arguments
             if !buffered.isEmpty { emitArguments(buffered, of: position, into: &events) }
         }
@@ -245,44 +200,20 @@ package struct StreamTranslator: Sendable {
 
     private mutating func emitArguments(_ fragment: String, of position: Int, into events: inout [StreamEvent]) {
         guard let blockIndex = toolCalls[position].blockIndex, !bufferToolArguments else { return }
-        if open != .tool(blockIndex) {
-            // Arguments for a call whose block was closed by later output cannot be sent any more.
-            return
-        }
-        events.append(.contentBlockDelta(index: blockIndex, delta: .inputJSON(fragment)))
+        // Arguments for a call whose block was closed by later output cannot be sent any more.
+        guard builder.openBlock == .toolUse(index: blockIndex) else { return }
+        builder.appendToolInput(fragment, into: &events)
         toolCalls[position].emittedArguments = true
-        output.add(fragment)
     }
 
-    private mutating func startBlock(_ block: StreamEvent.BlockStart, into events: inout [StreamEvent]) -> Int {
-        closeOpenBlock(into: &events)
-        let index = nextIndex
-        nextIndex += 1
-        events.append(.contentBlockStart(index: index, block: block))
-        return index
-    }
-
+    /// Closes the open block; a tool call whose arguments were held back (`bufferToolArguments`) gets
+    /// them whole and repaired first.
     private mutating func closeOpenBlock(into events: inout [StreamEvent]) {
-        switch open {
-        case .none:
-            return
-        case .text(let index):
-            events.append(.contentBlockStop(index: index))
-        case .thinking(let index):
-            events.append(.contentBlockDelta(index: index, delta: .signature(ThinkingSignature.proxySignature)))
-            events.append(.contentBlockStop(index: index))
-        case .tool(let index):
-            if let position = toolCalls.firstIndex(where: { $0.blockIndex == index }), !toolCalls[position].emittedArguments {
-                // Buffered arguments go out whole and repaired; a call with none is `{}`.
-                let input = bufferToolArguments ? ToolArguments.object(from: .string(toolCalls[position].arguments)) : .object([])
-                let json = input.serializedString()
-                events.append(.contentBlockDelta(index: index, delta: .inputJSON(json)))
-                toolCalls[position].emittedArguments = true
-                if bufferToolArguments { output.add(json) }
-            }
-            events.append(.contentBlockStop(index: index))
+        if bufferToolArguments, let position = openToolCall, !toolCalls[position].emittedArguments {
+            builder.appendToolInput(ToolArguments.object(from: .string(toolCalls[position].arguments)).serializedString(), into: &events)
+            toolCalls[position].emittedArguments = true
         }
-        open = .none
+        builder.closeBlock(into: &events)
     }
 }
 
@@ -294,12 +225,6 @@ extension AnthropicError {
         let code = error["code"]?.intValue ?? 500
         return AnthropicError(AnthropicErrorType(upstreamStatus: code), "upstream error: \(message)")
     }
-}
-
-/// The signature the proxy puts on thinking blocks it produced. Claude Code sends thinking blocks back;
-/// the `ccp1.` prefix marks them as the proxy's own so they are never forwarded as Anthropic signatures.
-package enum ThinkingSignature {
-    package static let proxySignature = "ccp1.e30"
 }
 
 /// Tool-call ids as Anthropic clients accept them (`^[A-Za-z0-9_-]+$`).

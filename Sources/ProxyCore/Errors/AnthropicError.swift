@@ -1,14 +1,24 @@
 /// The `error.type` values of Anthropic's API (docs/translation.md §6.2).
 public enum AnthropicErrorType: String, Sendable {
+    /// 400: the request is malformed or cannot be served.
     case invalidRequest = "invalid_request_error"
+    /// 401: a key is missing or wrong.
     case authentication = "authentication_error"
+    /// 402: the account cannot pay.
     case billing = "billing_error"
+    /// 403: the key may not do this.
     case permission = "permission_error"
+    /// 404: no such model, route or path.
     case notFound = "not_found_error"
+    /// 413: the body is over the limit.
     case requestTooLarge = "request_too_large"
+    /// 429: slow down (`retry-after` says how long).
     case rateLimit = "rate_limit_error"
+    /// 500 (502 for a provider that failed): something broke.
     case api = "api_error"
+    /// 504: the provider did not answer in time.
     case timeout = "timeout_error"
+    /// 529: the provider or the proxy is overloaded or shutting down.
     case overloaded = "overloaded_error"
 
     /// The type for an upstream HTTP status.
@@ -48,20 +58,27 @@ public enum AnthropicErrorType: String, Sendable {
 ///
 /// It carries its own status and headers so the server renders any failure in one place.
 public struct AnthropicError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The `error.type` the client sees.
     public var type: AnthropicErrorType
+    /// The HTTP status (the type's own unless given).
     public var status: Int
+    /// The `error.message`; the proxy redacts keys from it before it leaves.
     public var message: String
-    public var headers: [(name: String, value: String)]
+    /// Response headers that go with it (`retry-after`, `x-should-retry`).
+    public var headers: [HTTPHeader]
 
-    public init(_ type: AnthropicErrorType, _ message: String, status: Int? = nil, headers: [(name: String, value: String)] = []) {
+    /// An error of `type`, with the type's status unless `status` says otherwise.
+    public init(_ type: AnthropicErrorType, _ message: String, status: Int? = nil, headers: [HTTPHeader] = []) {
         self.type = type
         self.status = status ?? type.status
         self.message = message
         self.headers = headers
     }
 
+    /// `STATUS type: message`, for logs.
     public var description: String { "\(status) \(type.rawValue): \(message)" }
 
+    /// The Anthropic error body.
     public func json(requestID: String? = nil) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("type", "error"), ("error", ["type": .string(type.rawValue), "message": .string(message)]),
@@ -70,17 +87,20 @@ public struct AnthropicError: Error, Sendable, Equatable, CustomStringConvertibl
         return .object(members)
     }
 
+    /// Equal in type, status, message and headers.
     public static func == (lhs: AnthropicError, rhs: AnthropicError) -> Bool {
         lhs.type == rhs.type && lhs.status == rhs.status && lhs.message == rhs.message
-            && lhs.headers.elementsEqual(rhs.headers) { $0.name == $1.name && $0.value == $1.value }
+            && lhs.headers == rhs.headers
     }
 }
 
 extension AnthropicError {
+    /// A 400 `invalid_request_error`: the client's request cannot be served as written.
     public static func invalidRequest(_ message: String) -> AnthropicError {
         AnthropicError(.invalidRequest, message)
     }
 
+    /// A 404 `not_found_error`.
     public static func notFound(_ message: String) -> AnthropicError {
         AnthropicError(.notFound, message)
     }

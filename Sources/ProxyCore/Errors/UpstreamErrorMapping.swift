@@ -19,11 +19,11 @@ public enum UpstreamErrorMapping {
         if status == 429, upstreamMessage.contains("insufficient_quota") || upstreamMessage.contains("exceeded your current quota") {
             type = .billing
         }
-        var headers: [(name: String, value: String)] = []
+        var headers: [HTTPHeader] = []
         if type == .rateLimit, let retryAfter, let seconds = Int(retryAfter.trimmingWhitespace()) ?? Double(retryAfter.trimmingWhitespace()).map({ Int($0.rounded(.up)) }) {
-            headers.append(("retry-after", String(min(max(seconds, 0), maximumRetryAfterSeconds))))
+            headers.append(HTTPHeader("retry-after", String(min(max(seconds, 0), maximumRetryAfterSeconds))))
         }
-        if type == .authentication { headers.append(("x-should-retry", "false")) }
+        if type == .authentication { headers.append(HTTPHeader("x-should-retry", "false")) }
         // A gateway's 502 stays a 502: the provider, not the proxy, failed (docs/translation.md §6.2).
         return AnthropicError(type, text, status: status == 502 ? 502 : nil, headers: headers)
     }

@@ -1,7 +1,10 @@
 /// Why parsing failed, with the byte offset where it did.
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong.
     public var message: String
+    /// The byte where it was found.
     public var offset: Int
+    /// `message at byte N`.
     public var description: String { "\(message) at byte \(offset)" }
 }
 
@@ -15,6 +18,7 @@ public struct JSONParser {
     /// Deeper documents are rejected rather than risking the stack of a cooperative thread.
     package static let maximumDepth = 128
 
+    /// Parses one JSON document from UTF-8 bytes.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
         let array = Array(bytes)
         do {
@@ -35,6 +39,7 @@ public struct JSONParser {
         }
     }
 
+    /// Parses one JSON document from text.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8))
     }

@@ -1,14 +1,22 @@
 /// A JSON document as the proxy sees it: objects keep their key order, so a body the proxy rebuilds is
 /// byte-stable from one request to the next (upstream prompt caches key on the exact prefix).
 public enum JSONValue: Sendable, Equatable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number written without fraction or exponent.
     case integer(Int64)
+    /// Any other number.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object, its members in document order.
     case object([(key: String, value: JSONValue)])
 
+    /// Structural equality; objects compare member by member in order, numbers by value.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
@@ -32,11 +40,13 @@ extension JSONValue {
         return members.first { $0.key == key }?.value
     }
 
+    /// The string, when this is one.
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
+    /// The boolean, when this is one.
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
@@ -51,6 +61,7 @@ extension JSONValue {
         }
     }
 
+    /// The number as a `Double`, when this is a number.
     public var doubleValue: Double? {
         switch self {
         case .integer(let value): return Double(value)
@@ -59,16 +70,19 @@ extension JSONValue {
         }
     }
 
+    /// The elements, when this is an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
+    /// The members in order, when this is an object.
     public var objectValue: [(key: String, value: JSONValue)]? {
         if case .object(let value) = self { return value }
         return nil
     }
 
+    /// Whether this is `null`.
     public var isNull: Bool {
         if case .null = self { return true }
         return false
@@ -92,11 +106,17 @@ extension JSONValue {
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByFloatLiteral
 {
+    /// `"text"` is a JSON string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// `42` is a JSON integer.
     public init(integerLiteral value: Int64) { self = .integer(value) }
+    /// `true` is a JSON boolean.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// `0.5` is a JSON number.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// `[…]` is a JSON array.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// `["key": value]` is a JSON object, in the order written.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(elements.map { (key: $0.0, value: $0.1) })
     }

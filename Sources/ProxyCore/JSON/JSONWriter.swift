@@ -1,5 +1,6 @@
 /// Serialises `JSONValue` compactly, keys in their stored order, non-ASCII text as raw UTF-8.
 extension JSONValue {
+    /// The compact JSON text as UTF-8, members in order: an upstream request body.
     public func serialized() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
@@ -7,6 +8,7 @@ extension JSONValue {
         return output
     }
 
+    /// The compact JSON text.
     public func serializedString() -> String {
         String(decoding: serialized(), as: UTF8.self)
     }

@@ -9,6 +9,7 @@ public struct SSEDecoder: Sendable {
     private var hasData = false
     private var lastWasCarriageReturn = false
 
+    /// A decoder at the start of a stream.
     public init() {}
 
     /// Feeds bytes; calls `onEvent` with each complete event's data. Concrete `ArraySlice` rather than a
@@ -17,6 +18,7 @@ public struct SSEDecoder: Sendable {
         try feed(bytes[...], onEvent: onEvent)
     }
 
+    /// Feeds a slice; calls `onEvent` with each complete event's data.
     public mutating func feed(_ bytes: ArraySlice<UInt8>, onEvent: ([UInt8]) throws -> Void) rethrows {
         try bytes.withUnsafeBufferPointer { buffer in
             var start = 0

@@ -18,7 +18,7 @@ struct ClientAuthMiddleware: RouterMiddleware {
         else {
             throw AnthropicError(
                 .authentication, "the proxy rejected your API key: send one of its configured keys as x-api-key",
-                headers: [("x-should-retry", "false")]
+                headers: [HTTPHeader("x-should-retry", "false")]
             )
         }
         return try await next(request, context)
