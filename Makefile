@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= $(if $(wildcard config.yaml),config.yaml,config.yaml.example)
 
-.PHONY: deps build run test e2e fuzz bench bench-client clean
+.PHONY: deps build run test lint e2e example fuzz bench bench-client clean
 
 deps:
 	@scripts/install-deps
@@ -15,16 +15,24 @@ build: deps
 run: build
 	.build/release/claude-code-proxy serve --config $(CONFIG)
 
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Formatting (.swift-format) and a `///` comment on every public symbol; `scripts/lint --fix` formats.
+lint:
+	scripts/lint
+
+# The example adapter package (Examples/custom-adapter): builds against this checkout and runs its tests.
+example: deps
+	cd Examples/custom-adapter && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
 
 # The real-client suite: the anthropic SDK and the Claude Code CLI against the built binary.
 e2e: deps
 	scripts/e2e
 
 clean:
-	rm -rf .build .build-*
+	rm -rf .build .build-* Examples/custom-adapter/.build
 
 # Fuzz the SSE parser + stream translator, the request decoder + translator and the YAML loader with
 # libFuzzer, FUZZ_SECONDS each. A crash fails the target, is saved as Tests/Fuzz/TARGET/crash-…, and is

@@ -238,6 +238,11 @@ package struct RequestDecodingError: Error, Sendable, Equatable, CustomStringCon
     package var description: String { "\(path): \(problem)" }
 }
 
+extension RequestDecodingError: AnthropicErrorRepresentable {
+    /// A 400 naming the field: `messages.0.role: must be …`.
+    package var anthropicError: AnthropicError { .invalidRequest(description) }
+}
+
 /// Typed reads of JSON fields that fail with the field's path.
 enum JSONField {
     static func object(_ value: JSONValue, path: String) throws(RequestDecodingError) -> [(key: String, value: JSONValue)] {

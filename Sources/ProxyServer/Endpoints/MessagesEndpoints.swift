@@ -106,11 +106,7 @@ struct MessagesEndpoints: Sendable {
         } catch {
             throw AnthropicError.invalidRequest("request body is not valid JSON: \(error)")
         }
-        do {
-            return try MessagesRequest(json: json)
-        } catch {
-            throw AnthropicError.invalidRequest(error.description)
-        }
+        return try MessagesRequest(json: json)
     }
 
     /// Runs upstream work, cancelling it when the client disconnects.
