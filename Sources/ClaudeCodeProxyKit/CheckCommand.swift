@@ -1,11 +1,12 @@
 import ArgumentParser
 import CurlHTTP
-#if canImport(FoundationEssentials)
-import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
-#else
-import Foundation
-#endif
 import ProxyCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
+#else
+    import Foundation
+#endif
 
 /// `claude-code-proxy check`: validate the settings and see whether each provider answers, without
 /// starting the server. Exit status 1 when anything is wrong.
@@ -19,7 +20,9 @@ struct CheckCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        let (settings, source) = try CommandFailure.reporting { try SettingsLoader(configPath: config, registry: ProxyCommand.registry).load() }
+        let (settings, source) = try CommandFailure.reporting {
+            try SettingsLoader(configPath: config, registry: ProxyCommand.registry).load()
+        }
         print("settings from \(source): \(settings.providers.count) provider(s), \(settings.routes.count) route(s)")
         let client = CurlHTTPClient()
         defer { client.shutdown() }

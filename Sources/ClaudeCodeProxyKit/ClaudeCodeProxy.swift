@@ -1,5 +1,5 @@
-@_exported import ProxyCore
 import ArgumentParser
+@_exported import ProxyCore
 
 /// Runs claude-code-proxy with the adapters of a registry: the whole command line, or the server alone
 /// inside another program (an adapter's tests).

@@ -1,5 +1,4 @@
 import ArgumentParser
-
 import ProxyCore
 
 /// The `claude-code-proxy` command: `serve` (the default) runs the proxy.

@@ -1,13 +1,14 @@
 import ArgumentParser
-#if canImport(FoundationEssentials)
-import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
-#else
-import Foundation
-#endif
 import Logging
 import ProxyCore
 import ProxyServer
 import UnixSignals
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
+#else
+    import Foundation
+#endif
 
 /// `claude-code-proxy serve`: load the settings, start the server, run until SIGTERM/SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -56,7 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private static func announce(settings: ProxySettings, source: String, port: Int, logger: Logger) {
-        logger.notice("claude-code-proxy \(ClaudeCodeProxy.version) listening on http://\(settings.server.host):\(port) (settings from \(source))")
+        logger.notice(
+            "claude-code-proxy \(ClaudeCodeProxy.version) listening on http://\(settings.server.host):\(port) (settings from \(source))")
         for provider in settings.providers {
             let key = provider.apiKey == nil ? "no API key" : "API key set"
             logger.notice("provider '\(provider.name)': \(provider.type) at \(provider.baseURL), \(key)")
@@ -65,7 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("route '\(route.pattern)' → \(route.provider)/\(route.model ?? "(client model)")")
         }
         if settings.server.apiKeys.isEmpty {
-            logger.notice("no client API key configured: any local client may use this proxy, so it binds to loopback unless told otherwise")
+            logger.notice(
+                "no client API key configured: any local client may use this proxy, so it binds to loopback unless told otherwise")
         }
     }
 }

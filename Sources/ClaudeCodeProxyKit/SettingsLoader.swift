@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
-#else
-import Foundation
-#endif
 import ProxyConfig
 import ProxyCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
+#else
+    import Foundation
+#endif
 
 /// Where the settings come from: `--config PATH`, else `./config.yaml` when present, else the seed's
 /// environment variables (plus `.env`), so seed users change nothing.
@@ -25,7 +26,8 @@ struct SettingsLoader {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ConfigurationError("cannot read config file '\(path)'")
             }
-            settings = try ConfigFile.load(text: text, file: path, environment: environment, profiles: .standard(configFile: path), registry: registry)
+            settings = try ConfigFile.load(
+                text: text, file: path, environment: environment, profiles: .standard(configFile: path), registry: registry)
             source = path
         } else {
             settings = try EnvironmentSettings.load(environment: environment)

@@ -11,7 +11,9 @@ extension CurlHTTPClient {
         /// Idle connections kept open for reuse (CURLMOPT_MAXCONNECTS); at least the expected concurrency.
         package var maxCachedConnections: Int
 
-        package init(verifyTLS: Bool = true, caBundlePath: String? = nil, maxBufferedBodyBytes: Int = 1 << 20, maxCachedConnections: Int = 256) {
+        package init(
+            verifyTLS: Bool = true, caBundlePath: String? = nil, maxBufferedBodyBytes: Int = 1 << 20, maxCachedConnections: Int = 256
+        ) {
             self.verifyTLS = verifyTLS
             self.caBundlePath = caBundlePath
             self.maxBufferedBodyBytes = maxBufferedBodyBytes

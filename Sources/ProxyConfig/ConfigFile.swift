@@ -109,7 +109,8 @@ struct ConfigDocument: Decodable {
                 webSearch: route.when?.webSearch
             )
             routes.append(
-                ModelRoute(pattern: route.match, provider: route.provider.value, model: route.model, fallbacks: fallbacks, conditions: conditions)
+                ModelRoute(
+                    pattern: route.match, provider: route.provider.value, model: route.model, fallbacks: fallbacks, conditions: conditions)
             )
         }
         return ProxySettings(server: try serverSettings(file: file), tokens: tokenLimits, providers: providers, routes: routes)
@@ -119,7 +120,8 @@ struct ConfigDocument: Decodable {
         guard providers[name.value] == nil else { return }
         throw YAMLError(
             file: file, mark: name.mark, path: path,
-            message: "route names provider '\(name.value)', which is not defined under providers (defined: \(providers.keys.joined(separator: ", ")))"
+            message:
+                "route names provider '\(name.value)', which is not defined under providers (defined: \(providers.keys.joined(separator: ", ")))"
         )
     }
 
@@ -129,7 +131,9 @@ struct ConfigDocument: Decodable {
         var logLevel = defaults.logLevel
         if let level = server?.logLevel {
             guard let normalized = LogLevelName.normalized(level.value) else {
-                throw YAMLError(file: file, mark: level.mark, path: "server.log_level", message: "log_level must be one of \(LogLevelName.accepted), not '\(level.value)'")
+                throw YAMLError(
+                    file: file, mark: level.mark, path: "server.log_level",
+                    message: "log_level must be one of \(LogLevelName.accepted), not '\(level.value)'")
             }
             logLevel = normalized
         }
@@ -149,7 +153,8 @@ struct ConfigDocument: Decodable {
     private func pingInterval(default fallback: Duration, file: String) throws(YAMLError) -> Duration {
         guard let seconds = server?.pingInterval else { return fallback }
         guard seconds >= 0.01 else {
-            throw YAMLError(file: file, mark: nil, path: "server.ping_interval", message: "ping_interval must be at least 0.01 seconds, not \(seconds)")
+            throw YAMLError(
+                file: file, mark: nil, path: "server.ping_interval", message: "ping_interval must be at least 0.01 seconds, not \(seconds)")
         }
         return .milliseconds(Int64(seconds * 1000))
     }

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
-#else
-import Foundation
-#endif
 import ProxyCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
+#else
+    import Foundation
+#endif
 
 /// Provider profiles: `providers/NAME.yaml` files that describe an OpenAI-compatible service (adapter
 /// type, base URL, key variable, quirks), so a config section can say `profile: deepseek` and override
@@ -20,17 +21,22 @@ package struct ProfileLibrary: Sendable {
     /// executable was built in (`.build/release/claude-code-proxy` → `providers/`).
     package static func standard(configFile: String?) -> ProfileLibrary {
         var directories: [String] = []
-        if let configFile { directories.append(URL(fileURLWithPath: configFile).deletingLastPathComponent().appendingPathComponent("providers").path) }
+        if let configFile {
+            directories.append(URL(fileURLWithPath: configFile).deletingLastPathComponent().appendingPathComponent("providers").path)
+        }
         directories.append(FileManager.default.currentDirectoryPath + "/providers")
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
         directories.append(executable.deletingLastPathComponent().appendingPathComponent("../../../providers").standardizedFileURL.path)
-        directories.append(executable.deletingLastPathComponent().appendingPathComponent("../share/claude-code-proxy/providers").standardizedFileURL.path)
+        directories.append(
+            executable.deletingLastPathComponent().appendingPathComponent("../share/claude-code-proxy/providers").standardizedFileURL.path)
         var seen = Set<String>()
         return ProfileLibrary(directories: directories.filter { seen.insert($0).inserted })
     }
 
     /// The profile `name`, decoded; errors point into the profile's own file.
-    func profile(_ name: ConfigString, usedAt path: String, file: String, environment: [String: String]) throws(YAMLError) -> ProviderSection {
+    func profile(
+        _ name: ConfigString, usedAt path: String, file: String, environment: [String: String]
+    ) throws(YAMLError) -> ProviderSection {
         let safe = !name.value.isEmpty && name.value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
         for directory in directories where safe {
             let profilePath = directory + "/" + name.value + ".yaml"

@@ -66,7 +66,8 @@ struct ProviderSection: Decodable {
         result.deployments = (profile.deployments ?? [:]).merging(deployments ?? [:]) { _, own in own }
         if let headers {
             let own = Set(headers.keys)
-            result.headers = OrderedYAMLMapping(entries: (profile.headers?.entries ?? []).filter { !own.contains($0.key) } + headers.entries)
+            result.headers = OrderedYAMLMapping(
+                entries: (profile.headers?.entries ?? []).filter { !own.contains($0.key) } + headers.entries)
         }
         for quirk in Quirks.all {
             guard let own = quirks[quirk.key] else { continue }
@@ -102,7 +103,8 @@ struct ProviderSection: Decodable {
         }
         let key = apiKey.flatMap { $0.isComplete && !$0.value.isEmpty ? $0.value : nil }
         let source = apiKey.map { key in
-            key.missingVariables.isEmpty ? "api_key in \(file)" : key.missingVariables.joined(separator: ", ") + " (used by api_key in \(file))"
+            key.missingVariables.isEmpty
+                ? "api_key in \(file)" : key.missingVariables.joined(separator: ", ") + " (used by api_key in \(file))"
         }
         let bearer = try Self.oneOf(["api-key", "bearer"], auth, path: "\(path).auth", file: file) == "bearer"
         return ProviderSettings(
@@ -120,7 +122,9 @@ struct ProviderSection: Decodable {
             let value = node.jsonValue
             guard quirk.accepts(value) else {
                 let found = value.stringValue.map { "'\($0)'" } ?? value.typeDescription
-                throw YAMLError(file: file, mark: node.mark, path: "\(path).\(quirk.key)", message: "expected one of: \(quirk.expected); found \(found)")
+                throw YAMLError(
+                    file: file, mark: node.mark, path: "\(path).\(quirk.key)", message: "expected one of: \(quirk.expected); found \(found)"
+                )
             }
             values[quirk.key] = value
         }
@@ -132,7 +136,8 @@ struct ProviderSection: Decodable {
         guard let value else { return nil }
         guard allowed.contains(value.value) else {
             throw YAMLError(
-                file: file, mark: value.mark, path: path, message: "expected one of: \(allowed.joined(separator: ", ")); found '\(value.value)'"
+                file: file, mark: value.mark, path: path,
+                message: "expected one of: \(allowed.joined(separator: ", ")); found '\(value.value)'"
             )
         }
         return value.value

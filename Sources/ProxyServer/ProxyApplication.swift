@@ -30,7 +30,8 @@ package enum ProxyApplication {
         let server = live.settings.server
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ReceiveBufferPolicy(), ClientHangupHandler(registry: connections)])),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [ReceiveBufferPolicy(), ClientHangupHandler(registry: connections)])),
             configuration: .init(address: .hostname(server.host, port: server.port), serverName: nil),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? server.port) },

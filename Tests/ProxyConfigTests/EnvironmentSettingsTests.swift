@@ -123,13 +123,17 @@ struct EnvironmentSettingsTests {
 
     @Test(
         "log levels accept swift-log and Python names",
-        arguments: [("WARNING", "warning"), ("warn", "warning"), ("DEBUG", "debug"), ("INFO", "info"), ("CRITICAL", "critical"), ("trace", "trace")]
+        arguments: [
+            ("WARNING", "warning"), ("warn", "warning"), ("DEBUG", "debug"), ("INFO", "info"), ("CRITICAL", "critical"), ("trace", "trace"),
+        ]
     )
     func logLevels(value: String, expected: String) throws {
         #expect(try load(["LOG_LEVEL": value]).server.logLevel == expected)
     }
 
-    @Test("booleans accept true/false, 1/0, yes/no, on/off", arguments: [("true", true), ("FALSE", false), ("1", true), ("0", false), ("yes", true), ("off", false)])
+    @Test(
+        "booleans accept true/false, 1/0, yes/no, on/off",
+        arguments: [("true", true), ("FALSE", false), ("1", true), ("0", false), ("yes", true), ("off", false)])
     func booleans(value: String, expected: Bool) throws {
         #expect(try load(["ENABLE_TOKEN_ESTIMATION": value]).tokens.enableTokenEstimation == expected)
     }

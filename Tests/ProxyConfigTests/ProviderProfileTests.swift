@@ -6,9 +6,11 @@ import Testing
 
 @Suite("Provider profiles in providers/")
 struct ProviderProfileTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let library = ProfileLibrary(directories: [repository.appendingPathComponent("providers").path])
-    static let profileNames = (try? FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("providers").path))?
+    static let profileNames =
+        (try? FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("providers").path))?
         .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted() ?? []
 
     @Test("the profiles the README promises exist")
@@ -47,23 +49,39 @@ struct ProviderProfileTests {
         #expect(provider.apiKey == "sk-ds")
         #expect(provider.quirks[Quirks.reasoningPassback] == "reasoning_content")
         #expect(provider.quirks[Quirks.maxOutputTokens]["deepseek-chat"] == 8192)
-        #expect(settings.targets(for: RequestTraits(model: "claude-opus-4")).map(\.upstreamModel) == ["deepseek-chat", "deepseek-reasoner"])
+        #expect(
+            settings.targets(for: RequestTraits(model: "claude-opus-4")).map(\.upstreamModel) == ["deepseek-chat", "deepseek-reasoner"])
     }
 
-    @Test("profile mistakes name the file, line and key", arguments: [
-        ("providers:\n  p: { profile: nosuch }\nmodels: []\n", "c.yaml:2:17: no provider profile 'nosuch'"),
-        ("providers:\n  p: { type: openai, base_url: \"http://a\", schema_dialect: json }\nmodels: []\n",
-         "c.yaml:2:60: expected one of: openai, gemini; found 'json' (at providers.p.schema_dialect)"),
-        ("providers:\n  p: { type: openai, base_url: \"http://a\", reasoning_passback: thoughts }\nmodels: []\n",
-         "c.yaml:2:64: expected one of: reasoning_content, reasoning, none; found 'thoughts' (at providers.p.reasoning_passback)"),
-        ("providers:\n  p: { api_key: k }\nmodels: []\n", "c.yaml:2:3: missing required key 'type' (or a 'profile' that sets it) (at providers.p)"),
-        ("providers:\n  p: { type: openai, base_url: \"http://a\", think_tags: maybe }\nmodels: []\n",
-         "c.yaml:2:56: expected one of: true, false; found 'maybe' (at providers.p.think_tags)"),
-        ("providers:\n  p: { type: openai, base_url: \"http://a\", think_tag: true }\nmodels: []\n",
-         "c.yaml:2:44: unknown key 'think_tag'; did you mean 'think_tags'? (at providers.p.think_tag)"),
-        ("providers:\n  p: { type: openai, base_url: \"http://a\", extra_body: [1] }\nmodels: []\n",
-         "c.yaml:2:56: expected one of: a mapping; found an array (at providers.p.extra_body)"),
-    ])
+    @Test(
+        "profile mistakes name the file, line and key",
+        arguments: [
+            ("providers:\n  p: { profile: nosuch }\nmodels: []\n", "c.yaml:2:17: no provider profile 'nosuch'"),
+            (
+                "providers:\n  p: { type: openai, base_url: \"http://a\", schema_dialect: json }\nmodels: []\n",
+                "c.yaml:2:60: expected one of: openai, gemini; found 'json' (at providers.p.schema_dialect)"
+            ),
+            (
+                "providers:\n  p: { type: openai, base_url: \"http://a\", reasoning_passback: thoughts }\nmodels: []\n",
+                "c.yaml:2:64: expected one of: reasoning_content, reasoning, none; found 'thoughts' (at providers.p.reasoning_passback)"
+            ),
+            (
+                "providers:\n  p: { api_key: k }\nmodels: []\n",
+                "c.yaml:2:3: missing required key 'type' (or a 'profile' that sets it) (at providers.p)"
+            ),
+            (
+                "providers:\n  p: { type: openai, base_url: \"http://a\", think_tags: maybe }\nmodels: []\n",
+                "c.yaml:2:56: expected one of: true, false; found 'maybe' (at providers.p.think_tags)"
+            ),
+            (
+                "providers:\n  p: { type: openai, base_url: \"http://a\", think_tag: true }\nmodels: []\n",
+                "c.yaml:2:44: unknown key 'think_tag'; did you mean 'think_tags'? (at providers.p.think_tag)"
+            ),
+            (
+                "providers:\n  p: { type: openai, base_url: \"http://a\", extra_body: [1] }\nmodels: []\n",
+                "c.yaml:2:56: expected one of: a mapping; found an array (at providers.p.extra_body)"
+            ),
+        ])
     func profileErrors(text: String, expectedPrefix: String) {
         do {
             _ = try ConfigFile.load(text: text, file: "c.yaml", environment: [:], profiles: Self.library)
@@ -174,7 +192,9 @@ struct ProviderProfileTests {
         #expect(settings.targets(for: RequestTraits(model: "claude-opus-4-6")).map(\.label) == ["azure/gpt-4o", "openai/gpt-4o"])
         #expect(settings.targets(for: RequestTraits(model: "claude-haiku-4-5")).first?.label == "local/qwen2.5-coder:7b")
         #expect(settings.targets(for: RequestTraits(model: "claude-sonnet-4-5")).first?.label == "openai/gpt-4o-mini")
-        #expect(settings.targets(for: RequestTraits(model: "claude-opus-4-6[1m]")).first?.label == "azure/gpt-4o", "dated and [1m] ids match too")
+        #expect(
+            settings.targets(for: RequestTraits(model: "claude-opus-4-6[1m]")).first?.label == "azure/gpt-4o",
+            "dated and [1m] ids match too")
 
         // With no variables set the file still loads: keys are simply absent until a request needs them.
         let bare = try ConfigFile.load(text: text, file: "config.yaml", environment: [:], profiles: Self.library)

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Testing
 
 @testable import ProxyCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Real Claude Code request bodies (Fixtures/claude_code_requests.json, captured from Claude Code 2.1.331)
 /// replayed through `MessagesRequest(json:)` + `RequestTranslator`.

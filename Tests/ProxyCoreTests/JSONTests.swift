@@ -27,8 +27,10 @@ struct JSONTests {
             (#""a\\b""#, "a\\b"),
             (#""a\/b""#, "a/b"),
             (#""\b\f\n\r\t""#, "\u{08}\u{0C}\n\r\t"),
-            (#""first line is long\nsecond line is longer still\t\"quoted\" and é après""#,
-             "first line is long\nsecond line is longer still\t\"quoted\" and é après"),
+            (
+                #""first line is long\nsecond line is longer still\t\"quoted\" and é après""#,
+                "first line is long\nsecond line is longer still\t\"quoted\" and é après"
+            ),
             (#""\u0041\u00e9\u4e2d""#, "Aé中"),
             (#""\u0001""#, "\u{01}"),
         ]

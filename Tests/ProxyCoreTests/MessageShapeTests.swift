@@ -38,7 +38,10 @@ struct MessageShapeTests {
 
     @Test("mid_system: inline_system keeps a system message in place")
     func inlineSystem() {
-        #expect(Self.messages { $0.quirks = ProviderQuirks(["mid_system": "inline_system"]) }[2] == ["role": "system", "content": "MCP server ready."])
+        #expect(
+            Self.messages { $0.quirks = ProviderQuirks(["mid_system": "inline_system"]) }[2] == [
+                "role": "system", "content": "MCP server ready.",
+            ])
     }
 
     @Test("merge_consecutive_users joins adjacent user messages; tool messages stay in place")
@@ -90,9 +93,14 @@ struct MessageShapeTests {
 
     @Test("think_tags turns inline reasoning into a thinking block, streamed and not")
     func thinkTagsTranslated() throws {
-        let completion: JSONValue = ["choices": [["index": 0, "message": ["role": "assistant", "content": .string(Self.thinkAnswer)], "finish_reason": "stop"]]]
+        let completion: JSONValue = [
+            "choices": [["index": 0, "message": ["role": "assistant", "content": .string(Self.thinkAnswer)], "finish_reason": "stop"]]
+        ]
         let (message, _) = try ResponseTranslator.message(from: completion, clientModel: "c", thinkTags: true)
-        #expect(message.content == [.thinking(text: "Check the file first.", signature: ThinkingSignature.proxySignature), .text("It has 3 lines.")])
+        #expect(
+            message.content == [
+                .thinking(text: "Check the file first.", signature: ThinkingSignature.proxySignature), .text("It has 3 lines."),
+            ])
         var translator = StreamTranslator(messageID: "msg", clientModel: "c", estimatedInputTokens: 5, thinkTags: true)
         var events: [StreamEvent] = []
         for piece in ["<thi", "nk>Check the ", "file first.</th", "ink>\n\nIt has", " 3 lines."] {
@@ -122,9 +130,16 @@ struct MessageShapeTests {
         var translator = StreamTranslator(messageID: "msg", clientModel: "c", estimatedInputTokens: 5, bufferToolArguments: true)
         var events: [StreamEvent] = []
         let fragments = [#"{"path": "a.t"#, #"xt", "limit": 5,"#]  // ends in a trailing comma and never closes
-        try translator.consume(["choices": [["index": 0, "delta": ["tool_calls": [["index": 0, "id": "call_1", "function": ["name": "Read", "arguments": ""]]]]]]], into: &events)
+        try translator.consume(
+            [
+                "choices": [
+                    ["index": 0, "delta": ["tool_calls": [["index": 0, "id": "call_1", "function": ["name": "Read", "arguments": ""]]]]]
+                ]
+            ], into: &events)
         for fragment in fragments {
-            try translator.consume(["choices": [["index": 0, "delta": ["tool_calls": [["index": 0, "function": ["arguments": .string(fragment)]]]]]]], into: &events)
+            try translator.consume(
+                ["choices": [["index": 0, "delta": ["tool_calls": [["index": 0, "function": ["arguments": .string(fragment)]]]]]]],
+                into: &events)
         }
         try translator.consume(["choices": [["index": 0, "delta": [:], "finish_reason": "tool_calls"]]], into: &events)
         _ = try translator.finish(sawEnd: true, usage: { $0 ?? TokenUsage(inputTokens: 5, outputTokens: $1) }, into: &events)
@@ -137,13 +152,22 @@ struct MessageShapeTests {
 
     @Test("documents the upstream cannot read become a visible notice, in user turns and tool results")
     func unreadableDocuments() {
-        let request = MessagesRequest(model: "m", maxTokens: 10, messages: [
-            InputMessage(role: .user, content: [.document(.base64(mediaType: "application/pdf", data: "JVBE"), title: "spec.pdf"), .text("summarise")]),
-            InputMessage(role: .assistant, content: [.toolUse(id: "t1", name: "Read", input: ["file": "a.pdf"])]),
-            InputMessage(role: .user, content: [.toolResult(toolUseID: "t1", content: [.document(.url("https://x/a.pdf"), title: nil)], isError: false)]),
-        ])
-        let messages = RequestTranslator.body(for: request, options: .init(upstreamModel: "m", maxTokens: 10)).body["messages"]?.arrayValue ?? []
-        #expect(messages[0]["content"]?.arrayValue?.first?["text"] == "[document 'spec.pdf' (application/pdf) not shown: this model's provider cannot read it]")
+        let request = MessagesRequest(
+            model: "m", maxTokens: 10,
+            messages: [
+                InputMessage(
+                    role: .user,
+                    content: [.document(.base64(mediaType: "application/pdf", data: "JVBE"), title: "spec.pdf"), .text("summarise")]),
+                InputMessage(role: .assistant, content: [.toolUse(id: "t1", name: "Read", input: ["file": "a.pdf"])]),
+                InputMessage(
+                    role: .user,
+                    content: [.toolResult(toolUseID: "t1", content: [.document(.url("https://x/a.pdf"), title: nil)], isError: false)]),
+            ])
+        let messages =
+            RequestTranslator.body(for: request, options: .init(upstreamModel: "m", maxTokens: 10)).body["messages"]?.arrayValue ?? []
+        #expect(
+            messages[0]["content"]?.arrayValue?.first?["text"]
+                == "[document 'spec.pdf' (application/pdf) not shown: this model's provider cannot read it]")
         #expect(messages[2]["content"] == "[document at https://x/a.pdf not shown: this model's provider cannot fetch it]")
     }
 }

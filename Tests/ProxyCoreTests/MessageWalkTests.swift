@@ -12,7 +12,8 @@ struct MessageWalkTests {
     func systemBlocks() throws {
         let messages = try R.messages(
             #"[{"role":"user","content":"hi"}]"#,
-            extra: #","system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.117.48f; cc_entrypoint=cli; cch=71fea;"},{"type":"text","text":"You are Claude Code.","cache_control":{"type":"ephemeral"}},{"type":"text","text":"Be brief."}]"#
+            extra:
+                #","system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.117.48f; cc_entrypoint=cli; cch=71fea;"},{"type":"text","text":"You are Claude Code.","cache_control":{"type":"ephemeral"}},{"type":"text","text":"Be brief."}]"#
         )
         #expect(messages.first == ["role": "system", "content": "You are Claude Code.\n\nBe brief."])
     }
@@ -59,14 +60,17 @@ struct MessageWalkTests {
             "[" + #"{"role":"user","content":"open a.txt"},"# + Self.readCall + ","
                 + #"{"role":"user","content":[{"type":"text","text":"<system-reminder>before</system-reminder>"},{"type":"tool_result","tool_use_id":"toolu_01","content":"hello"},{"type":"text","text":"<system-reminder>todo list empty</system-reminder>"}]}]"#
         )
-        #expect(canonicalJSON(.array(Array(messages.dropFirst(2)))) == canonicalJSON(
-            #"[{"role":"tool","tool_call_id":"toolu_01","content":"hello"},{"role":"user","content":[{"type":"text","text":"<system-reminder>before</system-reminder>"},{"type":"text","text":"<system-reminder>todo list empty</system-reminder>"}]}]"#
-        ))
+        #expect(
+            canonicalJSON(.array(Array(messages.dropFirst(2))))
+                == canonicalJSON(
+                    #"[{"role":"tool","tool_call_id":"toolu_01","content":"hello"},{"role":"user","content":[{"type":"text","text":"<system-reminder>before</system-reminder>"},{"type":"text","text":"<system-reminder>todo list empty</system-reminder>"}]}]"#
+                ))
     }
 
     @Test("several tool_results become tool messages in block order with their ids")
     func multipleToolResults() throws {
-        let messages = try R.messages(#"""
+        let messages = try R.messages(
+            #"""
             [{"role":"user","content":"go"},
              {"role":"assistant","content":[{"type":"tool_use","id":"toolu_a","name":"Read","input":{}},{"type":"tool_use","id":"toolu_b","name":"Read","input":{}},{"type":"tool_use","id":"toolu_c","name":"Read","input":{}}]},
              {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_c","content":"C"},{"type":"tool_result","tool_use_id":"toolu_a","content":"A"},{"type":"tool_result","tool_use_id":"toolu_b","content":"B"}]}]
@@ -148,14 +152,17 @@ struct MessageWalkTests {
 
     @Test("assistant text + tool_use → one assistant message with arguments as JSON text")
     func assistantTextAndTool() throws {
-        let messages = try R.messages(#"""
+        let messages = try R.messages(
+            #"""
             [{"role":"user","content":"go"},
              {"role":"assistant","content":[{"type":"text","text":"Reading "},{"type":"text","text":"now."},{"type":"tool_use","id":"toolu_01","name":"Read","input":{"path":"a.txt","limit":5}}]},
              {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_01","content":"x"}]}]
             """#)
-        #expect(canonicalJSON(messages[1]) == canonicalJSON(
-            #"{"role":"assistant","content":"Reading now.","tool_calls":[{"id":"toolu_01","type":"function","function":{"name":"Read","arguments":"{\"path\":\"a.txt\",\"limit\":5}"}}]}"#
-        ))
+        #expect(
+            canonicalJSON(messages[1])
+                == canonicalJSON(
+                    #"{"role":"assistant","content":"Reading now.","tool_calls":[{"id":"toolu_01","type":"function","function":{"name":"Read","arguments":"{\"path\":\"a.txt\",\"limit\":5}"}}]}"#
+                ))
     }
 
     @Test(
@@ -204,9 +211,11 @@ struct MessageWalkTests {
         let messages = try R.messages(
             #"[{"role":"user","content":[{"type":"text","text":"look"},{"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"AAAA"}},{"type":"image","source":{"type":"url","url":"https://example.com/a.png"}}]}]"#
         )
-        #expect(canonicalJSON(messages[0]) == canonicalJSON(
-            #"{"role":"user","content":[{"type":"text","text":"look"},{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,AAAA"}},{"type":"image_url","image_url":{"url":"https://example.com/a.png"}}]}"#
-        ))
+        #expect(
+            canonicalJSON(messages[0])
+                == canonicalJSON(
+                    #"{"role":"user","content":[{"type":"text","text":"look"},{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,AAAA"}},{"type":"image_url","image_url":{"url":"https://example.com/a.png"}}]}"#
+                ))
     }
 
     @Test("whitespace-only text parts are dropped")

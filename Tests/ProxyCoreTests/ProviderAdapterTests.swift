@@ -66,7 +66,8 @@ struct ProviderAdapterTests {
 
     @Test("Azure reasoning deployments get max_completion_tokens; the model name maps to the deployment")
     func azureOptions() {
-        let adapter = AzureAdapter(settings: settings(type: "azure", baseURL: "https://r.openai.azure.com", apiVersion: "v", deployments: ["gpt-5": "prod-5"]))
+        let adapter = AzureAdapter(
+            settings: settings(type: "azure", baseURL: "https://r.openai.azure.com", apiVersion: "v", deployments: ["gpt-5": "prod-5"]))
         let options = adapter.requestOptions(model: "gpt-5", maxTokens: 1000)
         #expect(options.maxTokensField == "max_completion_tokens" && options.omitSamplingParameters)
         #expect(options.upstreamModel == "prod-5")
@@ -87,7 +88,8 @@ struct ProviderAdapterTests {
 
     @Test("Ollama needs no key: its call is prepared without one and sends no authorization")
     func ollamaWithoutKey() throws {
-        let headers = try OllamaAdapter(settings: settings(type: "ollama", baseURL: "http://localhost:11434", apiKey: nil)).upstreamHeaders()
+        let headers = try OllamaAdapter(settings: settings(type: "ollama", baseURL: "http://localhost:11434", apiKey: nil))
+            .upstreamHeaders()
         #expect(!headers.contains { $0.name.lowercased() == "authorization" })
     }
 
@@ -96,7 +98,8 @@ struct ProviderAdapterTests {
         arguments: [nil, ""] as [String?]
     )
     func missingKey(key: String?) {
-        let adapter = OpenAIAdapter(settings: settings(type: "openai", baseURL: "https://api.openai.com/v1", apiKey: key, apiKeySource: "OPENAI_API_KEY"))
+        let adapter = OpenAIAdapter(
+            settings: settings(type: "openai", baseURL: "https://api.openai.com/v1", apiKey: key, apiKeySource: "OPENAI_API_KEY"))
         do {
             _ = try adapter.upstreamHeaders()
             Issue.record("the call was prepared without a key")

@@ -9,18 +9,29 @@ struct ProviderQuirksTests {
         model: "claude-opus-4", maxTokens: 32000,
         messages: [
             InputMessage(role: .user, content: [.text("list files")]),
-            InputMessage(role: .assistant, content: [.thinking(text: "Use Bash.", signature: "ccp1.e30"), .toolUse(id: "toolu_1", name: "Bash", input: ["command": "ls"])]),
+            InputMessage(
+                role: .assistant,
+                content: [
+                    .thinking(text: "Use Bash.", signature: "ccp1.e30"), .toolUse(id: "toolu_1", name: "Bash", input: ["command": "ls"]),
+                ]),
             InputMessage(role: .user, content: [.toolResult(toolUseID: "toolu_1", content: [.text("a.txt")], isError: false)]),
         ],
-        tools: [ToolDefinition(name: "Bash", inputSchema: [
-            "$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": false,
-            "properties": ["command": ["type": "string", "format": "uri"], "timeout": ["type": ["number", "null"], "exclusiveMinimum": 0]],
-        ])],
+        tools: [
+            ToolDefinition(
+                name: "Bash",
+                inputSchema: [
+                    "$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": false,
+                    "properties": [
+                        "command": ["type": "string", "format": "uri"], "timeout": ["type": ["number", "null"], "exclusiveMinimum": 0],
+                    ],
+                ])
+        ],
         toolChoice: ToolChoice(kind: .auto, disableParallelToolUse: true), stream: true, thinking: .enabled(budgetTokens: 10000)
     )
 
     static func body(_ quirks: ProviderQuirks, model: String = "gpt-4o") -> JSONValue {
-        let adapter = OpenAIAdapter(settings: ProviderSettings(name: "p", type: "openai", baseURL: "http://h/v1", apiKey: "k", quirks: quirks))
+        let adapter = OpenAIAdapter(
+            settings: ProviderSettings(name: "p", type: "openai", baseURL: "http://h/v1", apiKey: "k", quirks: quirks))
         return (try? adapter.upstreamBody(for: request, model: model, maxTokens: 16000)) ?? .null
     }
 
@@ -43,8 +54,11 @@ struct ProviderQuirksTests {
 
     @Test("per-model max_output_tokens caps max_tokens")
     func perModelCap() {
-        #expect(Self.body(ProviderQuirks(["models": ["deepseek-chat": ["max_output_tokens": 8192]]]), model: "deepseek-chat")["max_tokens"] == 8192)
-        #expect(Self.body(ProviderQuirks(["models": ["deepseek-chat": ["max_output_tokens": 8192]]]), model: "other")["max_tokens"] == 16000)
+        #expect(
+            Self.body(ProviderQuirks(["models": ["deepseek-chat": ["max_output_tokens": 8192]]]), model: "deepseek-chat")["max_tokens"]
+                == 8192)
+        #expect(
+            Self.body(ProviderQuirks(["models": ["deepseek-chat": ["max_output_tokens": 8192]]]), model: "other")["max_tokens"] == 16000)
     }
 
     @Test("reasoning_effort: always sends it for thinking requests, never suppresses it for reasoning models")
@@ -84,10 +98,11 @@ struct ProviderQuirksTests {
     @Test("schema_dialect: gemini keeps only Gemini's schema subset and rewrites nullable types")
     func geminiDialect() {
         let parameters = Self.body(ProviderQuirks(["schema_dialect": "gemini"]))["tools"]?.arrayValue?.first?["function"]?["parameters"]
-        #expect(parameters == [
-            "type": "object",
-            "properties": ["command": ["type": "string"], "timeout": ["type": "number", "nullable": true]],
-        ])
+        #expect(
+            parameters == [
+                "type": "object",
+                "properties": ["command": ["type": "string"], "timeout": ["type": "number", "nullable": true]],
+            ])
     }
 
     @Test("the gemini dialect inlines $ref, turns const into enum and flattens a nullable anyOf")
@@ -101,14 +116,15 @@ struct ProviderQuirksTests {
                 "tags": ["type": "array", "items": ["type": "string", "propertyNames": ["pattern": "x"]], "uniqueItems": true],
             ],
         ]
-        #expect(GeminiSchema.cleaned(schema) == [
-            "type": "object",
-            "properties": [
-                "mode": ["type": "string", "enum": ["fast"]],
-                "limit": ["nullable": true, "type": "integer", "minimum": 1],
-                "tags": ["type": "array", "items": ["type": "string"]],
-            ],
-        ])
+        #expect(
+            GeminiSchema.cleaned(schema) == [
+                "type": "object",
+                "properties": [
+                    "mode": ["type": "string", "enum": ["fast"]],
+                    "limit": ["nullable": true, "type": "integer", "minimum": 1],
+                    "tags": ["type": "array", "items": ["type": "string"]],
+                ],
+            ])
     }
 
     @Test("images: describe puts a notice where each image was, in user turns and tool results; send keeps image_url parts")
@@ -125,7 +141,8 @@ struct ProviderQuirksTests {
         let adapter = { (quirks: ProviderQuirks) in
             OpenAIAdapter(settings: ProviderSettings(name: "p", type: "openai", baseURL: "http://h/v1", apiKey: "k", quirks: quirks))
         }
-        let described = try adapter(ProviderQuirks(["images": "describe"])).upstreamBody(for: request, model: "deepseek-chat").serializedString()
+        let described = try adapter(ProviderQuirks(["images": "describe"])).upstreamBody(for: request, model: "deepseek-chat")
+            .serializedString()
         #expect(!described.contains("image_url"))
         #expect(Self.occurrences(of: "[image not shown: this model's provider cannot read images]", in: described) == 2)
         let sent = try adapter(ProviderQuirks()).upstreamBody(for: request, model: "gpt-4o").serializedString()

@@ -6,7 +6,9 @@ import Testing
 enum RequestHarness {
     static let defaultOptions = ChatCompletionsOptions(upstreamModel: "gpt-4o", maxTokens: 1024)
 
-    static func translate(_ json: String, options: ChatCompletionsOptions = defaultOptions) throws -> (body: JSONValue, toolNames: ToolNameMapping) {
+    static func translate(
+        _ json: String, options: ChatCompletionsOptions = defaultOptions
+    ) throws -> (body: JSONValue, toolNames: ToolNameMapping) {
         let request = try MessagesRequest(json: JSONParser.parse(json))
         return RequestTranslator.body(for: request, options: options)
     }
@@ -39,6 +41,7 @@ extension ChatCompletionsAdapter {
 
     /// The headers of a minimal request.
     func upstreamHeaders() throws(AnthropicError) -> [HTTPHeader] {
-        try upstreamRequest(for: MessagesRequest(model: "m", messages: [InputMessage(role: .user, content: [.text("hi")])]), model: "m").headers
+        try upstreamRequest(for: MessagesRequest(model: "m", messages: [InputMessage(role: .user, content: [.text("hi")])]), model: "m")
+            .headers
     }
 }

@@ -28,16 +28,19 @@ struct RequestTranslatorTests {
             """#
         let adapter = OpenAIAdapter(settings: ProviderSettings(name: "openai", type: "openai", baseURL: "https://api.openai.com/v1"))
         let body = try R.body(anthropic, options: adapter.requestOptions(model: "gpt-5", maxTokens: 32000))
-        #expect(canonicalJSON(body) == canonicalJSON(#"""
-            {"model":"gpt-5","stream":true,"stream_options":{"include_usage":true},"max_completion_tokens":32000,
-             "messages":[
-              {"role":"system","content":"You are Claude Code."},
-              {"role":"user","content":"open a.txt"},
-              {"role":"assistant","content":"Reading.","tool_calls":[{"id":"toolu_01","type":"function","function":{"name":"Read","arguments":"{\"path\":\"a.txt\"}"}}]},
-              {"role":"tool","tool_call_id":"toolu_01","content":"hello"},
-              {"role":"user","content":"<system-reminder>todo list empty</system-reminder>"}],
-             "tools":[{"type":"function","function":{"name":"Read","description":"Read a file","parameters":{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}}}]}
-            """#))
+        #expect(
+            canonicalJSON(body)
+                == canonicalJSON(
+                    #"""
+                    {"model":"gpt-5","stream":true,"stream_options":{"include_usage":true},"max_completion_tokens":32000,
+                     "messages":[
+                      {"role":"system","content":"You are Claude Code."},
+                      {"role":"user","content":"open a.txt"},
+                      {"role":"assistant","content":"Reading.","tool_calls":[{"id":"toolu_01","type":"function","function":{"name":"Read","arguments":"{\"path\":\"a.txt\"}"}}]},
+                      {"role":"tool","tool_call_id":"toolu_01","content":"hello"},
+                      {"role":"user","content":"<system-reminder>todo list empty</system-reminder>"}],
+                     "tools":[{"type":"function","function":{"name":"Read","description":"Read a file","parameters":{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}}}]}
+                    """#))
     }
 
     // MARK: - Unknown fields (§10 item 20)
@@ -101,7 +104,8 @@ struct RequestTranslatorTests {
 
     @Test("disable_parallel_tool_use → parallel_tool_calls: false")
     func disableParallel() throws {
-        let body = try R.body(request(tools: "[" + Self.readTool + "]", extra: #","tool_choice":{"type":"auto","disable_parallel_tool_use":true}"#))
+        let body = try R.body(
+            request(tools: "[" + Self.readTool + "]", extra: #","tool_choice":{"type":"auto","disable_parallel_tool_use":true}"#))
         #expect(body["parallel_tool_calls"] == false)
     }
 
@@ -141,19 +145,24 @@ struct RequestTranslatorTests {
 
     @Test("a tool becomes a function with description and parameters; cache_control and extras are not copied")
     func toolShape() throws {
-        let body = try R.body(request(
-            tools: #"[{"name":"Read","description":"Read a file","input_schema":{"type":"object","properties":{}},"cache_control":{"type":"ephemeral"},"defer_loading":true,"eager_input_streaming":true}]"#
-        ))
-        #expect(canonicalJSON(body["tools"] ?? .null) == canonicalJSON(
-            #"[{"type":"function","function":{"name":"Read","description":"Read a file","parameters":{"type":"object","properties":{}}}}]"#
-        ))
+        let body = try R.body(
+            request(
+                tools:
+                    #"[{"name":"Read","description":"Read a file","input_schema":{"type":"object","properties":{}},"cache_control":{"type":"ephemeral"},"defer_loading":true,"eager_input_streaming":true}]"#
+            ))
+        #expect(
+            canonicalJSON(body["tools"] ?? .null)
+                == canonicalJSON(
+                    #"[{"type":"function","function":{"name":"Read","description":"Read a file","parameters":{"type":"object","properties":{}}}}]"#
+                ))
     }
 
     @Test("a tool name over 64 characters is shortened the same way in tools, tool_choice and history, and maps back")
     func longToolName() throws {
         let longName = "mcp__" + String(repeating: "playwright_browser_", count: 4) + "take_screenshot"
         #expect(longName.count > 64)
-        let json = #"{"model":"m","max_tokens":100,"tools":[{"name":""# + longName
+        let json =
+            #"{"model":"m","max_tokens":100,"tools":[{"name":""# + longName
             + #"","input_schema":{"type":"object","properties":{}}}],"tool_choice":{"type":"tool","name":""# + longName
             + #""},"messages":[{"role":"user","content":"go"},{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":""#
             + longName + #"","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"ok"}]}]}"#
@@ -198,12 +207,17 @@ struct RequestTranslatorTests {
     @Test(
         "tool schemas lose $schema and gain type/properties where missing",
         arguments: [
-            (#"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"a":{"type":"string"}}}"#,
-             #"{"type":"object","properties":{"a":{"type":"string"}}}"#),
+            (
+                #"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"a":{"type":"string"}}}"#,
+                #"{"type":"object","properties":{"a":{"type":"string"}}}"#
+            ),
             (#"{"type":"object"}"#, #"{"type":"object","properties":{}}"#),
             (#"{"properties":{"a":{"type":"string"}}}"#, #"{"type":"object","properties":{"a":{"type":"string"}}}"#),
             ("null", #"{"type":"object","properties":{}}"#),
-            (#"{"type":"object","additionalProperties":false,"$schema":"x"}"#, #"{"type":"object","additionalProperties":false,"properties":{}}"#),
+            (
+                #"{"type":"object","additionalProperties":false,"$schema":"x"}"#,
+                #"{"type":"object","additionalProperties":false,"properties":{}}"#
+            ),
         ]
     )
     func schemaCleanup(schema: String, expected: String) throws {
@@ -219,10 +233,13 @@ struct RequestTranslatorTests {
 
     // MARK: - Sampling and limits (§10 item 15)
 
-    private static let openAI = OpenAIAdapter(settings: ProviderSettings(name: "openai", type: "openai", baseURL: "https://api.openai.com/v1"))
+    private static let openAI = OpenAIAdapter(
+        settings: ProviderSettings(name: "openai", type: "openai", baseURL: "https://api.openai.com/v1"))
     private static let sampling = #","temperature":0.5,"top_p":0.9,"stop_sequences":["END"]"#
 
-    @Test("reasoning models (gpt-5, o3, o4-mini) get max_completion_tokens and no temperature, top_p or stop", arguments: ["gpt-5", "gpt-5-mini", "o3", "o4-mini", "o1"])
+    @Test(
+        "reasoning models (gpt-5, o3, o4-mini) get max_completion_tokens and no temperature, top_p or stop",
+        arguments: ["gpt-5", "gpt-5-mini", "o3", "o4-mini", "o1"])
     func reasoningModel(model: String) throws {
         let body = try R.body(request(extra: Self.sampling), options: Self.openAI.requestOptions(model: model, maxTokens: 32000))
         #expect(body["max_completion_tokens"] == 32000)
@@ -230,7 +247,9 @@ struct RequestTranslatorTests {
         #expect(body["temperature"] == nil && body["top_p"] == nil && body["stop"] == nil)
     }
 
-    @Test("non-reasoning models (gpt-4o, gpt-5-chat-latest) get max_tokens with temperature, top_p and stop", arguments: ["gpt-4o", "gpt-4o-mini", "gpt-5-chat-latest"])
+    @Test(
+        "non-reasoning models (gpt-4o, gpt-5-chat-latest) get max_tokens with temperature, top_p and stop",
+        arguments: ["gpt-4o", "gpt-4o-mini", "gpt-5-chat-latest"])
     func samplingModel(model: String) throws {
         let body = try R.body(request(extra: Self.sampling), options: Self.openAI.requestOptions(model: model, maxTokens: 4096))
         #expect(body["max_tokens"] == 4096)
@@ -238,10 +257,12 @@ struct RequestTranslatorTests {
         #expect(body["temperature"] == 0.5 && body["top_p"] == 0.9 && body["stop"] == ["END"])
     }
 
-    @Test("OpenAI reasoning-model detection", arguments: [
-        ("gpt-5", true), ("GPT-5.1", true), ("openai/gpt-5-mini", true), ("gpt-5-chat-latest", false), ("o3", true), ("o3-mini", true),
-        ("o4-mini", true), ("o1", true), ("gpt-4o", false), ("gpt-4.1", false), ("ollama-o3ish", false),
-    ])
+    @Test(
+        "OpenAI reasoning-model detection",
+        arguments: [
+            ("gpt-5", true), ("GPT-5.1", true), ("openai/gpt-5-mini", true), ("gpt-5-chat-latest", false), ("o3", true), ("o3-mini", true),
+            ("o4-mini", true), ("o1", true), ("gpt-4o", false), ("gpt-4.1", false), ("ollama-o3ish", false),
+        ])
     func reasoningDetection(model: String, expected: Bool) {
         #expect(OpenAIAdapter.isReasoningModel(model) == expected)
     }
@@ -298,10 +319,11 @@ struct RequestTranslatorTests {
 
     @Test("a tool_choice naming a tool that is not sent as a function is dropped")
     func toolChoiceForServerTool() throws {
-        let body = try R.body(request(
-            tools: "[" + Self.readTool + #",{"type":"web_search_20250305","name":"web_search"}]"#,
-            extra: #","tool_choice":{"type":"tool","name":"web_search"}"#
-        ))
+        let body = try R.body(
+            request(
+                tools: "[" + Self.readTool + #",{"type":"web_search_20250305","name":"web_search"}]"#,
+                extra: #","tool_choice":{"type":"tool","name":"web_search"}"#
+            ))
         #expect(body["tool_choice"] == nil)
     }
 

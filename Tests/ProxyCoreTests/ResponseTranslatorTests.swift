@@ -21,15 +21,17 @@ struct ResponseTranslatorTests {
 
     @Test("blocks come out as thinking, text, tool_use, in that order")
     func blockOrder() throws {
-        let message = try translate(completion(
-            #"{"role":"assistant","content":"Reading.","reasoning_content":"Need the file.","tool_calls":[{"id":"call_1","type":"function","function":{"name":"Read","arguments":"{\"path\":\"a\"}"}}]}"#,
-            finish: "tool_calls"
-        ))
-        #expect(message.content == [
-            .thinking(text: "Need the file.", signature: ThinkingSignature.proxySignature),
-            .text("Reading."),
-            .toolUse(id: "call_1", name: "Read", input: ["path": "a"]),
-        ])
+        let message = try translate(
+            completion(
+                #"{"role":"assistant","content":"Reading.","reasoning_content":"Need the file.","tool_calls":[{"id":"call_1","type":"function","function":{"name":"Read","arguments":"{\"path\":\"a\"}"}}]}"#,
+                finish: "tool_calls"
+            ))
+        #expect(
+            message.content == [
+                .thinking(text: "Need the file.", signature: ThinkingSignature.proxySignature),
+                .text("Reading."),
+                .toolUse(id: "call_1", name: "Read", input: ["path": "a"]),
+            ])
     }
 
     @Test("reasoning (OpenRouter/Ollama field name) also becomes a thinking block with a non-empty signature")
@@ -54,22 +56,24 @@ struct ResponseTranslatorTests {
         ] as [(String, JSONValue)]
     )
     func argumentParsing(argumentsJSON: String, expected: JSONValue) throws {
-        let message = try translate(completion(
-            #"{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"Read","arguments":"#
-                + argumentsJSON + "}}]}",
-            finish: "tool_calls"
-        ))
+        let message = try translate(
+            completion(
+                #"{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"Read","arguments":"#
+                    + argumentsJSON + "}}]}",
+                finish: "tool_calls"
+            ))
         #expect(toolInputs(message) == [expected])
     }
 
     @Test("arguments that are not JSON at all keep the raw text instead of becoming {}")
     func unparsableArguments() throws {
         let raw = #"{"path": "a.txt"#
-        let message = try translate(completion(
-            #"{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"Read","arguments":"#
-                + UpstreamChunk.quoted(raw) + "}}]}",
-            finish: "tool_calls"
-        ))
+        let message = try translate(
+            completion(
+                #"{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"Read","arguments":"#
+                    + UpstreamChunk.quoted(raw) + "}}]}",
+                finish: "tool_calls"
+            ))
         let input = try #require(toolInputs(message).first)
         #expect(input != [:])
         #expect(input.serializedString().contains(#"a.txt"#))
@@ -84,7 +88,8 @@ struct ResponseTranslatorTests {
     @Test("the message has every top-level key Anthropic sends, model echoed from the client")
     func topLevelShape() throws {
         let json = try translate(completion(#"{"role":"assistant","content":"Hi"}"#)).json
-        #expect(json.objectValue?.map(\.key).sorted() == ["content", "id", "model", "role", "stop_reason", "stop_sequence", "type", "usage"])
+        #expect(
+            json.objectValue?.map(\.key).sorted() == ["content", "id", "model", "role", "stop_reason", "stop_sequence", "type", "usage"])
         #expect(json["model"] == "claude-opus-4-6")
         #expect(json["type"] == "message")
         #expect(json["id"]?.stringValue?.hasPrefix("msg_") == true)
@@ -92,41 +97,48 @@ struct ResponseTranslatorTests {
 
     @Test("usage has all four keys with cached tokens subtracted from input")
     func fullUsage() throws {
-        let json = try translate(completion(
-            #"{"role":"assistant","content":"Hi"}"#,
-            usage: #"{"prompt_tokens":1200,"completion_tokens":40,"prompt_tokens_details":{"cached_tokens":1000}}"#
-        )).json
-        #expect(canonicalJSON(json["usage"] ?? .null) == canonicalJSON(
-            #"{"input_tokens":200,"output_tokens":40,"cache_creation_input_tokens":0,"cache_read_input_tokens":1000}"#
-        ))
+        let json = try translate(
+            completion(
+                #"{"role":"assistant","content":"Hi"}"#,
+                usage: #"{"prompt_tokens":1200,"completion_tokens":40,"prompt_tokens_details":{"cached_tokens":1000}}"#
+            )
+        ).json
+        #expect(
+            canonicalJSON(json["usage"] ?? .null)
+                == canonicalJSON(
+                    #"{"input_tokens":200,"output_tokens":40,"cache_creation_input_tokens":0,"cache_read_input_tokens":1000}"#
+                ))
     }
 
     @Test("usage keys are all present even when the upstream reports no usage")
     func usageWithoutUpstream() throws {
         let json = try translate(completion(#"{"role":"assistant","content":"Hi"}"#)).json
-        #expect(json["usage"]?.objectValue?.map(\.key).sorted() == [
-            "cache_creation_input_tokens", "cache_read_input_tokens", "input_tokens", "output_tokens",
-        ])
+        #expect(
+            json["usage"]?.objectValue?.map(\.key).sorted() == [
+                "cache_creation_input_tokens", "cache_read_input_tokens", "input_tokens", "output_tokens",
+            ])
     }
 
     @Test("a shortened tool name is restored to the client's name")
     func toolNameRestored() throws {
         let longName = "mcp__" + String(repeating: "a_very_long_mcp_server_", count: 3) + "tool"
         let mapping = ToolNameMapping(clientNames: [longName])
-        let message = try translate(completion(
-            #"{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"#
-                + UpstreamChunk.quoted(mapping.upstreamName(for: longName)) + #","arguments":"{}"}}]}"#,
-            finish: "tool_calls"
-        ), toolNames: mapping)
+        let message = try translate(
+            completion(
+                #"{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"#
+                    + UpstreamChunk.quoted(mapping.upstreamName(for: longName)) + #","arguments":"{}"}}]}"#,
+                finish: "tool_calls"
+            ), toolNames: mapping)
         #expect(message.content == [.toolUse(id: "call_1", name: longName, input: [:])])
     }
 
     @Test("an unsafe upstream tool id is normalised")
     func unsafeToolID() throws {
-        let message = try translate(completion(
-            #"{"role":"assistant","content":null,"tool_calls":[{"id":"functions.Bash:0","type":"function","function":{"name":"Bash","arguments":"{}"}}]}"#,
-            finish: "tool_calls"
-        ))
+        let message = try translate(
+            completion(
+                #"{"role":"assistant","content":null,"tool_calls":[{"id":"functions.Bash:0","type":"function","function":{"name":"Bash","arguments":"{}"}}]}"#,
+                finish: "tool_calls"
+            ))
         guard case .toolUse(let id, _, _)? = message.content.first else {
             Issue.record("no tool_use block")
             return
@@ -186,10 +198,11 @@ struct ResponseTranslatorTests {
 
     @Test("a whole message replayed as a stream follows the grammar")
     func replayGrammar() throws {
-        let message = try translate(completion(
-            #"{"role":"assistant","content":"Reading.","reasoning_content":"Plan.","tool_calls":[{"id":"call_1","type":"function","function":{"name":"Read","arguments":"{\"path\":\"a\"}"}}]}"#,
-            finish: "tool_calls"
-        ))
+        let message = try translate(
+            completion(
+                #"{"role":"assistant","content":"Reading.","reasoning_content":"Plan.","tool_calls":[{"id":"call_1","type":"function","function":{"name":"Read","arguments":"{\"path\":\"a\"}"}}]}"#,
+                finish: "tool_calls"
+            ))
         let events = MessageReplay.events(for: message, estimatedInputTokens: 10)
         #expect(StreamGrammar.violations(in: events) == [])
     }

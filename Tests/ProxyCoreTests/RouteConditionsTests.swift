@@ -7,17 +7,27 @@ struct RouteConditionsTests {
     static func request(
         thinking: ThinkingSetting? = nil, content: [ContentBlock] = [.text("hi")], tools: [ToolDefinition] = []
     ) -> MessagesRequest {
-        MessagesRequest(model: "claude-sonnet-4-5", messages: [InputMessage(role: .user, content: content)], tools: tools, thinking: thinking)
+        MessagesRequest(
+            model: "claude-sonnet-4-5", messages: [InputMessage(role: .user, content: content)], tools: tools, thinking: thinking)
     }
 
-    @Test("traits read from the request", arguments: [
-        (request(thinking: .adaptive), RequestTraits(model: "claude-sonnet-4-5", thinking: true)),
-        (request(thinking: .enabled(budgetTokens: 8000)), RequestTraits(model: "claude-sonnet-4-5", thinking: true)),
-        (request(thinking: .disabled), RequestTraits(model: "claude-sonnet-4-5")),
-        (request(content: [.toolResult(toolUseID: "t", content: [.image(.base64(mediaType: "image/png", data: "AA=="))], isError: false)]),
-         RequestTraits(model: "claude-sonnet-4-5", hasImages: true)),
-        (request(tools: [ToolDefinition(name: "web_search", type: "web_search_20250305")]), RequestTraits(model: "claude-sonnet-4-5", hasWebSearch: true)),
-    ])
+    @Test(
+        "traits read from the request",
+        arguments: [
+            (request(thinking: .adaptive), RequestTraits(model: "claude-sonnet-4-5", thinking: true)),
+            (request(thinking: .enabled(budgetTokens: 8000)), RequestTraits(model: "claude-sonnet-4-5", thinking: true)),
+            (request(thinking: .disabled), RequestTraits(model: "claude-sonnet-4-5")),
+            (
+                request(content: [
+                    .toolResult(toolUseID: "t", content: [.image(.base64(mediaType: "image/png", data: "AA=="))], isError: false)
+                ]),
+                RequestTraits(model: "claude-sonnet-4-5", hasImages: true)
+            ),
+            (
+                request(tools: [ToolDefinition(name: "web_search", type: "web_search_20250305")]),
+                RequestTraits(model: "claude-sonnet-4-5", hasWebSearch: true)
+            ),
+        ])
     func traits(request: MessagesRequest, expected: RequestTraits) {
         var traits = RequestTraits(request: request)
         traits.estimatedPromptTokens = 0
@@ -31,7 +41,10 @@ struct RouteConditionsTests {
     }
 
     static let settings = ProxySettings(
-        providers: [ProviderSettings(name: "a", type: "openai", baseURL: "http://a"), ProviderSettings(name: "b", type: "openai", baseURL: "http://b")],
+        providers: [
+            ProviderSettings(name: "a", type: "openai", baseURL: "http://a"),
+            ProviderSettings(name: "b", type: "openai", baseURL: "http://b"),
+        ],
         routes: [
             ModelRoute(pattern: "*", provider: "b", model: "vision", conditions: RouteConditions(images: true)),
             ModelRoute(pattern: "*", provider: "b", model: "long", conditions: RouteConditions(minPromptTokens: 60000)),
@@ -41,14 +54,16 @@ struct RouteConditionsTests {
         ]
     )
 
-    @Test("the first route whose pattern and conditions all hold wins", arguments: [
-        (RequestTraits(model: "claude-sonnet-4-5"), "default"),
-        (RequestTraits(model: "claude-sonnet-4-5", thinking: true), "thinker"),
-        (RequestTraits(model: "claude-haiku-4-5", thinking: true), "default"),
-        (RequestTraits(model: "claude-sonnet-4-5", thinking: true, estimatedPromptTokens: 70000), "long"),
-        (RequestTraits(model: "claude-haiku-4-5", estimatedPromptTokens: 70000, hasImages: true), "vision"),
-        (RequestTraits(model: "claude-haiku-4-5", hasWebSearch: true), "searcher"),
-    ])
+    @Test(
+        "the first route whose pattern and conditions all hold wins",
+        arguments: [
+            (RequestTraits(model: "claude-sonnet-4-5"), "default"),
+            (RequestTraits(model: "claude-sonnet-4-5", thinking: true), "thinker"),
+            (RequestTraits(model: "claude-haiku-4-5", thinking: true), "default"),
+            (RequestTraits(model: "claude-sonnet-4-5", thinking: true, estimatedPromptTokens: 70000), "long"),
+            (RequestTraits(model: "claude-haiku-4-5", estimatedPromptTokens: 70000, hasImages: true), "vision"),
+            (RequestTraits(model: "claude-haiku-4-5", hasWebSearch: true), "searcher"),
+        ])
     func firstMatchWins(traits: RequestTraits, model: String) {
         #expect(Self.settings.targets(for: traits).first?.upstreamModel == model)
     }

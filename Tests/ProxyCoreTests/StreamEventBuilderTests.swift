@@ -34,12 +34,13 @@ struct StreamEventBuilderTests {
         builder.closeBlock(thinkingSignature: "enc.abc", into: &events)
         builder.startToolUse(id: "toolu_2", name: "Read", into: &events)
         builder.closeBlock(into: &events)
-        #expect(events == [
-            .contentBlockStart(index: 0, block: .thinking), .contentBlockDelta(index: 0, delta: .thinking("why")),
-            .contentBlockDelta(index: 0, delta: .signature("enc.abc")), .contentBlockStop(index: 0),
-            .contentBlockStart(index: 1, block: .toolUse(id: "toolu_2", name: "Read")),
-            .contentBlockDelta(index: 1, delta: .inputJSON("{}")), .contentBlockStop(index: 1),
-        ])
+        #expect(
+            events == [
+                .contentBlockStart(index: 0, block: .thinking), .contentBlockDelta(index: 0, delta: .thinking("why")),
+                .contentBlockDelta(index: 0, delta: .signature("enc.abc")), .contentBlockStop(index: 0),
+                .contentBlockStart(index: 1, block: .toolUse(id: "toolu_2", name: "Read")),
+                .contentBlockDelta(index: 1, delta: .inputJSON("{}")), .contentBlockStop(index: 1),
+            ])
         #expect(builder.openBlock == nil)
     }
 }

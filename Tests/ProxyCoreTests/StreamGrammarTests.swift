@@ -6,11 +6,18 @@ import Testing
 @Suite("Stream grammar validator")
 struct StreamGrammarTests {
     private static let start = StreamEvent.messageStart(id: "msg_1", model: "m", usage: TokenUsage(inputTokens: 5))
-    private static let end: [StreamEvent] = [.messageDelta(stopReason: .endTurn, stopSequence: nil, usage: TokenUsage(inputTokens: 5)), .messageStop]
-    private static let toolEnd: [StreamEvent] = [.messageDelta(stopReason: .toolUse, stopSequence: nil, usage: TokenUsage(inputTokens: 5)), .messageStop]
+    private static let end: [StreamEvent] = [
+        .messageDelta(stopReason: .endTurn, stopSequence: nil, usage: TokenUsage(inputTokens: 5)), .messageStop,
+    ]
+    private static let toolEnd: [StreamEvent] = [
+        .messageDelta(stopReason: .toolUse, stopSequence: nil, usage: TokenUsage(inputTokens: 5)), .messageStop,
+    ]
 
     private static func text(_ index: Int) -> [StreamEvent] {
-        [.contentBlockStart(index: index, block: .text), .contentBlockDelta(index: index, delta: .text("x")), .contentBlockStop(index: index)]
+        [
+            .contentBlockStart(index: index, block: .text), .contentBlockDelta(index: index, delta: .text("x")),
+            .contentBlockStop(index: index),
+        ]
     }
 
     private static func tool(_ index: Int, _ json: String) -> [StreamEvent] {
@@ -34,14 +41,26 @@ struct StreamGrammarTests {
             ("I2", [Self.start] + Self.text(0) + Self.text(0) + Self.end),
             ("I3", [Self.start, .contentBlockStart(index: 0, block: .text), .contentBlockStart(index: 1, block: .text)] + Self.end),
             ("I3", [Self.start, .contentBlockDelta(index: 0, delta: .text("x"))] + Self.end),
-            ("I4", [Self.start, .contentBlockStart(index: 0, block: .text), .contentBlockDelta(index: 0, delta: .thinking("x")), .contentBlockStop(index: 0)] + Self.end),
+            (
+                "I4",
+                [
+                    Self.start, .contentBlockStart(index: 0, block: .text), .contentBlockDelta(index: 0, delta: .thinking("x")),
+                    .contentBlockStop(index: 0),
+                ] + Self.end
+            ),
             ("I5", [Self.start] + Self.tool(0, #"{"a":"#) + Self.toolEnd),
             ("I6", [Self.start, .contentBlockStart(index: 0, block: .text)] + Self.end + [.contentBlockStop(index: 0)]),
             ("I6", [Self.start] + Self.text(0)),
             ("I6", [Self.start] + Self.text(0) + Self.end + [.ping]),
             ("I8", [Self.start] + Self.text(0) + Self.toolEnd),
             ("I8", [Self.start] + Self.tool(0, "{}") + Self.end),
-            ("§5.6", [Self.start, .contentBlockStart(index: 0, block: .thinking), .contentBlockDelta(index: 0, delta: .thinking("x")), .contentBlockStop(index: 0)] + Self.end),
+            (
+                "§5.6",
+                [
+                    Self.start, .contentBlockStart(index: 0, block: .thinking), .contentBlockDelta(index: 0, delta: .thinking("x")),
+                    .contentBlockStop(index: 0),
+                ] + Self.end
+            ),
         ] as [(String, [StreamEvent])]
     )
     func reportsViolation(invariant: String, events: [StreamEvent]) {

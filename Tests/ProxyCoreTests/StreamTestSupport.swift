@@ -205,7 +205,8 @@ enum StreamGrammar {
                     if case .signature = lastDelta {} else { problems.append("§5.6: thinking block \(index) ends without signature_delta") }
                 }
                 if case .toolUse = current.block, let input = toolInput[index], !input.isEmpty {
-                    if case .object? = try? JSONParser.parse(input) {} else {
+                    if case .object? = try? JSONParser.parse(input) {
+                    } else {
                         problems.append("I5: tool block \(index) input \(input) is not one JSON object")
                     }
                 }

@@ -91,7 +91,9 @@ struct StreamTranslatorTests {
 
     @Test("OpenRouter comment lines between chunks are ignored")
     func commentLines() {
-        let bytes = Array((": OPENROUTER PROCESSING\n\n" + "data: \(C.text("Hi"))\n\n: OPENROUTER PROCESSING\n\ndata: \(C.finish("stop"))\n\ndata: [DONE]\n\n").utf8)
+        let bytes = Array(
+            (": OPENROUTER PROCESSING\n\n"
+                + "data: \(C.text("Hi"))\n\n: OPENROUTER PROCESSING\n\ndata: \(C.finish("stop"))\n\ndata: [DONE]\n\n").utf8)
         let run = StreamHarness.run(bytes)
         #expect(StreamGrammar.violations(in: run.events) == [])
         #expect(run.text == "Hi")
@@ -174,7 +176,8 @@ struct StreamTranslatorTests {
     @Test("arguments sent as an object instead of a string are forwarded as JSON text")
     func objectArguments() {
         let run = validRun([
-            C.delta(#"{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"Bash","arguments":{"command":"ls"}}}]}"#),
+            C.delta(
+                #"{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"Bash","arguments":{"command":"ls"}}}]}"#),
             C.finish("tool_calls"),
         ])
         #expect(run.toolInputs == [#"{"command":"ls"}"#])
@@ -229,7 +232,8 @@ struct StreamTranslatorTests {
         let longName = "mcp__" + String(repeating: "very_long_server_name_", count: 4) + "do_something"
         let mapping = ToolNameMapping(clientNames: [longName])
         let upstream = mapping.upstreamName(for: longName)
-        let run = validRun([C.toolCall(index: 0, id: "call_1", name: upstream, arguments: "{}"), C.finish("tool_calls")], toolNames: mapping)
+        let run = validRun(
+            [C.toolCall(index: 0, id: "call_1", name: upstream, arguments: "{}"), C.finish("tool_calls")], toolNames: mapping)
         #expect(run.blockStarts == [.toolUse(id: "call_1", name: longName)])
     }
 
@@ -298,7 +302,9 @@ struct StreamTranslatorTests {
         ])
         #expect(run.blockStarts == [.thinking, .text])
         #expect(run.thinking == "Think hard.")
-        let signatures = run.events.filter { if case .contentBlockDelta(0, .signature(let s)) = $0 { return !s.isEmpty } else { return false } }
+        let signatures = run.events.filter {
+            if case .contentBlockDelta(0, .signature(let s)) = $0 { return !s.isEmpty } else { return false }
+        }
         #expect(signatures.count == 1)
     }
 

@@ -4,11 +4,16 @@ import Testing
 
 @Suite("User hash, stop sequences, content filter, argument repair")
 struct TranslatorAdditionsTests {
-    @Test("SHA-256 matches the FIPS 180-4 test vectors", arguments: [
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-    ])
+    @Test(
+        "SHA-256 matches the FIPS 180-4 test vectors",
+        arguments: [
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            (
+                "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+            ),
+        ])
     func sha256(input: String, hex: String) {
         #expect(SHA256.hex(input) == hex)
     }
@@ -35,9 +40,11 @@ struct TranslatorAdditionsTests {
         return ["choices": [.object(choice)]]
     }
 
-    @Test("a stop at one of the client's stop sequences, when the upstream names it, is stop_sequence", arguments: [
-        ("END", StopReason.stopSequence, "END"), ("OTHER", .endTurn, nil), (nil, .endTurn, nil),
-    ] as [(String?, StopReason, String?)])
+    @Test(
+        "a stop at one of the client's stop sequences, when the upstream names it, is stop_sequence",
+        arguments: [
+            ("END", StopReason.stopSequence, "END"), ("OTHER", .endTurn, nil), (nil, .endTurn, nil),
+        ] as [(String?, StopReason, String?)])
     func stopSequenceNonStreaming(reported: String?, reason: StopReason, sequence: String?) throws {
         let (message, _) = try ResponseTranslator.message(
             from: Self.completion(finish: "stop", stopReason: reported), clientModel: "c", stopSequences: ["END"]
@@ -64,7 +71,8 @@ struct TranslatorAdditionsTests {
 
     @Test("content_filter ends with a text block naming the upstream filter, then refusal")
     func contentFilter() throws {
-        let (message, _) = try ResponseTranslator.message(from: Self.completion(finish: "content_filter", stopReason: nil), clientModel: "c")
+        let (message, _) = try ResponseTranslator.message(
+            from: Self.completion(finish: "content_filter", stopReason: nil), clientModel: "c")
         #expect(message.stopReason == .refusal)
         #expect(message.content.last == .text(StopReason.contentFilterNotice))
         var translator = StreamTranslator(messageID: "msg", clientModel: "c", estimatedInputTokens: 5)
@@ -75,14 +83,16 @@ struct TranslatorAdditionsTests {
         #expect(events.contains { if case .messageDelta(.refusal, _, _) = $0 { return true } else { return false } })
     }
 
-    @Test("almost-JSON tool arguments are repaired; hopeless text is kept, never {}", arguments: [
-        (#"{"path": "a.txt", "limit": 5,}"#, ["path": "a.txt", "limit": 5] as JSONValue),
-        (#"{"path": "a.txt", "content": "hel"#, ["path": "a.txt", "content": "hel"]),
-        ("```json\n{\"command\": \"ls\"}\n```", ["command": "ls"]),
-        (#"{"items": [1, 2, {"a": "b\"c"#, ["items": [1, 2, ["a": "b\"c"]]]),
-        (#"{"key":"#, ["key": .null]),
-        ("run ls please", ["_raw_arguments": "run ls please"]),
-    ] as [(String, JSONValue)])
+    @Test(
+        "almost-JSON tool arguments are repaired; hopeless text is kept, never {}",
+        arguments: [
+            (#"{"path": "a.txt", "limit": 5,}"#, ["path": "a.txt", "limit": 5] as JSONValue),
+            (#"{"path": "a.txt", "content": "hel"#, ["path": "a.txt", "content": "hel"]),
+            ("```json\n{\"command\": \"ls\"}\n```", ["command": "ls"]),
+            (#"{"items": [1, 2, {"a": "b\"c"#, ["items": [1, 2, ["a": "b\"c"]]]),
+            (#"{"key":"#, ["key": .null]),
+            ("run ls please", ["_raw_arguments": "run ls please"]),
+        ] as [(String, JSONValue)])
     func argumentRepair(text: String, expected: JSONValue) {
         #expect(ToolArguments.object(from: .string(text)) == expected)
     }
@@ -90,22 +100,27 @@ struct TranslatorAdditionsTests {
 
 @Suite("prompt_cache_key from Claude Code's session")
 struct PromptCacheKeyTests {
-    @Test("the session id is read from either metadata.user_id format", arguments: [
-        (#"{"device_id":"d","account_uuid":"","session_id":"30e0effc-958e"}"#, "30e0effc-958e"),
-        ("user_abc123_account_4f1e_session_9a8b-77", "9a8b-77"),
-        ("plain-user", nil),
-    ] as [(String, String?)])
+    @Test(
+        "the session id is read from either metadata.user_id format",
+        arguments: [
+            (#"{"device_id":"d","account_uuid":"","session_id":"30e0effc-958e"}"#, "30e0effc-958e"),
+            ("user_abc123_account_4f1e_session_9a8b-77", "9a8b-77"),
+            ("plain-user", nil),
+        ] as [(String, String?)])
     func sessionID(userID: String, session: String?) {
         #expect(MessagesRequest.sessionID(inUserID: userID) == session)
     }
 
     @Test("OpenAI-type providers get a hashed prompt_cache_key; others do not")
     func promptCacheKey() throws {
-        let json = try JSONParser.parse(#"{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"user_id":"u_account_a_session_s1"}}"#)
+        let json = try JSONParser.parse(
+            #"{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"user_id":"u_account_a_session_s1"}}"#)
         let request = try MessagesRequest(json: json)
         let openAI = OpenAIAdapter(settings: ProviderSettings(name: "o", type: "openai", baseURL: "http://h/v1", apiKey: "k"))
         let ollama = OllamaAdapter(settings: ProviderSettings(name: "l", type: "ollama", baseURL: "http://h"))
-        #expect(try openAI.upstreamBody(for: request, model: "gpt-4o", maxTokens: 10)["prompt_cache_key"] == .string(String(SHA256.hex("s1").prefix(32))))
+        #expect(
+            try openAI.upstreamBody(for: request, model: "gpt-4o", maxTokens: 10)["prompt_cache_key"]
+                == .string(String(SHA256.hex("s1").prefix(32))))
         #expect(try ollama.upstreamBody(for: request, model: "q", maxTokens: 10)["prompt_cache_key"] == nil)
     }
 }

@@ -53,10 +53,12 @@ struct UpstreamErrorMappingTests {
         #expect(header(map(401), "x-should-retry") == "false")
     }
 
-    @Test("a 429 for exhausted quota is a billing error", arguments: [
-        #"{"error":{"message":"You exceeded your current quota, please check your plan.","type":"insufficient_quota","code":"insufficient_quota"}}"#,
-        #"{"error":{"message":"insufficient_quota"}}"#,
-    ])
+    @Test(
+        "a 429 for exhausted quota is a billing error",
+        arguments: [
+            #"{"error":{"message":"You exceeded your current quota, please check your plan.","type":"insufficient_quota","code":"insufficient_quota"}}"#,
+            #"{"error":{"message":"insufficient_quota"}}"#,
+        ])
     func insufficientQuota(body: String) {
         let error = map(429, body)
         #expect(error.type == .billing)
@@ -154,7 +156,9 @@ struct UpstreamErrorMappingTests {
 
     @Test("a 400 context overflow becomes an invalid_request_error starting with the Anthropic sentence")
     func overflowThroughMapping() {
-        let error = map(400, #"{"error":{"message":"This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens."}}"#)
+        let error = map(
+            400,
+            #"{"error":{"message":"This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens."}}"#)
         #expect(error.type == .invalidRequest)
         #expect(error.message.hasPrefix("prompt is too long: 9000 tokens > 8192 maximum"))
         #expect(error.message.contains("maximum context length is 8192"))
@@ -163,8 +167,9 @@ struct UpstreamErrorMappingTests {
     @Test("the error renders as Anthropic's error JSON")
     func errorJSON() {
         let error = AnthropicError(.rateLimit, "slow down")
-        #expect(error.json(requestID: "req_1") == [
-            "type": "error", "error": ["type": "rate_limit_error", "message": "slow down"], "request_id": "req_1",
-        ])
+        #expect(
+            error.json(requestID: "req_1") == [
+                "type": "error", "error": ["type": "rate_limit_error", "message": "slow down"], "request_id": "req_1",
+            ])
     }
 }

@@ -7,12 +7,24 @@ struct UsageTests {
     @Test(
         "OpenAI-family usage maps to Anthropic usage with cached tokens subtracted",
         arguments: [
-            (#"{"prompt_tokens":1200,"completion_tokens":40,"prompt_tokens_details":{"cached_tokens":1000}}"#, TokenUsage(inputTokens: 200, outputTokens: 40, cacheReadInputTokens: 1000)),
-            (#"{"prompt_tokens":1200,"completion_tokens":40,"prompt_cache_hit_tokens":900,"prompt_cache_miss_tokens":300}"#, TokenUsage(inputTokens: 300, outputTokens: 40, cacheReadInputTokens: 900)),
-            (#"{"prompt_tokens":1000,"completion_tokens":5,"prompt_tokens_details":{"cached_tokens":600,"cache_write_tokens":100}}"#, TokenUsage(inputTokens: 300, outputTokens: 5, cacheCreationInputTokens: 100, cacheReadInputTokens: 600)),
+            (
+                #"{"prompt_tokens":1200,"completion_tokens":40,"prompt_tokens_details":{"cached_tokens":1000}}"#,
+                TokenUsage(inputTokens: 200, outputTokens: 40, cacheReadInputTokens: 1000)
+            ),
+            (
+                #"{"prompt_tokens":1200,"completion_tokens":40,"prompt_cache_hit_tokens":900,"prompt_cache_miss_tokens":300}"#,
+                TokenUsage(inputTokens: 300, outputTokens: 40, cacheReadInputTokens: 900)
+            ),
+            (
+                #"{"prompt_tokens":1000,"completion_tokens":5,"prompt_tokens_details":{"cached_tokens":600,"cache_write_tokens":100}}"#,
+                TokenUsage(inputTokens: 300, outputTokens: 5, cacheCreationInputTokens: 100, cacheReadInputTokens: 600)
+            ),
             (#"{"prompt_tokens":10,"completion_tokens":2}"#, TokenUsage(inputTokens: 10, outputTokens: 2)),
             (#"{"prompt_tokens":10,"completion_tokens":2,"prompt_tokens_details":null}"#, TokenUsage(inputTokens: 10, outputTokens: 2)),
-            (#"{"prompt_tokens":5,"completion_tokens":0,"prompt_tokens_details":{"cached_tokens":9}}"#, TokenUsage(inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 9)),
+            (
+                #"{"prompt_tokens":5,"completion_tokens":0,"prompt_tokens_details":{"cached_tokens":9}}"#,
+                TokenUsage(inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 9)
+            ),
             (#"{}"#, TokenUsage()),
         ]
     )
@@ -27,14 +39,16 @@ struct UsageTests {
 
     @Test("resolved usage fills zero input and output from estimates when enabled")
     func resolvedFillsWhenEnabled() {
-        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: true).resolvedUsage(reported: nil, estimatedOutputTokens: 20)
+        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: true).resolvedUsage(
+            reported: nil, estimatedOutputTokens: 20)
         #expect(resolved.usage == TokenUsage(inputTokens: 500, outputTokens: 20))
         #expect(resolved.estimated)
     }
 
     @Test("resolved usage leaves zeros alone when estimation is disabled")
     func resolvedKeepsZerosWhenDisabled() {
-        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: false).resolvedUsage(reported: TokenUsage(), estimatedOutputTokens: 20)
+        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: false).resolvedUsage(
+            reported: TokenUsage(), estimatedOutputTokens: 20)
         #expect(resolved.usage == TokenUsage())
         #expect(!resolved.estimated)
     }
@@ -42,7 +56,8 @@ struct UsageTests {
     @Test("resolved usage keeps real upstream numbers")
     func resolvedKeepsUpstream() {
         let upstream = TokenUsage(inputTokens: 7, outputTokens: 3, cacheReadInputTokens: 100)
-        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: true).resolvedUsage(reported: upstream, estimatedOutputTokens: 20)
+        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: true).resolvedUsage(
+            reported: upstream, estimatedOutputTokens: 20)
         #expect(resolved.usage == upstream)
         #expect(!resolved.estimated)
     }
@@ -50,7 +65,8 @@ struct UsageTests {
     @Test("resolved usage does not replace an input of 0 when the prompt was fully cached")
     func resolvedFullCacheHit() {
         let upstream = TokenUsage(inputTokens: 0, outputTokens: 3, cacheReadInputTokens: 100)
-        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: true).resolvedUsage(reported: upstream, estimatedOutputTokens: 20)
+        let resolved = CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 500, estimatesUsage: true).resolvedUsage(
+            reported: upstream, estimatedOutputTokens: 20)
         #expect(resolved.usage.inputTokens == 0)
     }
 
@@ -97,9 +113,13 @@ struct UsageTests {
     func inputEstimateGrowsWithContent() throws {
         let small = try MessagesRequest(json: JSONParser.parse(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#))
         var larger = small
-        larger.tools = [ToolDefinition(name: "Read", description: String(repeating: "describe ", count: 100), inputSchema: ["type": "object"])]
+        larger.tools = [
+            ToolDefinition(name: "Read", description: String(repeating: "describe ", count: 100), inputSchema: ["type": "object"])
+        ]
         var withResult = small
-        withResult.messages.append(InputMessage(role: .user, content: [.toolResult(toolUseID: "t", content: [.text(String(repeating: "x", count: 4000))], isError: false)]))
+        withResult.messages.append(
+            InputMessage(
+                role: .user, content: [.toolResult(toolUseID: "t", content: [.text(String(repeating: "x", count: 4000))], isError: false)]))
         let base = TokenEstimator.estimateInput(of: small)
         #expect(base >= 1)
         #expect(TokenEstimator.estimateInput(of: larger) > base + 200)

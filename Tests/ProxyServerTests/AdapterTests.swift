@@ -28,15 +28,18 @@ struct AdapterTests {
     @Test("an adapter registered next to the built-ins is selected by `type:` and shapes URL and headers")
     func registeredAdapter() async throws {
         let registry = AdapterRegistry.builtIn.registering(ExampleAdapter.self)
-        try await ProxyHarness.run(upstreamCount: 1, registry: registry, settings: { urls in
-            let text = """
-                providers:
-                  mine: { type: example, base_url: "\(urls[0])", api_key: example-secret }
-                models:
-                  - { match: "*", provider: mine, model: tiny }
-                """
-            return try ConfigFile.load(text: text, file: "c.yaml", environment: [:], registry: registry)
-        }) { harness in
+        try await ProxyHarness.run(
+            upstreamCount: 1, registry: registry,
+            settings: { urls in
+                let text = """
+                    providers:
+                      mine: { type: example, base_url: "\(urls[0])", api_key: example-secret }
+                    models:
+                      - { match: "*", provider: mine, model: tiny }
+                    """
+                return try ConfigFile.load(text: text, file: "c.yaml", environment: [:], registry: registry)
+            }
+        ) { harness in
             let (status, _) = try await harness.sendJSON("/v1/messages", json: Self.request)
             #expect(status == 200)
             let received = try #require(harness.upstream.received.first)
@@ -48,21 +51,24 @@ struct AdapterTests {
 
     @Test("azure: deployment URL with api-version and the api-key header, or Bearer with `auth: bearer`", arguments: [false, true])
     func azure(bearer: Bool) async throws {
-        try await ProxyHarness.run(upstreamCount: 1, settings: { urls in
-            let text = """
-                providers:
-                  az:
-                    type: azure
-                    base_url: "\(urls[0])"
-                    api_key: azure-secret
-                    api_version: "2024-10-21"
-                    deployments: { gpt-4o: my-deployment }
-                    \(bearer ? "auth: bearer" : "")
-                models:
-                  - { match: "*", provider: az, model: gpt-4o }
-                """
-            return try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
-        }) { harness in
+        try await ProxyHarness.run(
+            upstreamCount: 1,
+            settings: { urls in
+                let text = """
+                    providers:
+                      az:
+                        type: azure
+                        base_url: "\(urls[0])"
+                        api_key: azure-secret
+                        api_version: "2024-10-21"
+                        deployments: { gpt-4o: my-deployment }
+                        \(bearer ? "auth: bearer" : "")
+                    models:
+                      - { match: "*", provider: az, model: gpt-4o }
+                    """
+                return try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
+            }
+        ) { harness in
             let (status, _) = try await harness.sendJSON("/v1/messages", json: Self.request)
             #expect(status == 200)
             let received = try #require(harness.upstream.received.first)
@@ -81,10 +87,14 @@ struct AdapterTests {
 
     @Test("ollama: a prompt count far below the estimate (prefix-cache hit) is replaced by the estimate")
     func ollamaUsage() async throws {
-        try await ProxyHarness.run(upstreamCount: 1, settings: { urls in
-            let text = "providers:\n  local: { type: ollama, base_url: \"\(urls[0])\" }\nmodels:\n  - { match: \"*\", provider: local, model: qwen }\n"
-            return try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
-        }) { harness in
+        try await ProxyHarness.run(
+            upstreamCount: 1,
+            settings: { urls in
+                let text =
+                    "providers:\n  local: { type: ollama, base_url: \"\(urls[0])\" }\nmodels:\n  - { match: \"*\", provider: local, model: qwen }\n"
+                return try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
+            }
+        ) { harness in
             let longPrompt: JSONValue = [
                 "model": "claude-haiku-4-5", "max_tokens": 300,
                 "messages": [["role": "user", "content": .string(String(repeating: "context ", count: 2000))]],
@@ -107,19 +117,22 @@ struct AdapterTests {
 struct ProviderHeaderTests {
     @Test("a provider's configured headers reach the upstream, after the adapter's own")
     func configuredHeaders() async throws {
-        try await ProxyHarness.run(upstreamCount: 1, settings: { urls in
-            let text = """
-                providers:
-                  p:
-                    type: openai
-                    base_url: "\(urls[0])/v1"
-                    api_key: sk-configured
-                    headers: { X-Title: claude-code-proxy, HTTP-Referer: "https://example.invalid" }
-                models:
-                  - { match: "*", provider: p, model: gpt-4o }
-                """
-            return try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
-        }) { harness in
+        try await ProxyHarness.run(
+            upstreamCount: 1,
+            settings: { urls in
+                let text = """
+                    providers:
+                      p:
+                        type: openai
+                        base_url: "\(urls[0])/v1"
+                        api_key: sk-configured
+                        headers: { X-Title: claude-code-proxy, HTTP-Referer: "https://example.invalid" }
+                    models:
+                      - { match: "*", provider: p, model: gpt-4o }
+                    """
+                return try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
+            }
+        ) { harness in
             let (status, _) = try await harness.sendJSON("/v1/messages", json: AdapterTests.request)
             #expect(status == 200)
             let received = try #require(harness.upstream.received.first)

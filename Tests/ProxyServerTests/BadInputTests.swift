@@ -7,7 +7,9 @@ import Testing
 struct BadInputTests {
     static let valid: JSONValue = ["model": "claude-3-haiku", "max_tokens": 100, "messages": [["role": "user", "content": "x"]]]
 
-    static func post(_ harness: ProxyHarness, body: [UInt8], contentType: String = "application/json") async throws -> (status: Int, json: JSONValue) {
+    static func post(
+        _ harness: ProxyHarness, body: [UInt8], contentType: String = "application/json"
+    ) async throws -> (status: Int, json: JSONValue) {
         let response = try await harness.client.execute(
             HTTPClientRequest(
                 method: "POST", url: "http://127.0.0.1:\(harness.proxyPort)/v1/messages",
@@ -17,20 +19,29 @@ struct BadInputTests {
         return (response.status, try JSONParser.parse(try await response.body.collect(upTo: 1 << 20)))
     }
 
-    @Test("each malformed body is rejected with the right status and message", arguments: [
-        (Array(#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"caf"#.utf8) + [0xC3, 0x28] + Array(#""}]}"#.utf8),
-         400, "invalid_request_error", "not valid UTF-8"),
-        (Array(#"{"model":"m","messages":[]}"#.utf8), 400, "invalid_request_error", "messages: must contain at least one message"),
-        (Array(#"{"messages":[{"role":"user","content":"x"}]}"#.utf8), 400, "invalid_request_error", "model: is required"),
-        (Array(#"{"model":"m","messages":"x"}"#.utf8), 400, "invalid_request_error", "messages: must be an array"),
-        (Array(#"{"model":"m","max_tokens":"lots","messages":[{"role":"user","content":"x"}]}"#.utf8), 400, "invalid_request_error",
-         "max_tokens: must be an integer"),
-        (Array(#"{"model":"m","messages":[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"f"}}]}]}"#.utf8),
-         400, "invalid_request_error", "Files API"),
-        (Array(String(repeating: "[", count: 5000).utf8), 400, "invalid_request_error", "nested deeper than"),
-        (Array("[1,2]".utf8), 400, "invalid_request_error", "body: must be an object"),
-        ([], 400, "invalid_request_error", "not valid JSON"),
-    ] as [([UInt8], Int, String, String)])
+    @Test(
+        "each malformed body is rejected with the right status and message",
+        arguments: [
+            (
+                Array(#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"caf"#.utf8) + [0xC3, 0x28] + Array(#""}]}"#.utf8),
+                400, "invalid_request_error", "not valid UTF-8"
+            ),
+            (Array(#"{"model":"m","messages":[]}"#.utf8), 400, "invalid_request_error", "messages: must contain at least one message"),
+            (Array(#"{"messages":[{"role":"user","content":"x"}]}"#.utf8), 400, "invalid_request_error", "model: is required"),
+            (Array(#"{"model":"m","messages":"x"}"#.utf8), 400, "invalid_request_error", "messages: must be an array"),
+            (
+                Array(#"{"model":"m","max_tokens":"lots","messages":[{"role":"user","content":"x"}]}"#.utf8), 400, "invalid_request_error",
+                "max_tokens: must be an integer"
+            ),
+            (
+                Array(
+                    #"{"model":"m","messages":[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"f"}}]}]}"#.utf8),
+                400, "invalid_request_error", "Files API"
+            ),
+            (Array(String(repeating: "[", count: 5000).utf8), 400, "invalid_request_error", "nested deeper than"),
+            (Array("[1,2]".utf8), 400, "invalid_request_error", "body: must be an object"),
+            ([], 400, "invalid_request_error", "not valid JSON"),
+        ] as [([UInt8], Int, String, String)])
     func malformed(body: [UInt8], status: Int, type: String, message: String) async throws {
         try await ProxyHarness.run { harness in
             let (code, json) = try await Self.post(harness, body: body)

@@ -9,7 +9,10 @@ import Testing
 struct MessagesEndpointTests {
     static let haikuRequest: JSONValue = [
         "model": "claude-3-5-haiku-20241022", "max_tokens": 128000,
-        "system": [["type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.331; cch=ab12c;"], ["type": "text", "text": "You are terse."]],
+        "system": [
+            ["type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.331; cch=ab12c;"],
+            ["type": "text", "text": "You are terse."],
+        ],
         "messages": [["role": "user", "content": "Hello"]],
     ]
 
@@ -30,9 +33,11 @@ struct MessagesEndpointTests {
         }
     }
 
-    @Test("sonnet maps to MIDDLE_MODEL, opus to BIG_MODEL, other names pass unchanged", arguments: [
-        ("claude-sonnet-4-5", "middle"), ("claude-opus-5-5", "big"), ("claude-3-haiku", "small"), ("gpt-4.1", "gpt-4.1"),
-    ])
+    @Test(
+        "sonnet maps to MIDDLE_MODEL, opus to BIG_MODEL, other names pass unchanged",
+        arguments: [
+            ("claude-sonnet-4-5", "middle"), ("claude-opus-5-5", "big"), ("claude-3-haiku", "small"), ("gpt-4.1", "gpt-4.1"),
+        ])
     func modelMapping(clientModel: String, upstreamModel: String) async throws {
         let environment = ["OPENAI_API_KEY": "k", "BIG_MODEL": "big", "MIDDLE_MODEL": "middle", "SMALL_MODEL": "small"]
         try await ProxyHarness.run(environment: environment) { harness in
@@ -44,13 +49,17 @@ struct MessagesEndpointTests {
         }
     }
 
-    @Test("max_tokens: below MIN_TOKENS_LIMIT or ≤ 0 becomes DEFAULT_MAX_TOKENS, above MAX_TOKENS_LIMIT is capped", arguments: [
-        (0, 700), (-5, 700), (50, 700), (150, 150), (5000, 3000),
-    ])
+    @Test(
+        "max_tokens: below MIN_TOKENS_LIMIT or ≤ 0 becomes DEFAULT_MAX_TOKENS, above MAX_TOKENS_LIMIT is capped",
+        arguments: [
+            (0, 700), (-5, 700), (50, 700), (150, 150), (5000, 3000),
+        ])
     func maxTokensRules(requested: Int, expected: Int) async throws {
         let environment = ["OPENAI_API_KEY": "k", "MIN_TOKENS_LIMIT": "100", "DEFAULT_MAX_TOKENS": "700", "MAX_TOKENS_LIMIT": "3000"]
         try await ProxyHarness.run(environment: environment) { harness in
-            let request: JSONValue = ["model": "claude-3-haiku", "max_tokens": .integer(Int64(requested)), "messages": [["role": "user", "content": "x"]]]
+            let request: JSONValue = [
+                "model": "claude-3-haiku", "max_tokens": .integer(Int64(requested)), "messages": [["role": "user", "content": "x"]],
+            ]
             _ = try await harness.sendJSON("/v1/messages", json: request)
             #expect(harness.upstream.received.first?.body["max_tokens"] == .integer(Int64(expected)))
         }
@@ -70,7 +79,8 @@ struct MessagesEndpointTests {
             #expect(json["content"] == [["type": "text", "text": "Hi there"]])
             #expect(json["stop_reason"] == "end_turn")
             #expect(json["stop_sequence"] == .null)
-            #expect(json["usage"] == ["input_tokens": 20, "output_tokens": 9, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 100])
+            #expect(
+                json["usage"] == ["input_tokens": 20, "output_tokens": 9, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 100])
             #expect(json["id"]?.stringValue?.hasPrefix("msg_") == true)
             #expect(response.headers.contains { $0.name == "x-proxy-upstream-model" && $0.value == "gpt-4o-mini" })
             #expect(response.headers.contains { $0.name == "request-id" && $0.value.hasPrefix("req_") })
@@ -85,10 +95,11 @@ struct MessagesEndpointTests {
             if case .object(var members) = request { members.append(("stream", true)); request = .object(members) }
             let (status, events) = try await harness.stream(json: request)
             #expect(status == 200)
-            #expect(events.map(\.name) == [
-                "message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta",
-                "content_block_delta", "content_block_stop", "message_delta", "message_stop",
-            ])
+            #expect(
+                events.map(\.name) == [
+                    "message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta",
+                    "content_block_delta", "content_block_stop", "message_delta", "message_stop",
+                ])
             #expect(events[0].data["message"]?["model"] == "claude-3-5-haiku-20241022")
             #expect(events[2].data["content_block"] == ["type": "text", "text": ""])
             let text = events.compactMap { $0.data["delta"]?["text"]?.stringValue }.joined()
@@ -117,7 +128,8 @@ struct MessagesEndpointTests {
     @Test("an upstream 429 becomes an Anthropic rate_limit_error with retry-after passed through")
     func upstreamRateLimit() async throws {
         try await ProxyHarness.run { harness in
-            harness.upstream.script(.json(status: 429, body: ["error": ["message": "Rate limit reached", "type": "requests"]], headers: [("retry-after", "7")]))
+            harness.upstream.script(
+                .json(status: 429, body: ["error": ["message": "Rate limit reached", "type": "requests"]], headers: [("retry-after", "7")]))
             let response = try await harness.send("/v1/messages", json: Self.haikuRequest)
             #expect(response.status == 429)
             let json = try JSONParser.parse(response.body)
@@ -140,11 +152,13 @@ struct MessagesEndpointTests {
         }
     }
 
-    @Test("malformed bodies get a 400 naming the problem, and the server keeps serving", arguments: [
-        ("{not json", "not valid JSON"), (#"{"model":"claude-3-haiku"}"#, "messages: is required"),
-        (#"{"model":7,"messages":[]}"#, "model: must be a string"),
-        (#"{"model":"m","messages":[{"role":"robot","content":"x"}]}"#, "messages.0.role"),
-    ])
+    @Test(
+        "malformed bodies get a 400 naming the problem, and the server keeps serving",
+        arguments: [
+            ("{not json", "not valid JSON"), (#"{"model":"claude-3-haiku"}"#, "messages: is required"),
+            (#"{"model":7,"messages":[]}"#, "model: must be a string"),
+            (#"{"model":"m","messages":[{"role":"robot","content":"x"}]}"#, "messages.0.role"),
+        ])
     func malformedBodies(body: String, expectedMessage: String) async throws {
         try await ProxyHarness.run { harness in
             let response = try await harness.client.execute(
@@ -235,7 +249,11 @@ struct MessagesEndpointTests {
                 received += chunk
                 let text = String(decoding: received, as: UTF8.self)
                 guard text.hasSuffix("\n\n") else { continue }
-                if text.split(separator: "event: ping", omittingEmptySubsequences: false).count > 3 || ContinuousClock.now - started > .seconds(5) { break }
+                if text.split(separator: "event: ping", omittingEmptySubsequences: false).count > 3
+                    || ContinuousClock.now - started > .seconds(5)
+                {
+                    break
+                }
             }
             let events = try SSEEvents.parse(received)
             #expect(events.filter { $0.name == "ping" }.count >= 3)

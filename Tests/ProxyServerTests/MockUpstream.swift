@@ -70,7 +70,9 @@ final class MockUpstream: Sendable {
         let body = (try? JSONParser.parse(bytes.readableBytesView)) ?? .null
         let reply = state.withLock { state -> Reply in
             state.received.append(
-                Received(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: request.headers, body: body)
+                Received(
+                    method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: request.headers,
+                    body: body)
             )
             return state.replies.isEmpty ? .json(body: MockUpstream.completion(text: "default reply")) : state.replies.removeFirst()
         }
@@ -83,13 +85,15 @@ final class MockUpstream: Sendable {
         case .stream(let events, let delay):
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                for event in events {
-                    if delay > .zero { try await Task.sleep(for: delay) }
-                    try await writer.write(ByteBuffer(string: "data: \(event)\n\n"))
-                }
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    for event in events {
+                        if delay > .zero { try await Task.sleep(for: delay) }
+                        try await writer.write(ByteBuffer(string: "data: \(event)\n\n"))
+                    }
+                    try await writer.finish(nil)
+                })
         case .hang:
             try await context.channel.closeFuture.get()
             state.withLock { $0.hangClosedAt = .now }
@@ -102,14 +106,17 @@ final class MockUpstream: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             let channel = context.channel
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                for event in events { try await writer.write(ByteBuffer(string: "data: \(event)\n\n")) }
-                try await channel.closeFuture.get()
-                self.state.withLock { $0.hangClosedAt = .now }
-            })
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    for event in events { try await writer.write(ByteBuffer(string: "data: \(event)\n\n")) }
+                    try await channel.closeFuture.get()
+                    self.state.withLock { $0.hangClosedAt = .now }
+                })
         case .delayed(let delay, let json):
             try await Task.sleep(for: delay)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json.serialized())))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json.serialized())))
         case .closeConnection:
             try await context.channel.close()
             throw CancellationError()
@@ -117,10 +124,15 @@ final class MockUpstream: Sendable {
     }
 
     /// A non-streaming chat completion carrying `text`.
-    static func completion(text: String, finishReason: String = "stop", usage: JSONValue? = ["prompt_tokens": 12, "completion_tokens": 5]) -> JSONValue {
+    static func completion(
+        text: String, finishReason: String = "stop", usage: JSONValue? = ["prompt_tokens": 12, "completion_tokens": 5]
+    ) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("id", "chatcmpl-1"), ("object", "chat.completion"), ("model", "upstream-model"),
-            ("choices", [["index": 0, "message": ["role": "assistant", "content": .string(text)], "finish_reason": .string(finishReason)]]),
+            (
+                "choices",
+                [["index": 0, "message": ["role": "assistant", "content": .string(text)], "finish_reason": .string(finishReason)]]
+            ),
         ]
         if let usage { members.append(("usage", usage)) }
         return .object(members)
@@ -130,7 +142,9 @@ final class MockUpstream: Sendable {
     static func streamedText(_ pieces: [String], usage: JSONValue? = ["prompt_tokens": 20, "completion_tokens": 7]) -> [String] {
         var events = [#"{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#]
         for piece in pieces {
-            let chunk: JSONValue = ["id": "c1", "object": "chat.completion.chunk", "choices": [["index": 0, "delta": ["content": .string(piece)]]]]
+            let chunk: JSONValue = [
+                "id": "c1", "object": "chat.completion.chunk", "choices": [["index": 0, "delta": ["content": .string(piece)]]],
+            ]
             events.append(chunk.serializedString())
         }
         events.append(#"{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#)

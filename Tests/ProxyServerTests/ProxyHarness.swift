@@ -32,14 +32,16 @@ struct ProxyHarness {
         logger: Logger? = nil,
         _ body: (ProxyHarness) async throws -> Void
     ) async throws {
-        try await run(upstreamCount: 1, logger: logger, settings: { urls in
-            var environment = environment
-            environment["OPENAI_BASE_URL"] = urls[0] + "/v1"
-            environment["PORT"] = "0"
-            var settings = try EnvironmentSettings.load(environment: environment)
-            adjust(&settings)
-            return settings
-        }, body)
+        try await run(
+            upstreamCount: 1, logger: logger,
+            settings: { urls in
+                var environment = environment
+                environment["OPENAI_BASE_URL"] = urls[0] + "/v1"
+                environment["PORT"] = "0"
+                var settings = try EnvironmentSettings.load(environment: environment)
+                adjust(&settings)
+                return settings
+            }, body)
     }
 
     /// Runs `body` against a proxy whose settings are built from the mock upstreams' base URLs
@@ -109,7 +111,9 @@ struct ProxyHarness {
     }
 
     /// `send`, with the answer parsed as JSON.
-    func sendJSON(_ path: String, json: JSONValue, headers: [(name: String, value: String)] = []) async throws -> (status: Int, json: JSONValue) {
+    func sendJSON(
+        _ path: String, json: JSONValue, headers: [(name: String, value: String)] = []
+    ) async throws -> (status: Int, json: JSONValue) {
         let response = try await send(path, json: json, headers: headers)
         return (response.status, try JSONParser.parse(response.body))
     }

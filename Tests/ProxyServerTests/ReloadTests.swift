@@ -42,7 +42,8 @@ struct ReloadTests {
     func reloadUnderLoad() async throws {
         let file = Self.temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) { harness in
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) {
+            harness in
             let load = LoadRecord()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<4 {
@@ -75,9 +76,12 @@ struct ReloadTests {
     func invalidConfigRejected() async throws {
         let file = Self.temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        try await ProxyHarness.run(upstreamCount: 2, settings: { urls in
-            try ConfigFile.load(text: Self.config(urls, routeTo: "first"), file: file, environment: [:])
-        }) { harness in
+        try await ProxyHarness.run(
+            upstreamCount: 2,
+            settings: { urls in
+                try ConfigFile.load(text: Self.config(urls, routeTo: "first"), file: file, environment: [:])
+            }
+        ) { harness in
             try "providers:\n  first: { type: opanai }\n".write(toFile: file, atomically: true, encoding: .utf8)
             #expect(!Self.reloader(harness, file: file).reload(reason: "test"))
             let response = try await harness.send("/v1/messages", json: Self.request)
@@ -90,7 +94,8 @@ struct ReloadTests {
     func fileChangeReloads() async throws {
         let file = Self.temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) { harness in
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) {
+            harness in
             let reloader = Self.reloader(harness, file: file, pollInterval: .milliseconds(50))
             let watching = Task { try await reloader.run() }
             defer { watching.cancel() }

@@ -72,11 +72,14 @@ struct RoutingTests {
 
     @Test("a refused connection falls back; the primary in cooldown after a 429 with retry-after is skipped next time")
     func fallbackOnConnectionRefusedAndCooldown() async throws {
-        try await ProxyHarness.run(upstreamCount: 2, settings: { urls in
-            var settings = try Self.config(urls, fallback: true)
-            settings.providers[0].baseURL = "http://127.0.0.1:9/v1"  // nothing listens on the discard port
-            return settings
-        }) { harness in
+        try await ProxyHarness.run(
+            upstreamCount: 2,
+            settings: { urls in
+                var settings = try Self.config(urls, fallback: true)
+                settings.providers[0].baseURL = "http://127.0.0.1:9/v1"  // nothing listens on the discard port
+                return settings
+            }
+        ) { harness in
             let response = try await harness.send("/v1/messages", json: Self.request("claude-haiku-4-5"))
             #expect(response.status == 200)
             #expect(harness.upstreams[1].received.count == 1)
@@ -116,22 +119,25 @@ struct RoutingTests {
 
     @Test("a `when: { thinking: true }` route takes the requests that ask for thinking")
     func thinkingRoute() async throws {
-        try await ProxyHarness.run(upstreamCount: 2, settings: { urls in
-            let text = """
-                providers:
-                  first: { type: openai, base_url: "\(urls[0])/v1", api_key: k1 }
-                  second: { type: ollama, base_url: "\(urls[1])" }
-                models:
-                  - match: "*"
-                    when: { thinking: true }
-                    provider: second
-                    model: reasoner
-                  - match: "*"
-                    provider: first
-                    model: plain
-                """
-            return try ConfigFile.load(text: text, file: "test.yaml", environment: [:])
-        }) { harness in
+        try await ProxyHarness.run(
+            upstreamCount: 2,
+            settings: { urls in
+                let text = """
+                    providers:
+                      first: { type: openai, base_url: "\(urls[0])/v1", api_key: k1 }
+                      second: { type: ollama, base_url: "\(urls[1])" }
+                    models:
+                      - match: "*"
+                        when: { thinking: true }
+                        provider: second
+                        model: reasoner
+                      - match: "*"
+                        provider: first
+                        model: plain
+                    """
+                return try ConfigFile.load(text: text, file: "test.yaml", environment: [:])
+            }
+        ) { harness in
             var thinking = Self.request("claude-opus-4-6")
             if case .object(var members) = thinking { members.append(("thinking", ["type": "adaptive"])); thinking = .object(members) }
             _ = try await harness.send("/v1/messages", json: thinking)

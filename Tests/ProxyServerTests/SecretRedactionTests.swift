@@ -19,14 +19,16 @@ struct SecretRedactionTests {
         logger.logLevel = .trace
         let environment = ["OPENAI_API_KEY": Self.upstreamKey, "ANTHROPIC_API_KEY": Self.clientKey]
         try await ProxyHarness.run(environment: environment, logger: logger) { harness in
-            harness.upstream.script(.json(status: 401, body: ["error": ["message": .string("Incorrect API key provided: \(Self.upstreamKey)")]]))
+            harness.upstream.script(
+                .json(status: 401, body: ["error": ["message": .string("Incorrect API key provided: \(Self.upstreamKey)")]]))
             let request: JSONValue = ["model": "claude-3-haiku", "max_tokens": 200, "messages": [["role": "user", "content": "x"]]]
             let response = try await harness.send("/v1/messages", json: request, headers: [(name: "x-api-key", value: Self.clientKey)])
             let body = String(decoding: response.body, as: UTF8.self)
             #expect(response.status == 401)
             #expect(body.contains("Incorrect API key provided: [REDACTED]"))
             #expect(!body.contains(Self.upstreamKey))
-            let wrongKey = try await harness.send("/v1/messages", json: request, headers: [(name: "x-api-key", value: Self.clientKey + "x")])
+            let wrongKey = try await harness.send(
+                "/v1/messages", json: request, headers: [(name: "x-api-key", value: Self.clientKey + "x")])
             #expect(wrongKey.status == 401)
         }
         let logged = lines.withLock { $0 }

@@ -41,7 +41,8 @@ struct ServerRoutesTests {
             #expect(wrong.status == 401)
             let viaHeader = try await harness.send("/v1/messages", json: request, headers: [(name: "x-api-key", value: "client-secret")])
             #expect(viaHeader.status == 200)
-            let viaBearer = try await harness.send("/v1/messages", json: request, headers: [(name: "authorization", value: "Bearer client-secret")])
+            let viaBearer = try await harness.send(
+                "/v1/messages", json: request, headers: [(name: "authorization", value: "Bearer client-secret")])
             #expect(viaBearer.status == 200)
             #expect(harness.upstream.received.count == 2)
         }
@@ -70,7 +71,12 @@ struct ServerRoutesTests {
             let small: JSONValue = ["model": "claude-3-haiku", "messages": [["role": "user", "content": "hi"]]]
             let large: JSONValue = [
                 "model": "claude-3-haiku", "messages": [["role": "user", "content": "hi"]],
-                "tools": [["name": "Read", "description": .string(String(repeating: "Reads a file. ", count: 50)), "input_schema": ["type": "object"]]],
+                "tools": [
+                    [
+                        "name": "Read", "description": .string(String(repeating: "Reads a file. ", count: 50)),
+                        "input_schema": ["type": "object"],
+                    ]
+                ],
             ]
             let (status, smallCount) = try await harness.sendJSON("/v1/messages/count_tokens?beta=true", json: small)
             let (_, largeCount) = try await harness.sendJSON("/v1/messages/count_tokens", json: large)

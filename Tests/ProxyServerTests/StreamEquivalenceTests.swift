@@ -17,12 +17,22 @@ struct StreamEquivalenceTests {
         var testDescription: String { name }
 
         var completion: JSONValue {
-            var message: [(key: String, value: JSONValue)] = [("role", "assistant"), ("content", text.isEmpty ? .null : .string(text.joined()))]
+            var message: [(key: String, value: JSONValue)] = [
+                ("role", "assistant"), ("content", text.isEmpty ? .null : .string(text.joined())),
+            ]
             if let reasoning { message.append(("reasoning_content", .string(reasoning))) }
             if !toolCalls.isEmpty {
-                message.append(("tool_calls", .array(toolCalls.map { call in
-                    ["id": .string(call.id), "type": "function", "function": ["name": .string(call.name), "arguments": .string(call.argumentPieces.joined())]]
-                })))
+                message.append(
+                    (
+                        "tool_calls",
+                        .array(
+                            toolCalls.map { call in
+                                [
+                                    "id": .string(call.id), "type": "function",
+                                    "function": ["name": .string(call.name), "arguments": .string(call.argumentPieces.joined())],
+                                ]
+                            })
+                    ))
             }
             return [
                 "id": "chatcmpl-9", "object": "chat.completion", "model": "m",
@@ -44,23 +54,31 @@ struct StreamEquivalenceTests {
             }
             for piece in text { events.append(chunk(["content": .string(piece)])) }
             for (position, call) in toolCalls.enumerated() {
-                events.append(chunk(["tool_calls": [[
-                    "index": .integer(Int64(position)), "id": .string(call.id), "type": "function",
-                    "function": ["name": .string(call.name), "arguments": ""],
-                ]]]))
+                events.append(
+                    chunk([
+                        "tool_calls": [
+                            [
+                                "index": .integer(Int64(position)), "id": .string(call.id), "type": "function",
+                                "function": ["name": .string(call.name), "arguments": ""],
+                            ]
+                        ]
+                    ]))
                 for piece in call.argumentPieces {
                     events.append(chunk(["tool_calls": [["index": .integer(Int64(position)), "function": ["arguments": .string(piece)]]]]))
                 }
             }
             events.append(chunk([:], finish: finishReason))
-            events.append((["id": "chatcmpl-9", "object": "chat.completion.chunk", "choices": [], "usage": usage] as JSONValue).serializedString())
+            events.append(
+                (["id": "chatcmpl-9", "object": "chat.completion.chunk", "choices": [], "usage": usage] as JSONValue).serializedString())
             events.append("[DONE]")
             return events
         }
     }
 
     static let scripts: [Script] = [
-        Script(name: "text", text: ["Hel", "lo, ", "world"], toolCalls: [], finishReason: "stop", usage: ["prompt_tokens": 30, "completion_tokens": 4]),
+        Script(
+            name: "text", text: ["Hel", "lo, ", "world"], toolCalls: [], finishReason: "stop",
+            usage: ["prompt_tokens": 30, "completion_tokens": 4]),
         Script(
             name: "text then a tool call", text: ["Reading it."],
             toolCalls: [("call_1", "Read", [#"{"path":"#, #""a.txt"}"#])], finishReason: "tool_calls",

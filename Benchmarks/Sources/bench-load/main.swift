@@ -26,30 +26,32 @@ struct Options {
 }
 
 func parseOptions() -> Options {
-var options = Options()
-var arguments = CommandLine.arguments.dropFirst().makeIterator()
-while let argument = arguments.next() {
-    let value = arguments.next() ?? ""
-    switch argument {
-    case "--host": options.host = value
-    case "--port": options.port = Int(value) ?? 0
-    case "--path": options.path = value
-    case "--body-file": options.bodyFile = value
-    case "--header":
-        let parts = value.split(separator: ":", maxSplits: 1)
-        options.headers.append((String(parts[0]), parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""))
-    case "-c", "--concurrency": options.concurrency = Int(value) ?? 1
-    case "-d", "--duration": options.duration = Double(value) ?? 3
-    case "--warmup": options.warmup = Double(value) ?? 1
-    case "--marker": options.marker = Array(value.utf8)
-    case "--ramp": options.ramp = Double(value) ?? 0
-    default:
-        FileHandle.standardError.write(Data(
-            "usage: bench-load --port P --path /v1/messages --body-file F [--header 'k: v'] -c N -d S --warmup S [--marker STR] [--ramp S]\n".utf8))
-        exit(2)
+    var options = Options()
+    var arguments = CommandLine.arguments.dropFirst().makeIterator()
+    while let argument = arguments.next() {
+        let value = arguments.next() ?? ""
+        switch argument {
+        case "--host": options.host = value
+        case "--port": options.port = Int(value) ?? 0
+        case "--path": options.path = value
+        case "--body-file": options.bodyFile = value
+        case "--header":
+            let parts = value.split(separator: ":", maxSplits: 1)
+            options.headers.append((String(parts[0]), parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""))
+        case "-c", "--concurrency": options.concurrency = Int(value) ?? 1
+        case "-d", "--duration": options.duration = Double(value) ?? 3
+        case "--warmup": options.warmup = Double(value) ?? 1
+        case "--marker": options.marker = Array(value.utf8)
+        case "--ramp": options.ramp = Double(value) ?? 0
+        default:
+            FileHandle.standardError.write(
+                Data(
+                    "usage: bench-load --port P --path /v1/messages --body-file F [--header 'k: v'] -c N -d S --warmup S [--marker STR] [--ramp S]\n"
+                        .utf8))
+            exit(2)
+        }
     }
-}
-return options
+    return options
 }
 let options = parseOptions()
 

@@ -32,11 +32,14 @@ while let argument = arguments.next() {
 }
 
 enum Fixtures {
-    static let completion = ByteBuffer(string:
-        #"{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"pong","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":24,"completion_tokens":2,"total_tokens":26},"system_fingerprint":"fp_bench"}"#)
+    static let completion = ByteBuffer(
+        string:
+            #"{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"pong","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":24,"completion_tokens":2,"total_tokens":26},"system_fingerprint":"fp_bench"}"#
+    )
 
     static let events: [ByteBuffer] = {
-        let prefix = #"{"id":"chatcmpl-bench0002","object":"chat.completion.chunk","created":1735689600,"model":"gpt-4o-mini","system_fingerprint":"fp_bench","choices":"#
+        let prefix =
+            #"{"id":"chatcmpl-bench0002","object":"chat.completion.chunk","created":1735689600,"model":"gpt-4o-mini","system_fingerprint":"fp_bench","choices":"#
         var events: [String] = []
         for index in 0..<48 {
             let delta = index == 0 ? #"{"role":"assistant","content":"one"}"# : #"{"content":" \#(index + 1),"}"#
@@ -138,7 +141,8 @@ final class ChatCompletionsHandler: ChannelInboundHandler, RemovableChannelHandl
             context.writeJSONResponse(status: .notFound, body: Fixtures.notFound, keepAlive: keepAlive)
             return
         }
-        let streaming = head.headers["accept"].contains { $0.contains("text/event-stream") }
+        let streaming =
+            head.headers["accept"].contains { $0.contains("text/event-stream") }
             || body.containsBytes(Fixtures.streamTrue) || body.containsBytes(Fixtures.streamTrueSpaced)
         guard streaming else {
             context.writeJSONResponse(status: .ok, body: Fixtures.completion, keepAlive: keepAlive)
@@ -147,9 +151,11 @@ final class ChatCompletionsHandler: ChannelInboundHandler, RemovableChannelHandl
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/event-stream")
         headers.add(name: "cache-control", value: "no-cache")
-        let delayMs = head.headers.first(name: "x-bench-delay-ms").flatMap { Int64($0) }
+        let delayMs =
+            head.headers.first(name: "x-bench-delay-ms").flatMap { Int64($0) }
             ?? body.number(after: Fixtures.delayMarker) ?? 0
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
             promise: nil)
         if delayMs <= 0 {
             for event in Fixtures.events {

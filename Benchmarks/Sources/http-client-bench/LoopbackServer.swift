@@ -109,7 +109,8 @@ enum Fixtures {
 
     /// 50 `data:` events of chat.completion.chunk (48 content deltas, a finish, a usage chunk) + [DONE].
     static let streamEvents: [[UInt8]] = {
-        let prefix = #"{"id":"chatcmpl-bench0002","object":"chat.completion.chunk","created":1735689600,"model":"gpt-4o-mini","system_fingerprint":"fp_bench","choices":"#
+        let prefix =
+            #"{"id":"chatcmpl-bench0002","object":"chat.completion.chunk","created":1735689600,"model":"gpt-4o-mini","system_fingerprint":"fp_bench","choices":"#
         var events: [String] = []
         for index in 0..<(streamEventCount - 2) {
             let delta = index == 0 ? #"{"role":"assistant","content":"one"}"# : #"{"content":" \#(index + 1),"}"#
@@ -163,7 +164,8 @@ private final class ChatCompletionsHandler: ChannelInboundHandler, RemovableChan
             headers.add(name: "content-type", value: "text/event-stream")
             headers.add(name: "cache-control", value: "no-cache")
             // No content-length: NIO sends the events chunked, one chunk each, as providers do.
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
                 promise: nil)
             if let pace = head.headers.first(name: Fixtures.paceHeader).flatMap(Int.init) {
                 context.flush()

@@ -102,7 +102,8 @@ for name in options.clients {
 }
 
 let cells = options.scenarios.flatMap { scenario in options.concurrencies.map { (scenario, $0) } }
-let perCell = Double((options.warmUp + options.window).components.attoseconds) / 1e18
+let perCell =
+    Double((options.warmUp + options.window).components.attoseconds) / 1e18
     + Double((options.warmUp + options.window).components.seconds)
 let estimate = perCell * Double(options.rounds * cells.count * clients.count)
 print(

@@ -43,7 +43,9 @@ extension MessagesRequest {
     /// The session id in either format Claude Code uses for `metadata.user_id`: a JSON object with
     /// `session_id`, or the older `user_<hash>_account_<uuid>_session_<uuid>`.
     static func sessionID(inUserID userID: String) -> String? {
-        if userID.hasPrefix("{"), let object = try? JSONParser.parse(userID), let session = object["session_id"]?.stringValue, !session.isEmpty {
+        if userID.hasPrefix("{"), let object = try? JSONParser.parse(userID), let session = object["session_id"]?.stringValue,
+            !session.isEmpty
+        {
             return session
         }
         guard let marker = userID.firstRange(of: "_session_") else { return nil }
@@ -197,7 +199,8 @@ extension ImageSource {
         case "file":
             throw RequestDecodingError(
                 path: "\(path).type",
-                problem: "\"file\" sources (Files API ids) cannot be resolved by an OpenAI-compatible provider; send the image as base64 or a URL"
+                problem:
+                    "\"file\" sources (Files API ids) cannot be resolved by an OpenAI-compatible provider; send the image as base64 or a URL"
             )
         default:
             throw RequestDecodingError(path: "\(path).type", problem: "must be \"base64\", \"url\" or \"file\"")
@@ -209,7 +212,8 @@ extension DocumentSource {
     init(json: JSONValue?) {
         switch json?["type"]?.stringValue {
         case "text": self = .text(json?["data"]?.stringValue ?? "")
-        case "base64": self = .base64(mediaType: json?["media_type"]?.stringValue ?? "application/pdf", data: json?["data"]?.stringValue ?? "")
+        case "base64":
+            self = .base64(mediaType: json?["media_type"]?.stringValue ?? "application/pdf", data: json?["data"]?.stringValue ?? "")
         case "url": self = .url(json?["url"]?.stringValue ?? "")
         case let type: self = .other(type: type ?? "unknown")
         }
@@ -221,7 +225,8 @@ extension ToolChoice {
         _ = try JSONField.object(json, path: "tool_choice")
         let typeName = try JSONField.string(json["type"] ?? .null, path: "tool_choice.type")
         guard let kind = Kind(rawValue: typeName) else {
-            throw RequestDecodingError(path: "tool_choice.type", problem: "must be \"auto\", \"any\", \"tool\" or \"none\", not \"\(typeName)\"")
+            throw RequestDecodingError(
+                path: "tool_choice.type", problem: "must be \"auto\", \"any\", \"tool\" or \"none\", not \"\(typeName)\"")
         }
         let name = json["name"]?.stringValue
         if kind == .tool, name == nil {

@@ -36,7 +36,8 @@ final class ChatCompletionsAnswer: UpstreamAnswer {
         var (message, reported): (AnthropicMessage, TokenUsage?)
         do {
             (message, reported) = try ResponseTranslator.message(
-                from: completion, clientModel: clientModel, toolNames: toolNames, stopSequences: stopSequences, thinkTags: quirks[Quirks.thinkTags]
+                from: completion, clientModel: clientModel, toolNames: toolNames, stopSequences: stopSequences,
+                thinkTags: quirks[Quirks.thinkTags]
             )
         } catch {
             throw AnthropicError(error.type, "provider '\(provider)': \(error.message)", status: 502)

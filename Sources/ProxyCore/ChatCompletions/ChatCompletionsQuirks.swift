@@ -8,7 +8,8 @@ package enum Quirks {
     package static let maxTokensField = Quirk<String?>.choice(
         "max_tokens_field", ["auto": nil, "max_tokens": "max_tokens", "max_completion_tokens": "max_completion_tokens"], default: nil)
     /// Whether `reasoning_effort` is sent when the client asks for thinking; `auto` (nil) lets the adapter decide.
-    package static let reasoningEffort = Quirk<Bool?>.choice("reasoning_effort", ["auto": nil, "always": true, "never": false], default: nil)
+    package static let reasoningEffort = Quirk<Bool?>.choice(
+        "reasoning_effort", ["auto": nil, "always": true, "never": false], default: nil)
     /// Send `stream_options.include_usage` on streaming requests.
     package static let streamUsage = Quirk.flag("stream_usage", default: true)
     /// Send `parallel_tool_calls: false` when the client disables parallel tool use.

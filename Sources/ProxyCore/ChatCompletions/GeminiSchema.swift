@@ -49,7 +49,9 @@ package enum GeminiSchema {
         for (key, value) in members where keptKeys.contains(key) && !result.contains(where: { $0.key == key }) {
             switch key {
             case "properties":
-                let properties = (value.objectValue ?? []).map { (key: $0.key, value: clean($0.value, definitions: definitions, depth: depth + 1)) }
+                let properties = (value.objectValue ?? []).map {
+                    (key: $0.key, value: clean($0.value, definitions: definitions, depth: depth + 1))
+                }
                 result.append((key, .object(properties)))
             case "items":
                 result.append((key, clean(value, definitions: definitions, depth: depth + 1)))

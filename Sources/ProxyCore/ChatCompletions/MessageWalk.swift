@@ -9,7 +9,8 @@ enum MessageWalk {
             switch message.role {
             case .system:
                 closeToolCalls(&pendingToolCallIDs, answeredBy: [], shape: shape, into: &output)
-                let text = message.content.compactMap { if case .text(let text) = $0 { return text } else { return nil } }.joined(separator: "\n")
+                let text = message.content.compactMap { if case .text(let text) = $0 { return text } else { return nil } }.joined(
+                    separator: "\n")
                 guard !text.isEmpty else { continue }
                 switch options.quirks[Quirks.midSystem] {
                 case .inlineUser: output.append(["role": "user", "content": .string("<system-reminder>\n\(text)\n</system-reminder>")])
@@ -132,7 +133,9 @@ enum MessageWalk {
 
     /// Tool results first (OpenAI requires them right after the assistant's `tool_calls`), then the
     /// turn's other content as one user message, images from tool results included.
-    private static func appendUser(_ blocks: [ContentBlock], pendingToolCallIDs: inout [String], shape: Shape, into output: inout [JSONValue]) {
+    private static func appendUser(
+        _ blocks: [ContentBlock], pendingToolCallIDs: inout [String], shape: Shape, into output: inout [JSONValue]
+    ) {
         var toolMessages: [JSONValue] = []
         var answered: [String] = []
         var parts: [JSONValue] = []
@@ -173,9 +176,13 @@ enum MessageWalk {
     }
 
     /// Every tool call still unanswered gets a placeholder result, or the upstream rejects the history.
-    private static func closeToolCalls(_ pending: inout [String], answeredBy answered: [String], shape: Shape, into output: inout [JSONValue]) {
+    private static func closeToolCalls(
+        _ pending: inout [String], answeredBy answered: [String], shape: Shape, into output: inout [JSONValue]
+    ) {
         for id in pending where !answered.contains(id) {
-            output.append(["role": "tool", "tool_call_id": .string(shape.upstreamID(id)), "content": "[no result: the tool call was interrupted]"])
+            output.append([
+                "role": "tool", "tool_call_id": .string(shape.upstreamID(id)), "content": "[no result: the tool call was interrupted]",
+            ])
         }
         pending = []
     }
@@ -227,7 +234,8 @@ enum MessageWalk {
 
     private static func imagePart(_ source: ImageSource) -> JSONValue {
         switch source {
-        case .base64(let mediaType, let data): return ["type": "image_url", "image_url": ["url": .string("data:\(mediaType);base64,\(data)")]]
+        case .base64(let mediaType, let data):
+            return ["type": "image_url", "image_url": ["url": .string("data:\(mediaType);base64,\(data)")]]
         case .url(let url): return ["type": "image_url", "image_url": ["url": .string(url)]]
         }
     }

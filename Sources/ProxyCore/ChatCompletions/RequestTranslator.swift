@@ -3,7 +3,8 @@
 /// The body is built field by field from `MessagesRequest`, so nothing the client sent that OpenAI-family
 /// servers do not know can reach them (strict providers answer unknown fields with a 400).
 package enum RequestTranslator {
-    package static func body(for request: MessagesRequest, options: ChatCompletionsOptions) -> (body: JSONValue, toolNames: ToolNameMapping) {
+    package static func body(for request: MessagesRequest, options: ChatCompletionsOptions) -> (body: JSONValue, toolNames: ToolNameMapping)
+    {
         let functionTools = request.tools.filter { !$0.isServerTool }
         let toolNames = ToolNameMapping(clientNames: functionTools.map(\.name))
         var body: [(key: String, value: JSONValue)] = [("model", .string(options.upstreamModel))]
@@ -18,7 +19,8 @@ package enum RequestTranslator {
             }
         }
         if !functionTools.isEmpty {
-            body.append(("tools", .array(functionTools.map { tool(for: $0, toolNames: toolNames, dialect: options.quirks[Quirks.schemaDialect]) })))
+            body.append(
+                ("tools", .array(functionTools.map { tool(for: $0, toolNames: toolNames, dialect: options.quirks[Quirks.schemaDialect]) })))
             // A choice naming a tool that is not sent (a server tool such as web_search) would be a 400.
             if let choice = request.toolChoice, choice.kind != .tool || functionTools.contains(where: { $0.name == choice.name }) {
                 body.append(("tool_choice", toolChoice(for: choice, toolNames: toolNames)))

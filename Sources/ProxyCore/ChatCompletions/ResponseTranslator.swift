@@ -49,7 +49,8 @@ package enum ResponseTranslator {
         let refused = !(reply["refusal"]?.stringValue ?? "").isEmpty
         let finishReason = choice["finish_reason"]?.stringValue
         let matched = StopReason.matchedStopSequence(in: choice, of: stopSequences)
-        let stopReason = refused ? StopReason.refusal : StopReason(finishReason: finishReason, sawToolUse: sawToolUse, matchedStopSequence: matched)
+        let stopReason =
+            refused ? StopReason.refusal : StopReason(finishReason: finishReason, sawToolUse: sawToolUse, matchedStopSequence: matched)
         if finishReason == "content_filter" { blocks.append(.text(StopReason.contentFilterNotice)) }
         let upstreamUsage = UsageMapping.usage(fromOpenAI: completion["usage"])
         let message = AnthropicMessage(

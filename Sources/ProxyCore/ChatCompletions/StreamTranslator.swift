@@ -29,7 +29,8 @@ package struct StreamTranslator: Sendable {
     private var upstreamUsage: TokenUsage?
 
     package init(
-        messageID: String, clientModel: String, estimatedInputTokens: Int, toolNames: ToolNameMapping = .identity, stopSequences: [String] = [],
+        messageID: String, clientModel: String, estimatedInputTokens: Int, toolNames: ToolNameMapping = .identity,
+        stopSequences: [String] = [],
         thinkTags: Bool = false, bufferToolArguments: Bool = false
     ) {
         self.builder = StreamEventBuilder(messageID: messageID, clientModel: clientModel, estimatedInputTokens: estimatedInputTokens)
@@ -86,9 +87,9 @@ package struct StreamTranslator: Sendable {
     ///   the stream was cut: the client gets an error rather than a truncated answer passed off as whole
     ///   — unless a complete tool call was already delivered, which ends as a normal `tool_use` turn.
     /// - Returns: the final usage when the stream finished normally.
-    package mutating func finish(sawEnd: Bool, usage resolve: (TokenUsage?, Int) -> TokenUsage, into events: inout [StreamEvent])
-        throws(AnthropicError) -> TokenUsage
-    {
+    package mutating func finish(
+        sawEnd: Bool, usage resolve: (TokenUsage?, Int) -> TokenUsage, into events: inout [StreamEvent]
+    ) throws(AnthropicError) -> TokenUsage {
         if finishReason == nil, !sawEnd {
             // A cut stream is an error, unless it had delivered complete tool calls: then the turn ends
             // as tool_use (re-sending it would run those tools twice). The call still open must be
@@ -102,7 +103,8 @@ package struct StreamTranslator: Sendable {
         if thinkTags != nil { appendPieces(thinkTags!.finish(), into: &events) }
         closeOpenBlock(into: &events)
         let usage = resolve(upstreamUsage, builder.estimatedOutputTokens)
-        let stopReason = StopReason(finishReason: finishReason, sawToolUse: builder.startedToolUse, matchedStopSequence: matchedStopSequence)
+        let stopReason = StopReason(
+            finishReason: finishReason, sawToolUse: builder.startedToolUse, matchedStopSequence: matchedStopSequence)
         let stopSequence = stopReason == .stopSequence ? matchedStopSequence : nil
         return builder.finish(stopReason: stopReason, stopSequence: stopSequence, usage: usage, into: &events)
     }

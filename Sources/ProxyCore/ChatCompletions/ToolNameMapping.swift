@@ -42,12 +42,13 @@ package struct ToolNameMapping: Sendable, Equatable {
             hash ^= UInt64(byte)
             hash &*= 0x100_0000_01b3
         }
-        let prefix = String(name.unicodeScalars.prefix(55).map { scalar -> Character in
-            switch scalar {
-            case "A"..."Z", "a"..."z", "0"..."9", "_", "-": return Character(scalar)
-            default: return "_"
-            }
-        })
+        let prefix = String(
+            name.unicodeScalars.prefix(55).map { scalar -> Character in
+                switch scalar {
+                case "A"..."Z", "a"..."z", "0"..."9", "_", "-": return Character(scalar)
+                default: return "_"
+                }
+            })
         let hex = String(hash & 0xFFFF_FFFF, radix: 16)
         return prefix + "_" + String(repeating: "0", count: 8 - hex.count) + hex
     }

@@ -20,7 +20,9 @@ public enum UpstreamErrorMapping {
             type = .billing
         }
         var headers: [HTTPHeader] = []
-        if type == .rateLimit, let retryAfter, let seconds = Int(retryAfter.trimmingWhitespace()) ?? Double(retryAfter.trimmingWhitespace()).map({ Int($0.rounded(.up)) }) {
+        if type == .rateLimit, let retryAfter,
+            let seconds = Int(retryAfter.trimmingWhitespace()) ?? Double(retryAfter.trimmingWhitespace()).map({ Int($0.rounded(.up)) })
+        {
             headers.append(HTTPHeader("retry-after", String(min(max(seconds, 0), maximumRetryAfterSeconds))))
         }
         if type == .authentication { headers.append(HTTPHeader("x-should-retry", "false")) }
@@ -55,7 +57,11 @@ package enum ContextOverflow {
         // OpenAI: "maximum context length is 131072 tokens. However, you requested 131329 tokens (123137 in the messages, 8192 in the completion)"
         (try! Regex(#"maximum context length is ([\d,]+) tokens.*?\(([\d,]+) in the messages, ([\d,]+) in the completion\)"#), (2, 3, 1)),
         // vLLM: "maximum context length is 262144 tokens. However, you requested 128000 output tokens and your prompt contains at least 134145 input tokens"
-        (try! Regex(#"maximum context length is ([\d,]+) tokens.*?requested ([\d,]+) output tokens.*?prompt contains (?:at least )?([\d,]+) input tokens"#), (3, 2, 1)),
+        (
+            try! Regex(
+                #"maximum context length is ([\d,]+) tokens.*?requested ([\d,]+) output tokens.*?prompt contains (?:at least )?([\d,]+) input tokens"#
+            ), (3, 2, 1)
+        ),
     ]
 
     /// Wordings that state the prompt size and the limit: (prompt, limit).
@@ -80,7 +86,8 @@ package enum ContextOverflow {
             if let match = try? pattern.firstMatch(in: upstreamMessage), let a = number(match, input), let b = number(match, output),
                 let c = number(match, limit)
             {
-                return "input length and `max_tokens` exceed context limit: \(a) + \(b) > \(c), decrease input length or `max_tokens` and try again"
+                return
+                    "input length and `max_tokens` exceed context limit: \(a) + \(b) > \(c), decrease input length or `max_tokens` and try again"
             }
         }
         for (pattern, (prompt, limit)) in promptOverLimit {

@@ -11,7 +11,8 @@ package struct ModelRoute: Sendable, Equatable {
     package var conditions: RouteConditions
 
     package init(
-        pattern: String, provider: String, model: String? = nil, fallbacks: [RouteStep] = [], conditions: RouteConditions = RouteConditions()
+        pattern: String, provider: String, model: String? = nil, fallbacks: [RouteStep] = [],
+        conditions: RouteConditions = RouteConditions()
     ) {
         self.pattern = pattern
         self.provider = provider

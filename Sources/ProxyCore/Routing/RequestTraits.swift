@@ -7,7 +7,8 @@ package struct RequestTraits: Sendable, Equatable {
     package var hasImages: Bool
     package var hasWebSearch: Bool
 
-    package init(model: String, thinking: Bool = false, estimatedPromptTokens: Int = 0, hasImages: Bool = false, hasWebSearch: Bool = false) {
+    package init(model: String, thinking: Bool = false, estimatedPromptTokens: Int = 0, hasImages: Bool = false, hasWebSearch: Bool = false)
+    {
         self.model = model
         self.thinking = thinking
         self.estimatedPromptTokens = estimatedPromptTokens

@@ -17,12 +17,17 @@ struct InfoEndpoints: Sendable {
         return [
             "message": .string("claude-code-proxy \(version): Anthropic Messages API on OpenAI-compatible providers"),
             "status": "running",
-            "providers": .array(settings.providers.map { provider in
-                ["name": .string(provider.name), "type": .string(provider.type), "base_url": .string(provider.baseURL)]
-            }),
-            "routes": .array(settings.routes.map { route in
-                ["match": .string(route.pattern), "provider": .string(route.provider), "model": route.model.map(JSONValue.string) ?? .null]
-            }),
+            "providers": .array(
+                settings.providers.map { provider in
+                    ["name": .string(provider.name), "type": .string(provider.type), "base_url": .string(provider.baseURL)]
+                }),
+            "routes": .array(
+                settings.routes.map { route in
+                    [
+                        "match": .string(route.pattern), "provider": .string(route.provider),
+                        "model": route.model.map(JSONValue.string) ?? .null,
+                    ]
+                }),
             "client_api_key_required": .bool(!settings.server.apiKeys.isEmpty),
         ]
     }

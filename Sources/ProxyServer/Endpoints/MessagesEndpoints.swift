@@ -46,7 +46,9 @@ struct MessagesEndpoints: Sendable {
             decoded.sessionID = session
         }
         let dropped = decoded.droppedBlockTypes
-        if !dropped.isEmpty { logger.debug("dropped content blocks the upstream cannot take: \(Set(dropped).sorted().joined(separator: ", "))") }
+        if !dropped.isEmpty {
+            logger.debug("dropped content blocks the upstream cannot take: \(Set(dropped).sorted().joined(separator: ", "))")
+        }
         return decoded
     }
 

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
 import ProxyCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Log lines in the seed's format, `2025-01-01 10:30:15 - INFO - message`, with metadata such as the
 /// request id appended as `[request_id=req_…]`, written to standard error. Configured secrets are

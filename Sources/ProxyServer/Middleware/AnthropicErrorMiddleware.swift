@@ -23,7 +23,9 @@ struct AnthropicErrorMiddleware: RouterMiddleware {
             if error.status == .notFound {
                 anthropic = .notFound("no route for \(request.method) \(request.uri.path)")
             } else {
-                anthropic = AnthropicError(AnthropicErrorType(upstreamStatus: error.status.code), error.body ?? error.status.reasonPhrase, status: error.status.code)
+                anthropic = AnthropicError(
+                    AnthropicErrorType(upstreamStatus: error.status.code), error.body ?? error.status.reasonPhrase,
+                    status: error.status.code)
             }
             context.logger.debug("\(request.method) \(request.uri.path) → \(anthropic.status)")
             return anthropic.response(requestID: context.requestID)

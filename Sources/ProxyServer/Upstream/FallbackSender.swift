@@ -52,7 +52,8 @@ enum FallbackSender {
     ) -> Result<UpstreamCall, AnthropicError> {
         do {
             let call = try UpstreamCall(
-                request: request, target: target, adapter: snapshot.adapter(for: target), estimatedInputTokens: estimatedTokens, settings: snapshot.settings
+                request: request, target: target, adapter: snapshot.adapter(for: target), estimatedInputTokens: estimatedTokens,
+                settings: snapshot.settings
             )
             logger.info("\(request.stream ? "stream" : "request") \(request.model) → \(call.routeLabel)")
             return .success(call)
@@ -80,7 +81,9 @@ enum FallbackSender {
     }
 
     private static func noteFailure(_ error: AnthropicError, target: RouteTarget, cooldowns: TargetCooldowns) {
-        guard error.status == 429, let retryAfter = error.headers.first(where: { $0.name == "retry-after" }), let seconds = Int(retryAfter.value) else {
+        guard error.status == 429, let retryAfter = error.headers.first(where: { $0.name == "retry-after" }),
+            let seconds = Int(retryAfter.value)
+        else {
             return
         }
         cooldowns.coolDown(target.provider.name, target.upstreamModel, for: .seconds(seconds))

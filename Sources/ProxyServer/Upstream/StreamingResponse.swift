@@ -86,7 +86,8 @@ struct StreamingResponse: Sendable {
         } catch let error as any AnthropicErrorRepresentable {
             try await writer.write(relay.end(with: failure(error.anthropicError)))
         } catch let error as HTTPClientError where error.kind != .cancelled {
-            try await writer.write(relay.end(with: failure(UpstreamTransportError(provider: call.providerName, failure: error).anthropicError)))
+            try await writer.write(
+                relay.end(with: failure(UpstreamTransportError(provider: call.providerName, failure: error).anthropicError)))
         }
     }
 
