@@ -17,10 +17,11 @@ let package = Package(
         // claude-code-proxy itself: the ClaudeCodeProxyKit library (adapter API and the proxy that runs it).
         // Named, because a path dependency's identity is otherwise its folder's name, which depends on the checkout.
         .package(name: "claude-code-proxy", path: "../.."),
-        // The tests only: a mock Cohere server (Hummingbird) and a loopback HTTP client (NIO). Both are
+        // The tests only: a mock Cohere server (Hummingbird), a loopback HTTP client (NIO), quiet logs. All are
         // already in claude-code-proxy's dependency graph at these versions, so they add no download.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
@@ -40,6 +41,7 @@ let package = Package(
                 "CohereAdapter", .product(name: "ClaudeCodeProxyKit", package: "claude-code-proxy"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 @_exported import ProxyCore
 
 /// Runs claude-code-proxy with the adapters of a registry: the whole command line, or the server alone
@@ -21,14 +22,15 @@ public enum ClaudeCodeProxy {
     /// - Parameters:
     ///   - configFile: a config.yaml; its `providers/` profiles are looked up as the command line does.
     ///   - port: overrides the file's port; 0 picks a free one.
+    ///   - logger: where the server's lines go (the request lines are tagged with their request id).
     ///   - onListening: called with the bound port once the server accepts connections.
     public static func serve(
         configFile: String, registry: AdapterRegistry = .builtIn, port: Int? = nil,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        logger: Logger = Logger(label: "claude-code-proxy"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let loader = SettingsLoader(configPath: configFile, port: port.map(String.init), registry: registry)
         let (settings, _) = try loader.load()
         let server = try ProxyRun(settings: settings, loader: loader, registry: registry, onListening: onListening)
-        try await server.run(signals: [])
+        try await server.run(signals: [], logger: logger)
     }
 }

@@ -22,8 +22,7 @@ struct ProxyRun {
     }
 
     /// Serves until one of `signals` (graceful shutdown) or the task's cancellation.
-    func run(signals: [UnixSignal]) async throws {
-        let logger = Logger(label: "claude-code-proxy")
+    func run(signals: [UnixSignal], logger: Logger) async throws {
         let client = CurlHTTPClient()
         defer { client.shutdown() }
         let loader = loader

@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
                 Self.announce(settings: settings, source: source, port: port, logger: logger)
             }
         }
-        try await server.run(signals: [.sigterm, .sigint])
+        try await server.run(signals: [.sigterm, .sigint], logger: logger)
     }
 
     /// The config file the settings came from, to watch for changes; nil when they came from the environment.

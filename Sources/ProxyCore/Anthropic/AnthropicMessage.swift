@@ -85,7 +85,7 @@ extension AnthropicMessage.Block {
 /// The characters come from a SplitMix64 sequence seeded once from the system generator, not from
 /// `getrandom` per id: a request makes two or three ids, and each cost three system calls. The ids must
 /// be unique and look random; they are not secrets (nothing authenticates with them).
-package enum AnthropicID {
+public enum AnthropicID {
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
     private static let seed: UInt64 = {
         var generator = SystemRandomNumberGenerator()
@@ -93,7 +93,8 @@ package enum AnthropicID {
     }()
     private static let draws = Atomic<UInt64>(0)
 
-    package static func make(prefix: String) -> String {
+    /// A fresh id: `prefix` (`msg_`, `toolu_`) and 24 base62 characters.
+    public static func make(prefix: String) -> String {
         // Three consecutive draws of the sequence, each good for 10 characters.
         let last = draws.add(3, ordering: .relaxed).newValue
         var id = prefix

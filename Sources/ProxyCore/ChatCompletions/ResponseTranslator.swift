@@ -87,28 +87,6 @@ package enum ResponseTranslator {
     }
 }
 
-/// Tool-call arguments as the object Anthropic's `tool_use.input` must be.
-package enum ToolArguments {
-    /// Parses the upstream's argument text. An object is returned as is; another JSON value is wrapped as
-    /// `{"input": value}`; almost-JSON is repaired (`JSONRepair`); text that is not JSON even then is kept
-    /// as `{"_raw_arguments": text}` so the model's output is never silently replaced by `{}`.
-    package static func object(from arguments: JSONValue?) -> JSONValue {
-        switch arguments {
-        case .none, .null: return .object([])
-        case .object: return arguments!
-        case .string(let text):
-            let trimmed = text.trimmingWhitespace()
-            if trimmed.isEmpty { return .object([]) }
-            guard let parsed = (try? JSONParser.parse(trimmed)) ?? (try? JSONParser.parse(JSONRepair.repaired(trimmed))) else {
-                return ["_raw_arguments": .string(text)]
-            }
-            if case .object = parsed { return parsed }
-            return ["input": parsed]
-        case .some(let other): return ["input": other]
-        }
-    }
-}
-
 extension String {
     func trimmingWhitespace() -> String {
         let scalars = unicodeScalars

@@ -228,17 +228,3 @@ extension AnthropicError {
         return AnthropicError(AnthropicErrorType(upstreamStatus: code), "upstream error: \(message)")
     }
 }
-
-/// Tool-call ids as Anthropic clients accept them (`^[A-Za-z0-9_-]+$`).
-package enum ToolCallID {
-    package static func normalized(_ id: String?) -> String {
-        guard let id, !id.isEmpty else { return AnthropicID.make(prefix: "toolu_") }
-        let safe = id.unicodeScalars.map { scalar -> Character in
-            switch scalar {
-            case "A"..."Z", "a"..."z", "0"..."9", "_", "-": return Character(scalar)
-            default: return "_"
-            }
-        }
-        return String(safe)
-    }
-}

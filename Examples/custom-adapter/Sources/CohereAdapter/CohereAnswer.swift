@@ -31,7 +31,7 @@ struct CohereAnswer: UpstreamAnswer {
         let sawToolUse = content.contains { if case .toolUse = $0 { true } else { false } }
         let stopReason = CohereFinish.stopReason(finishReason, sawToolUse: sawToolUse)
         var message = AnthropicMessage(
-            id: CohereID.messageID(upstream: answer["id"]?.stringValue), model: clientModel, content: content,
+            id: Self.messageID(upstream: answer["id"]?.stringValue), model: clientModel, content: content,
             stopReason: stopReason, stopSequence: stopReason == .stopSequence ? CohereFinish.stopSequence(of: stopSequences) : nil,
             usage: TokenUsage()
         )
@@ -46,12 +46,18 @@ struct CohereAnswer: UpstreamAnswer {
         CohereStream(answer: self, messageID: messageID)
     }
 
+    /// `msg_` and Cohere's id (made safe), or a fresh id when it sent none.
+    private static func messageID(upstream: String?) -> String {
+        guard let upstream, !upstream.isEmpty else { return AnthropicID.make(prefix: "msg_") }
+        return "msg_" + ToolCallID.normalized(upstream)
+    }
+
     /// Thinking and text in Cohere's order; a tool turn's `tool_plan` as the text before its calls.
     private static func blocks(of reply: JSONValue) -> [AnthropicMessage.Block] {
         var blocks: [AnthropicMessage.Block] = []
         for item in reply["content"]?.arrayValue ?? [] {
             if item["type"]?.stringValue == "thinking", let thought = item["thinking"]?.stringValue, !thought.isEmpty {
-                blocks.append(.thinking(text: thought, signature: CohereFinish.thinkingSignature))
+                blocks.append(.thinking(text: thought, signature: ThinkingSignature.proxySignature))
             } else if let text = item["text"]?.stringValue, !text.isEmpty {
                 blocks.append(.text(text))
             }
@@ -63,8 +69,8 @@ struct CohereAnswer: UpstreamAnswer {
         }
         for call in calls {
             guard let name = call["function"]?["name"]?.stringValue, !name.isEmpty else { continue }
-            let input = CohereToolInput.object(from: call["function"]?["arguments"])
-            blocks.append(.toolUse(id: CohereID.toolUseID(upstream: call["id"]?.stringValue), name: name, input: input))
+            let input = ToolArguments.object(from: call["function"]?["arguments"])
+            blocks.append(.toolUse(id: ToolCallID.normalized(call["id"]?.stringValue), name: name, input: input))
         }
         return blocks
     }
@@ -72,9 +78,6 @@ struct CohereAnswer: UpstreamAnswer {
 
 /// Cohere's `finish_reason`s, for complete answers and streams alike.
 enum CohereFinish {
-    /// Put on the thinking blocks this adapter makes: Claude Code requires one, and sends it back.
-    static let thinkingSignature = "cohere-proxy.thinking"
-
     /// The error for an answer that failed: `ERROR` (or an error message), `TIMEOUT`.
     static func failure(finishReason: String?, error: String?, provider: String) -> AnthropicError? {
         let detail = error.flatMap { $0.isEmpty ? nil : ": \($0)" } ?? ""
@@ -115,55 +118,5 @@ enum CohereUsage {
         let output = counts["output_tokens"]?.doubleValue.map { Int($0) } ?? 0
         let cached = min(usage["cached_tokens"]?.doubleValue.map { Int($0) } ?? 0, input)
         return TokenUsage(inputTokens: input - cached, outputTokens: output, cacheReadInputTokens: cached)
-    }
-}
-
-/// A tool call's `arguments` text as the object Anthropic's `tool_use.input` must be.
-enum CohereToolInput {
-    static func object(from arguments: JSONValue?) -> JSONValue {
-        switch arguments {
-        case .object?: return arguments!
-        case .string(let text)?:
-            guard let parsed = try? JSONParser.parse(text) else {
-                return text.allSatisfy(\.isWhitespace) ? [:] : ["_raw_arguments": .string(text)]
-            }
-            switch parsed {
-            case .object: return parsed
-            case .null: return [:]  // Cohere's arguments for a tool without parameters
-            default: return ["input": parsed]
-            }
-        default:
-            return [:]
-        }
-    }
-}
-
-/// Ids in the forms Anthropic clients accept: `msg_…`, and tool-use ids matching `^[A-Za-z0-9_-]+$`.
-enum CohereID {
-    static func messageID(upstream: String?) -> String {
-        guard let upstream, !upstream.isEmpty else { return random(prefix: "msg_") }
-        return "msg_" + safe(upstream)
-    }
-
-    static func toolUseID(upstream: String?) -> String {
-        guard let upstream, !upstream.isEmpty else { return random(prefix: "toolu_") }
-        return safe(upstream)
-    }
-
-    private static func safe(_ id: String) -> String {
-        String(
-            id.unicodeScalars.map { scalar -> Character in
-                switch scalar {
-                case "A"..."Z", "a"..."z", "0"..."9", "_", "-": Character(scalar)
-                default: "_"
-                }
-            })
-    }
-
-    private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-
-    private static func random(prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return prefix + String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
     }
 }

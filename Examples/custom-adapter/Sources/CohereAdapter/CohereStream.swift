@@ -9,8 +9,8 @@ import ClaudeCodeProxyKit
 /// one JSON object): whatever else arrives meanwhile waits and follows it. `message-end` ends the
 /// answer; a body that stops before it was cut, and fails.
 struct CohereStream: AnswerStream {
-    private struct ToolBlock: Equatable {
-        var index: Int
+    /// The tool call whose block is open.
+    private struct OpenCall {
         /// The Cohere index of the call.
         var call: Int?
         /// Arguments not sent yet: all of them while they do not start with `{` (`null`, junk), which
@@ -19,37 +19,25 @@ struct CohereStream: AnswerStream {
         var sentArguments = false
     }
 
-    private enum Open: Equatable {
-        case none
-        case text(Int)
-        case thinking(Int)
-        case tool(ToolBlock)
-    }
-
     private let answer: CohereAnswer
-    private let messageID: String
+    private var builder: StreamEventBuilder
     private var decoder = SSEDecoder()
-    private var open = Open.none
-    private var nextIndex = 0
+    private var openCall: OpenCall?
     /// Events that arrived while a tool call's block was open, in order.
     private var waiting: [JSONValue] = []
-    private var sawToolUse = false
     private var finishReason: String?
     /// Whether `message-end` came; nothing after it counts.
     private var ended = false
     private var reportedUsage: TokenUsage?
-    /// Everything sent to the client, for the output estimate when Cohere reports no usage.
-    private var output = ""
 
     init(answer: CohereAnswer, messageID: String) {
         self.answer = answer
-        self.messageID = messageID
+        builder = StreamEventBuilder(
+            messageID: messageID, clientModel: answer.clientModel, estimatedInputTokens: answer.context.estimatedInputTokens)
     }
 
     mutating func start(into events: inout [StreamEvent]) {
-        let usage = TokenUsage(inputTokens: answer.context.estimatedInputTokens)
-        events.append(.messageStart(id: messageID, model: answer.clientModel, usage: usage))
-        events.append(.ping)
+        builder.start(into: &events)
     }
 
     mutating func feed(_ bytes: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
@@ -65,12 +53,10 @@ struct CohereStream: AnswerStream {
         guard ended else {
             throw AnthropicError(.api, "the stream from provider '\(answer.provider)' ended before its message-end event")
         }
-        let sent = AnthropicMessage(id: messageID, model: answer.clientModel, content: [.text(output)], stopReason: .endTurn, usage: TokenUsage())
-        let usage = answer.context.resolvedUsage(reported: reportedUsage, estimatedOutputTokens: sent.estimatedOutputTokens)
-        let stopReason = CohereFinish.stopReason(finishReason, sawToolUse: sawToolUse)
+        var usage = answer.context.resolvedUsage(reported: reportedUsage, estimatedOutputTokens: builder.estimatedOutputTokens)
+        let stopReason = CohereFinish.stopReason(finishReason, sawToolUse: builder.startedToolUse)
         let stopSequence = stopReason == .stopSequence ? CohereFinish.stopSequence(of: answer.stopSequences) : nil
-        events.append(.messageDelta(stopReason: stopReason, stopSequence: stopSequence, usage: usage.usage))
-        events.append(.messageStop)
+        usage.usage = builder.finish(stopReason: stopReason, stopSequence: stopSequence, usage: usage.usage, into: &events)
         return usage
     }
 
@@ -86,31 +72,30 @@ struct CohereStream: AnswerStream {
         let delta = event["delta"]
         let message = delta?["message"]
         let type = event["type"]?.stringValue
-        if case .tool(let tool) = open, Self.waits(type: type, index: event["index"]?.intValue, whileOpen: tool) {
+        if let openCall, Self.waits(type: type, index: event["index"]?.intValue, whileOpen: openCall) {
             waiting.append(event)
             return
         }
         switch type {
         case "content-delta":
             let content = message?["content"]
-            if let thought = content?["thinking"]?.stringValue {
-                appendThinking(thought, into: &events)
-            } else if let text = content?["text"]?.stringValue {
-                appendText(text, into: &events)
+            if let thought = content?["thinking"]?.stringValue, !thought.isEmpty {
+                builder.appendThinking(thought, into: &events)
+            } else if let text = content?["text"]?.stringValue, !text.isEmpty {
+                builder.appendText(text, into: &events)
             }
         case "content-end":
-            if case .text = open { closeOpenBlock(into: &events) }
-            if case .thinking = open { closeOpenBlock(into: &events) }
+            builder.closeBlock(into: &events)
         case "tool-plan-delta":
-            if let plan = message?["tool_plan"]?.stringValue { appendText(plan, into: &events) }
+            if let plan = message?["tool_plan"]?.stringValue, !plan.isEmpty { builder.appendText(plan, into: &events) }
         case "tool-call-start":
-            startToolCall(Self.toolCall(in: message), call: event["index"]?.intValue, into: &events)
+            try startToolCall(Self.toolCall(in: message), call: event["index"]?.intValue, into: &events)
         case "tool-call-delta":
             if let fragment = Self.toolCall(in: message)?["function"]?["arguments"]?.stringValue {
                 appendArguments(fragment, into: &events)
             }
         case "tool-call-end":
-            if case .tool = open { try closeToolBlock(into: &events) }
+            if openCall != nil { try closeToolBlock(into: &events) }
         case "message-end":
             let reason = delta?["finish_reason"]?.stringValue
             if let failure = CohereFinish.failure(finishReason: reason, error: delta?["error"]?.stringValue, provider: answer.provider) {
@@ -119,9 +104,8 @@ struct CohereStream: AnswerStream {
             finishReason = reason
             if let usage = CohereUsage.usage(delta?["usage"]) { reportedUsage = usage }
             // Calls Cohere never ended, and whatever waited on them, still go out.
-            while open != .none {
-                if case .tool = open { try closeToolBlock(into: &events) } else { closeOpenBlock(into: &events) }
-            }
+            while openCall != nil { try closeToolBlock(into: &events) }
+            builder.closeBlock(into: &events)
             ended = true
         case nil:
             // Not an event: an error object sent in place of one.
@@ -137,10 +121,10 @@ struct CohereStream: AnswerStream {
 
     /// Whether an event must wait for the open tool call's block to close: anything that would write
     /// into another block. A call's own deltas and end carry its index, or none (some servers omit it).
-    private static func waits(type: String?, index: Int?, whileOpen tool: ToolBlock) -> Bool {
+    private static func waits(type: String?, index: Int?, whileOpen open: OpenCall) -> Bool {
         switch type {
         case "content-delta", "content-end", "tool-plan-delta", "tool-call-start": return true
-        case "tool-call-delta", "tool-call-end": return index != nil && tool.call != nil && index != tool.call
+        case "tool-call-delta", "tool-call-end": return index != nil && open.call != nil && index != open.call
         default: return false
         }
     }
@@ -151,98 +135,40 @@ struct CohereStream: AnswerStream {
         return calls?.arrayValue?.first ?? calls
     }
 
-    private mutating func appendText(_ text: String, into events: inout [StreamEvent]) {
-        guard !text.isEmpty else { return }
-        let index: Int
-        if case .text(let current) = open {
-            index = current
-        } else {
-            index = startBlock(.text, into: &events)
-            open = .text(index)
-        }
-        events.append(.contentBlockDelta(index: index, delta: .text(text)))
-        output += text
-    }
-
-    private mutating func appendThinking(_ text: String, into events: inout [StreamEvent]) {
-        guard !text.isEmpty else { return }
-        let index: Int
-        if case .thinking(let current) = open {
-            index = current
-        } else {
-            index = startBlock(.thinking, into: &events)
-            open = .thinking(index)
-        }
-        events.append(.contentBlockDelta(index: index, delta: .thinking(text)))
-        output += text
-    }
-
-    private mutating func startToolCall(_ call: JSONValue?, call position: Int?, into events: inout [StreamEvent]) {
+    private mutating func startToolCall(_ call: JSONValue?, call position: Int?, into events: inout [StreamEvent]) throws(AnthropicError) {
         guard let function = call?["function"], let name = function["name"]?.stringValue, !name.isEmpty else { return }
-        let id = CohereID.toolUseID(upstream: call?["id"]?.stringValue)
-        let index = startBlock(.toolUse(id: id, name: name), into: &events)
-        open = .tool(ToolBlock(index: index, call: position))
-        sawToolUse = true
-        output += name
+        builder.startToolUse(id: ToolCallID.normalized(call?["id"]?.stringValue), name: name, into: &events)
+        openCall = OpenCall(call: position)
         if let arguments = function["arguments"]?.stringValue { appendArguments(arguments, into: &events) }
     }
 
     /// Arguments for the open call, sent as they come once they start like an object. Deltas for a call
     /// with no open block (it never started) have nowhere to go.
     private mutating func appendArguments(_ fragment: String, into events: inout [StreamEvent]) {
-        guard case .tool(var tool) = open, !fragment.isEmpty else { return }
-        output += fragment
-        if tool.sentArguments {
-            events.append(.contentBlockDelta(index: tool.index, delta: .inputJSON(fragment)))
+        guard var call = openCall, !fragment.isEmpty else { return }
+        if call.sentArguments {
+            builder.appendToolInput(fragment, into: &events)
             return
         }
-        tool.heldArguments += fragment
-        if tool.heldArguments.first(where: { !$0.isWhitespace }) == "{" {
-            events.append(.contentBlockDelta(index: tool.index, delta: .inputJSON(tool.heldArguments)))
-            tool.heldArguments = ""
-            tool.sentArguments = true
+        call.heldArguments += fragment
+        if call.heldArguments.first(where: { !$0.isWhitespace }) == "{" {
+            builder.appendToolInput(call.heldArguments, into: &events)
+            call.heldArguments = ""
+            call.sentArguments = true
         }
-        open = .tool(tool)
+        openCall = call
     }
 
-    /// Ends the open tool call's block, then lets what waited for it through.
+    /// Ends the open tool call's block (held arguments go out whole, as an object), then lets what
+    /// waited for it through.
     private mutating func closeToolBlock(into events: inout [StreamEvent]) throws(AnthropicError) {
-        closeOpenBlock(into: &events)
-        try replayWaiting(into: &events)
-    }
-
-    /// Handles the events that waited, in order; those that must wait again (behind a call that starts
-    /// among them) queue up again in the same order.
-    private mutating func replayWaiting(into events: inout [StreamEvent]) throws(AnthropicError) {
+        if let call = openCall, !call.sentArguments, !call.heldArguments.isEmpty {
+            builder.appendToolInput(ToolArguments.object(from: .string(call.heldArguments)).serializedString(), into: &events)
+        }
+        openCall = nil
+        builder.closeBlock(into: &events)
         let replay = waiting
         waiting = []
         for event in replay { try handle(event, into: &events) }
-    }
-
-    private mutating func startBlock(_ block: StreamEvent.BlockStart, into events: inout [StreamEvent]) -> Int {
-        closeOpenBlock(into: &events)
-        let index = nextIndex
-        nextIndex += 1
-        events.append(.contentBlockStart(index: index, block: block))
-        return index
-    }
-
-    private mutating func closeOpenBlock(into events: inout [StreamEvent]) {
-        switch open {
-        case .none:
-            return
-        case .text(let index):
-            events.append(.contentBlockStop(index: index))
-        case .thinking(let index):
-            events.append(.contentBlockDelta(index: index, delta: .signature(CohereFinish.thinkingSignature)))
-            events.append(.contentBlockStop(index: index))
-        case .tool(let tool):
-            if !tool.sentArguments {
-                let input = CohereToolInput.object(from: .string(tool.heldArguments)).serializedString()
-                events.append(.contentBlockDelta(index: tool.index, delta: .inputJSON(input)))
-            }
-            events.append(.contentBlockStop(index: tool.index))
-        }
-        open = .none
     }
 }

@@ -67,7 +67,9 @@ struct AnswerTests {
     }
 
     @Test func missingUsageIsEstimated() throws {
-        let body = #"{"id":"x","finish_reason":"COMPLETE","message":{"role":"assistant","content":[{"type":"text","text":"Hello there, friend"}]}}"#
+        let body =
+            #"{"id":"x","finish_reason":"COMPLETE","#
+            + #""message":{"role":"assistant","content":[{"type":"text","text":"Hello there, friend"}]}}"#
         let (message, usage) = try message(body)
         #expect(usage.estimated)
         #expect(usage.usage.inputTokens == Fixtures.context.estimatedInputTokens)
@@ -75,13 +77,14 @@ struct AnswerTests {
         #expect(usage.usage.outputTokens > 0)
     }
 
-    @Test(arguments: [
-        (#"{\"a\":1}"#, ["a": 1] as JSONValue),
-        ("null", [:]),
-        ("", [:]),
-        ("[1]", ["input": [1]]),
-        ("{oops", ["_raw_arguments": "{oops"]),
-    ])
+    @Test(
+        arguments: [
+            (#"{\"a\":1}"#, ["a": 1]),
+            ("null", [:]),
+            ("", [:]),
+            ("[1]", ["input": [1]]),
+            ("{oops", ["_raw_arguments": "{oops"]),
+        ] as [(String, JSONValue)])
     func toolArguments(arguments: String, expected: JSONValue) throws {
         let body = #"""
             {"id":"x","finish_reason":"TOOL_CALL","message":{"role":"assistant",
@@ -111,7 +114,8 @@ struct AnswerTests {
         let error = answer.error(status: 429, headers: [HTTPHeader("retry-after", "7")], body: Array(body.utf8))
         #expect(error.type == .rateLimit)
         #expect(error.status == 429)
-        #expect(error.message == "upstream cohere returned 429: You are past the per minute request limit, please wait and try again later.")
+        #expect(
+            error.message == "upstream cohere returned 429: You are past the per minute request limit, please wait and try again later.")
         #expect(error.headers.contains { $0.name == "retry-after" && $0.value == "7" })
     }
 

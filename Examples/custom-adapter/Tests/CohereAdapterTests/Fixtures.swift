@@ -38,14 +38,16 @@ enum Fixtures {
     }
 
     static func simpleRequest(stream: Bool = false) -> MessagesRequest {
-        MessagesRequest(model: "claude-haiku-4-5", maxTokens: 512, messages: [InputMessage(role: .user, content: [.text("Hola")])], stream: stream)
+        MessagesRequest(
+            model: "claude-haiku-4-5", maxTokens: 512, messages: [InputMessage(role: .user, content: [.text("Hola")])], stream: stream)
     }
 
     static let textAnswer = #"""
         {"id":"e7592632-1e3d-424f-b129-bd5f9f980f7b",
          "message":{"role":"assistant","content":[{"type":"text","text":"The capital of France is Paris."}]},
          "finish_reason":"COMPLETE",
-         "usage":{"billed_units":{"input_tokens":12,"output_tokens":7},"tokens":{"input_tokens":507,"output_tokens":10},"cached_tokens":448}}
+         "usage":{"billed_units":{"input_tokens":12,"output_tokens":7},
+                  "tokens":{"input_tokens":507,"output_tokens":10},"cached_tokens":448}}
         """#
 
     static let toolCallAnswer = #"""
@@ -54,34 +56,42 @@ enum Fixtures {
           "tool_calls":[{"id":"weather_dqgshstja6p9","type":"function",
             "function":{"name":"weather","arguments":"{\"location\":\"San Francisco\"}"}}]},
          "finish_reason":"TOOL_CALL",
-         "usage":{"billed_units":{"input_tokens":119,"output_tokens":52},"tokens":{"input_tokens":1549,"output_tokens":103},"cached_tokens":992}}
+         "usage":{"billed_units":{"input_tokens":119,"output_tokens":52},
+                  "tokens":{"input_tokens":1549,"output_tokens":103},"cached_tokens":992}}
         """#
 
     /// The text stream of the research notes (a NeuralTrust capture), framed as Cohere frames it.
-    static let textStream = sse([
-        #"{"id":"5c1f0c2e-8f7a-4f0e-9a51-3f0f1c9b2a10","type":"message-start","delta":{"message":{"role":"assistant","content":[],"tool_plan":"","tool_calls":[],"citations":[]}}}"#,
+    static let textStreamPayloads: [String] = [
+        #"{"id":"5c1f0c2e-8f7a-4f0e-9a51-3f0f1c9b2a10","type":"message-start","#
+            + #""delta":{"message":{"role":"assistant","content":[],"tool_plan":"","tool_calls":[],"citations":[]}}}"#,
         #"{"type":"content-start","index":0,"delta":{"message":{"content":{"type":"text","text":""}}}}"#,
         #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"Hola"}}}}"#,
         #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":" Juan"}}}}"#,
         #"{"type":"content-end","index":0}"#,
-        #"{"type":"message-end","delta":{"finish_reason":"COMPLETE","usage":{"billed_units":{"input_tokens":5,"output_tokens":2},"tokens":{"input_tokens":70,"output_tokens":2}}}}"#,
-    ])
+        #"{"type":"message-end","delta":{"finish_reason":"COMPLETE","#
+            + #""usage":{"billed_units":{"input_tokens":5,"output_tokens":2},"tokens":{"input_tokens":70,"output_tokens":2}}}}"#,
+    ]
+    static var textStream: [UInt8] { sse(textStreamPayloads) }
 
     /// The tool-call stream of the research notes: a plan, then one call whose arguments come in pieces.
-    static let toolCallStream = sse([
-        #"{"id":"93b3f521-090e-4ebc-bac4-f7c557e63c00","type":"message-start","delta":{"message":{"role":"assistant","content":[],"tool_plan":"","tool_calls":[],"citations":[]}}}"#,
+    static let toolCallStreamPayloads: [String] = [
+        #"{"id":"93b3f521-090e-4ebc-bac4-f7c557e63c00","type":"message-start","#
+            + #""delta":{"message":{"role":"assistant","content":[],"tool_plan":"","tool_calls":[],"citations":[]}}}"#,
         #"{"type":"tool-plan-delta","delta":{"message":{"tool_plan":"I will check the weather."}}}"#,
-        #"{"type":"tool-call-start","index":0,"delta":{"message":{"tool_calls":{"id":"get_weather_3v76fs3zjrgq","type":"function","function":{"name":"get_weather","arguments":""}}}}}"#,
+        #"{"type":"tool-call-start","index":0,"delta":{"message":{"tool_calls":{"id":"get_weather_3v76fs3zjrgq","type":"function","#
+            + #""function":{"name":"get_weather","arguments":""}}}}}"#,
         #"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"{\n    \""}}}}}"#,
         #"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"location"}}}}}"#,
         #"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"\": \"Madrid\""}}}}}"#,
         #"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"\n}"}}}}}"#,
         #"{"type":"tool-call-end","index":0}"#,
-        #"{"type":"message-end","delta":{"finish_reason":"TOOL_CALL","usage":{"billed_units":{"input_tokens":50,"output_tokens":26},"tokens":{"input_tokens":793,"output_tokens":61},"cached_tokens":176}}}"#,
-    ])
+        #"{"type":"message-end","delta":{"finish_reason":"TOOL_CALL","usage":{"billed_units":{"input_tokens":50,"output_tokens":26},"#
+            + #""tokens":{"input_tokens":793,"output_tokens":61},"cached_tokens":176}}}"#,
+    ]
+    static var toolCallStream: [UInt8] { sse(toolCallStreamPayloads) }
 
     /// A reasoning model's stream: a thinking block (index 0), then the answer (index 1).
-    static let reasoningStream = sse([
+    static let reasoningStreamPayloads: [String] = [
         #"{"id":"r1","type":"message-start","delta":{"message":{"role":"assistant"}}}"#,
         #"{"type":"content-start","index":0,"delta":{"message":{"content":{"type":"thinking","thinking":""}}}}"#,
         #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"thinking":"Two plus two."}}}}"#,
@@ -90,7 +100,8 @@ enum Fixtures {
         #"{"type":"content-delta","index":1,"delta":{"message":{"content":{"text":"4"}}}}"#,
         #"{"type":"content-end","index":1}"#,
         #"{"type":"message-end","delta":{"finish_reason":"COMPLETE","usage":{"tokens":{"input_tokens":30,"output_tokens":9}}}}"#,
-    ])
+    ]
+    static var reasoningStream: [UInt8] { sse(reasoningStreamPayloads) }
 
     /// `event: TYPE` + `data: JSON` frames (TYPE read from the JSON), then `data: [DONE]` when `done`.
     static func sse(_ payloads: [String], done: Bool = true) -> [UInt8] {
@@ -103,7 +114,9 @@ enum Fixtures {
         return Array(text.utf8)
     }
 
-    static func call(_ request: MessagesRequest, context: CallContext = context, settings: ProviderSettings = settings) throws -> PreparedCall {
+    static func call(
+        _ request: MessagesRequest, context: CallContext = context, settings: ProviderSettings = settings
+    ) throws -> PreparedCall {
         try CohereAdapter(settings: settings).prepareCall(for: request, context: context)
     }
 

@@ -127,7 +127,10 @@ struct RequestTests {
                 InputMessage(role: .user, content: [.text("What is this?"), .image(.base64(mediaType: "image/png", data: "iVBOR"))])
             ])
         let content = try Fixtures.body(request)["messages"]?.arrayValue?.first?["content"]
-        #expect(content == [["type": "text", "text": "What is this?"], ["type": "image_url", "image_url": ["url": "data:image/png;base64,iVBOR"]]])
+        #expect(
+            content == [
+                ["type": "text", "text": "What is this?"], ["type": "image_url", "image_url": ["url": "data:image/png;base64,iVBOR"]],
+            ])
     }
 
     @Test func samplingParametersStayInCohereRanges() throws {

@@ -67,8 +67,8 @@ struct StreamTests {
     }
 
     @Test func crlfFramingAndNoDoneMarker() {
-        let text = String(decoding: Fixtures.sse(Self.textPayloads, done: false), as: UTF8.self)
-        let crlf = Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
+        let text = String(decoding: Fixtures.sse(Fixtures.textStreamPayloads, done: false), as: UTF8.self)
+        let crlf = Array(text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n").utf8)
         #expect(run(crlf).events == run(Fixtures.textStream).events)
     }
 
@@ -79,7 +79,8 @@ struct StreamTests {
             #"{"type":"message-start","id":"a"}"#,
             #"{"type":"tool-call-delta","index":3,"delta":{"message":{"tool_calls":{"function":{"arguments":"{}"}}}}}"#,
             #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"thinking":"hm"}}}}"#,
-            #"{"type":"tool-call-start","index":0,"delta":{"message":{"tool_calls":{"id":"c1","function":{"name":"a","arguments":"{\"x\":"}}}}}"#,
+            #"{"type":"tool-call-start","index":0,"#
+                + #""delta":{"message":{"tool_calls":{"id":"c1","function":{"name":"a","arguments":"{\"x\":"}}}}}"#,
             #"{"type":"tool-call-start","index":1,"delta":{"message":{"tool_calls":{"id":"c2","function":{"name":"b"}}}}}"#,
             #"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"1}"}}}}}"#,
             #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"late text"}}}}"#,
@@ -93,14 +94,53 @@ struct StreamTests {
         let outcome = run(bytes)
         #expect(outcome.error == nil)
         #expect(StreamGrammar.violation(in: outcome.events) == nil, "\(outcome.events)")
+        // The open call keeps its block until it ends; what arrived meanwhile follows it.
+        let content = outcome.events.filter { event in
+            switch event {
+            case .contentBlockStart, .contentBlockDelta, .contentBlockStop: true
+            default: false
+            }
+        }
+        #expect(
+            content == [
+                .contentBlockStart(index: 0, block: .thinking),
+                .contentBlockDelta(index: 0, delta: .thinking("hm")),
+                .contentBlockDelta(index: 0, delta: .signature(ThinkingSignature.proxySignature)),
+                .contentBlockStop(index: 0),
+                .contentBlockStart(index: 1, block: .toolUse(id: "c1", name: "a")),
+                .contentBlockDelta(index: 1, delta: .inputJSON(#"{"x":"#)),
+                .contentBlockDelta(index: 1, delta: .inputJSON("1}")),
+                .contentBlockStop(index: 1),
+                .contentBlockStart(index: 2, block: .toolUse(id: "c2", name: "b")),
+                .contentBlockDelta(index: 2, delta: .inputJSON("{}")),
+                .contentBlockStop(index: 2),
+                .contentBlockStart(index: 3, block: .text),
+                .contentBlockDelta(index: 3, delta: .text("late text")),
+                .contentBlockStop(index: 3),
+            ])
         #expect(outcome.messageDelta?.stopReason == .toolUse)
         // No usage reported: estimated.
         #expect(outcome.usage?.estimated == true)
         #expect(outcome.messageDelta?.usage.inputTokens == 321)
     }
 
+    @Test func argumentsThatAreNotAnObjectGoOutWholeAsOne() {
+        let bytes = Fixtures.sse([
+            #"{"type":"tool-call-start","index":0,"delta":{"message":{"tool_calls":{"id":"t","function":{"name":"f","arguments":""}}}}}"#,
+            #"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"nu"}}}}}"#,
+            #"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"ll"}}}}}"#,
+            #"{"type":"tool-call-end"}"#,
+            #"{"type":"tool-plan-delta","delta":{}}"#,
+            #"{"type":"message-end","delta":{"finish_reason":"TOOL_CALL"}}"#,
+        ])
+        let outcome = run(bytes)
+        #expect(StreamGrammar.violation(in: outcome.events) == nil, "\(outcome.events)")
+        #expect(outcome.toolInput == "{}")
+        #expect(outcome.events.filter { if case .contentBlockDelta = $0 { true } else { false } }.count == 1)
+    }
+
     @Test func cutStreamThrows() {
-        let payloads = Self.textPayloads.dropLast()
+        let payloads = Fixtures.textStreamPayloads.dropLast()
         let outcome = run(Fixtures.sse(Array(payloads), done: false))
         #expect(outcome.error?.type == .api)
         #expect(outcome.error?.message.contains("ended before") == true)
@@ -111,7 +151,7 @@ struct StreamTests {
 
     @Test func errorFinishThrows() {
         let bytes = Fixtures.sse([
-            Self.textPayloads[0], Self.textPayloads[2],
+            Fixtures.textStreamPayloads[0], Fixtures.textStreamPayloads[2],
             #"{"type":"message-end","delta":{"finish_reason":"ERROR","error":"internal failure"}}"#,
         ])
         let outcome = run(bytes)
@@ -120,23 +160,15 @@ struct StreamTests {
     }
 
     @Test func inBandErrorObjectThrows() {
-        let outcome = run(Fixtures.sse([Self.textPayloads[0], #"{"message":"too many tokens"}"#]))
+        let outcome = run(Fixtures.sse([Fixtures.textStreamPayloads[0], #"{"message":"too many tokens"}"#]))
         #expect(outcome.error?.message.contains("too many tokens") == true)
     }
 
     @Test func eventsAfterMessageEndAreIgnored() {
-        let bytes = Fixtures.sse(Self.textPayloads + [#"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"extra"}}}}"#])
+        let bytes = Fixtures.sse(
+            Fixtures.textStreamPayloads + [#"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"extra"}}}}"#])
         #expect(run(bytes).events == run(Fixtures.textStream).events)
     }
-
-    private static let textPayloads = [
-        #"{"id":"5c1f0c2e","type":"message-start","delta":{"message":{"role":"assistant"}}}"#,
-        #"{"type":"content-start","index":0,"delta":{"message":{"content":{"type":"text","text":""}}}}"#,
-        #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"Hola"}}}}"#,
-        #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":" Juan"}}}}"#,
-        #"{"type":"content-end","index":0}"#,
-        #"{"type":"message-end","delta":{"finish_reason":"COMPLETE","usage":{"billed_units":{"input_tokens":5,"output_tokens":2},"tokens":{"input_tokens":70,"output_tokens":2}}}}"#,
-    ]
 }
 
 @Suite(.timeLimit(.minutes(1)))
@@ -150,7 +182,10 @@ struct StreamGrammarValidatorTests {
             [start, .contentBlockStart(index: 1, block: .text), .contentBlockStop(index: 1)] + end,
             [start, .contentBlockStart(index: 0, block: .thinking), .contentBlockStop(index: 0)] + end,
             [start, .contentBlockStart(index: 0, block: .text), .contentBlockDelta(index: 0, delta: .inputJSON("{}"))] + end,
-            [start, .contentBlockStart(index: 0, block: .toolUse(id: "t", name: "f")), .contentBlockDelta(index: 0, delta: .inputJSON("{"))]
+            [
+                start, .contentBlockStart(index: 0, block: .toolUse(id: "t", name: "f")),
+                .contentBlockDelta(index: 0, delta: .inputJSON("{")),
+            ]
                 + [.contentBlockStop(index: 0)] + end,
             [start, .contentBlockStart(index: 0, block: .text)] + end,
             [start, .messageStop],

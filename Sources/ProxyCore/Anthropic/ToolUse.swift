@@ -1,0 +1,39 @@
+/// Tool-call ids as Anthropic clients accept them (`^[A-Za-z0-9_-]+$`).
+public enum ToolCallID {
+    /// The id with every other character replaced by `_`; a fresh `toolu_…` id when there is none.
+    public static func normalized(_ id: String?) -> String {
+        guard let id, !id.isEmpty else { return AnthropicID.make(prefix: "toolu_") }
+        let safe = id.unicodeScalars.map { scalar -> Character in
+            switch scalar {
+            case "A"..."Z", "a"..."z", "0"..."9", "_", "-": return Character(scalar)
+            default: return "_"
+            }
+        }
+        return String(safe)
+    }
+}
+
+/// Tool-call arguments as the object Anthropic's `tool_use.input` must be.
+public enum ToolArguments {
+    /// Parses the upstream's argument text. An object is returned as is; another JSON value is wrapped as
+    /// `{"input": value}` (`null` as `{}`); almost-JSON is repaired (`JSONRepair`); text that is not JSON even then is kept
+    /// as `{"_raw_arguments": text}` so the model's output is never silently replaced by `{}`.
+    public static func object(from arguments: JSONValue?) -> JSONValue {
+        switch arguments {
+        case .none, .null: return .object([])
+        case .object: return arguments!
+        case .string(let text):
+            let trimmed = text.trimmingWhitespace()
+            if trimmed.isEmpty { return .object([]) }
+            guard let parsed = (try? JSONParser.parse(trimmed)) ?? (try? JSONParser.parse(JSONRepair.repaired(trimmed))) else {
+                return ["_raw_arguments": .string(text)]
+            }
+            switch parsed {
+            case .object: return parsed
+            case .null: return .object([])  // what some servers send for a tool without parameters
+            default: return ["input": parsed]
+            }
+        case .some(let other): return ["input": other]
+        }
+    }
+}
