@@ -46,27 +46,24 @@ public struct StreamEventBuilder: Sendable {
 
     /// Answer text: into the open text block, or a new one.
     public mutating func appendText(_ text: String, into events: inout [StreamEvent]) {
-        let index: Int
-        if case .text(let open) = openBlock {
-            index = open
-        } else {
-            index = startBlock(.text, into: &events)
-            openBlock = .text(index: index)
-        }
-        events.append(.contentBlockDelta(index: index, delta: .text(text)))
-        output.add(text)
+        appendContent(text, thinking: false, into: &events)
     }
 
     /// Reasoning: into the open thinking block, or a new one.
     public mutating func appendThinking(_ text: String, into events: inout [StreamEvent]) {
+        appendContent(text, thinking: true, into: &events)
+    }
+
+    private mutating func appendContent(_ text: String, thinking: Bool, into events: inout [StreamEvent]) {
         let index: Int
-        if case .thinking(let open) = openBlock {
+        switch (openBlock, thinking) {
+        case (.text(let open)?, false), (.thinking(let open)?, true):
             index = open
-        } else {
-            index = startBlock(.thinking, into: &events)
-            openBlock = .thinking(index: index)
+        default:
+            index = startBlock(thinking ? .thinking : .text, into: &events)
+            openBlock = thinking ? .thinking(index: index) : .text(index: index)
         }
-        events.append(.contentBlockDelta(index: index, delta: .thinking(text)))
+        events.append(.contentBlockDelta(index: index, delta: thinking ? .thinking(text) : .text(text)))
         output.add(text)
     }
 
