@@ -13,6 +13,8 @@ struct ProviderSection: Decodable {
     var apiVersion: String?
     var deployments: [String: String]?
     var headers: OrderedYAMLMapping<String>?
+    /// The adapter's own settings, passed on as JSON.
+    var options: YAMLNode?
     /// The quirk keys that are set (any of `Quirks.all`), as written; checked by `settings`.
     var quirks: [String: YAMLNode] = [:]
 
@@ -23,7 +25,7 @@ struct ProviderSection: Decodable {
         case apiKeyRequired = "api_key_required"
         case auth
         case apiVersion = "api_version"
-        case deployments, headers
+        case deployments, headers, options
     }
 
     /// A quirk's key, looked up by name.
@@ -45,6 +47,7 @@ struct ProviderSection: Decodable {
         apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
         deployments = try container.decodeIfPresent([String: String].self, forKey: .deployments)
         headers = try container.decodeIfPresent(OrderedYAMLMapping<String>.self, forKey: .headers)
+        options = try container.decodeIfPresent(YAMLNode.self, forKey: .options)
         let quirkValues = try decoder.container(keyedBy: QuirkKey.self)
         for quirk in Quirks.all {
             if let node = try quirkValues.decodeIfPresent(YAMLNode.self, forKey: QuirkKey(stringValue: quirk.key)) {
@@ -68,6 +71,9 @@ struct ProviderSection: Decodable {
             let own = Set(headers.keys)
             result.headers = OrderedYAMLMapping(
                 entries: (profile.headers?.entries ?? []).filter { !own.contains($0.key) } + headers.entries)
+        }
+        if let options {
+            result.options = profile.options.flatMap(options.mergingKeys(over:)) ?? options
         }
         for quirk in Quirks.all {
             guard let own = quirks[quirk.key] else { continue }
@@ -110,8 +116,18 @@ struct ProviderSection: Decodable {
         return ProviderSettings(
             name: name, type: type.value, baseURL: baseURL.value, apiKey: key, apiKeySource: source, apiVersion: apiVersion,
             headers: headers?.entries.map { HTTPHeader($0.key, $0.value) } ?? [], deployments: deployments ?? [:],
-            apiKeyRequired: apiKeyRequired, bearerAuth: bearer, quirks: try checkedQuirks(path: path, file: file)
+            apiKeyRequired: apiKeyRequired, bearerAuth: bearer, options: try checkedOptions(path: path, file: file),
+            quirks: try checkedQuirks(path: path, file: file)
         )
+    }
+
+    /// `options`, which must be a mapping.
+    private func checkedOptions(path: String, file: String) throws(YAMLError) -> JSONValue {
+        guard let options else { return [:] }
+        guard case .object = options.jsonValue else {
+            throw YAMLError(file: file, mark: options.mark, path: "\(path).options", message: "options must be a mapping")
+        }
+        return options.jsonValue
     }
 
     /// The configured quirks, each checked against its declaration.

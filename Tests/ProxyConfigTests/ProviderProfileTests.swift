@@ -109,6 +109,33 @@ struct ProviderProfileTests {
         #expect(quirks[Quirks.reasoningEffort] == false, "from the profile")
     }
 
+    @Test("options: a mapping for the adapter alone, as JSON; a non-mapping is an error at its line")
+    func adapterOptions() throws {
+        let text = """
+            providers:
+              p:
+                type: openai
+                base_url: http://a
+                options: { region: eu-west, thinking: true, limits: { rpm: 60 } }
+            models: []
+            """
+        let provider = try #require(try ConfigFile.load(text: text, file: "c.yaml", environment: [:]).providers.first)
+        #expect(provider.options == ["region": "eu-west", "thinking": true, "limits": ["rpm": 60]])
+        #expect(
+            try ConfigFile.load(
+                text: "providers:\n  p: { type: openai, base_url: \"http://a\" }\nmodels: []\n", file: "c.yaml", environment: [:]
+            )
+            .providers.first?.options == [:])
+        do {
+            _ = try ConfigFile.load(
+                text: "providers:\n  p: { type: openai, base_url: \"http://a\", options: [1] }\nmodels: []\n", file: "c.yaml",
+                environment: [:])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "c.yaml:2:53: options must be a mapping (at providers.p.options)")
+        }
+    }
+
     @Test("quirk keys and extra_body decode into the provider's quirks")
     func quirkKeys() throws {
         let text = """

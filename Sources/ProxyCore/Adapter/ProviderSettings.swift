@@ -20,6 +20,9 @@ public struct ProviderSettings: Sendable, Equatable {
     public var apiKeyRequired: Bool?
     /// Send the key as `Authorization: Bearer` (`auth: bearer`) instead of the service's own header.
     public var bearerAuth: Bool
+    /// Settings for the adapter alone (`options:`, a mapping), for adapters from other packages whose
+    /// service needs more than the common keys: `settings.options["region"]?.stringValue`.
+    public var options: JSONValue
     /// The chat-completions body and stream quirks (`providers/*.yaml` profiles set most of them).
     package var quirks: ProviderQuirks
 
@@ -27,7 +30,7 @@ public struct ProviderSettings: Sendable, Equatable {
     public init(
         name: String, type: String, baseURL: String, apiKey: String? = nil, apiKeySource: String? = nil,
         apiVersion: String? = nil, headers: [HTTPHeader] = [], deployments: [String: String] = [:],
-        apiKeyRequired: Bool? = nil, bearerAuth: Bool = false
+        apiKeyRequired: Bool? = nil, bearerAuth: Bool = false, options: JSONValue = [:]
     ) {
         self.name = name
         self.type = type
@@ -39,17 +42,18 @@ public struct ProviderSettings: Sendable, Equatable {
         self.deployments = deployments
         self.apiKeyRequired = apiKeyRequired
         self.bearerAuth = bearerAuth
+        self.options = options
         self.quirks = ProviderQuirks()
     }
 
     package init(
         name: String, type: String, baseURL: String, apiKey: String? = nil, apiKeySource: String? = nil,
         apiVersion: String? = nil, headers: [HTTPHeader] = [], deployments: [String: String] = [:],
-        apiKeyRequired: Bool? = nil, bearerAuth: Bool = false, quirks: ProviderQuirks
+        apiKeyRequired: Bool? = nil, bearerAuth: Bool = false, options: JSONValue = [:], quirks: ProviderQuirks
     ) {
         self.init(
             name: name, type: type, baseURL: baseURL, apiKey: apiKey, apiKeySource: apiKeySource, apiVersion: apiVersion,
-            headers: headers, deployments: deployments, apiKeyRequired: apiKeyRequired, bearerAuth: bearerAuth
+            headers: headers, deployments: deployments, apiKeyRequired: apiKeyRequired, bearerAuth: bearerAuth, options: options
         )
         self.quirks = quirks
     }

@@ -16,13 +16,20 @@ public struct CohereAdapter: ProviderAdapter {
         self.settings = settings
     }
 
+    /// Whether `thinking` is sent: `options: { thinking: true | false }` in the provider's config section
+    /// decides; without it, only to Cohere's reasoning models (`command-a-reasoning-…`), since other models
+    /// are not documented to accept the field and Claude Code sends thinking settings whatever the model.
+    func sendsThinking(to model: String) -> Bool {
+        settings.options["thinking"]?.boolValue ?? model.lowercased().contains("reasoning")
+    }
+
     /// The Cohere call for one Claude Code request, and the reader of its answer.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
         var headers = [HTTPHeader("content-type", "application/json")]
         if let key = try settings.apiKey(requiredByDefault: requiresAPIKey) {
             headers.append(HTTPHeader("authorization", "Bearer \(key)"))
         }
-        let body = CohereRequest.body(for: request, context: context)
+        let body = CohereRequest.body(for: request, context: context, sendsThinking: sendsThinking(to: context.upstreamModel))
         let answer = CohereAnswer(
             provider: settings.name, clientModel: request.model, stopSequences: request.stopSequences, context: context
         )
@@ -35,7 +42,7 @@ public struct CohereAdapter: ProviderAdapter {
 
 /// The `/v2/chat` body for an Anthropic request.
 enum CohereRequest {
-    static func body(for request: MessagesRequest, context: CallContext) -> JSONValue {
+    static func body(for request: MessagesRequest, context: CallContext, sendsThinking: Bool) -> JSONValue {
         var body: [(key: String, value: JSONValue)] = [
             ("model", .string(context.upstreamModel)),
             ("messages", .array(messages(for: request))),
@@ -67,16 +74,14 @@ enum CohereRequest {
         if let topP = request.topP { body.append(("p", .double(min(max(topP, 0.01), 0.99)))) }
         if let topK = request.topK { body.append(("k", .integer(Int64(min(max(topK, 0), 500))))) }
         if !request.stopSequences.isEmpty { body.append(("stop_sequences", .array(request.stopSequences.map(JSONValue.string)))) }
-        if let thinking = thinking(request.thinking, context: context) { body.append(("thinking", thinking)) }
+        if sendsThinking, let thinking = thinking(request.thinking, context: context) { body.append(("thinking", thinking)) }
         body.append(("stream", .bool(request.stream)))
         return .object(body)
     }
 
-    /// Cohere's `thinking`, sent only to its reasoning models (`command-a-reasoning-…`): other models are
-    /// not documented to accept the field, and Claude Code sends thinking settings whatever the model.
-    /// Reasoning models think unless told not to, so only an explicit setting is passed on.
+    /// Cohere's `thinking`. Reasoning models think unless told not to, so only an explicit setting is
+    /// passed on.
     private static func thinking(_ setting: ThinkingSetting?, context: CallContext) -> JSONValue? {
-        guard context.upstreamModel.lowercased().contains("reasoning") else { return nil }
         switch setting {
         case .enabled(let budget) where budget > 0:
             return ["type": "enabled", "token_budget": .integer(Int64(min(budget, max(context.maxTokens - 1, 1))))]

@@ -154,6 +154,18 @@ struct RequestTests {
         #expect(try Fixtures.body(request, context: reasoning)["thinking"] == nil)
     }
 
+    @Test func optionsThinkingOverridesTheModelNameRule() throws {
+        var request = Fixtures.simpleRequest()
+        request.thinking = .enabled(budgetTokens: 2048)
+        var settings = Fixtures.settings
+        settings.options = ["thinking": true]
+        let forced = try JSONParser.parse(try Fixtures.call(request, settings: settings).request.body)
+        #expect(forced["thinking"] == ["type": "enabled", "token_budget": 2048])
+        settings.options = ["thinking": false]
+        let reasoning = CallContext(upstreamModel: "command-a-reasoning-08-2025", maxTokens: 4096)
+        #expect(try JSONParser.parse(try Fixtures.call(request, context: reasoning, settings: settings).request.body)["thinking"] == nil)
+    }
+
     @Test func serverToolsAreNotOffered() throws {
         var request = Fixtures.simpleRequest()
         request.tools = [ToolDefinition(name: "web_search", type: "web_search_20250305"), ToolDefinition(name: "noop")]
