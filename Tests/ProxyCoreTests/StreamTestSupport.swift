@@ -220,6 +220,8 @@ enum StreamGrammar {
             case .messageStop:
                 if messageDeltas == 0 { problems.append("I6: message_stop without message_delta") }
                 stopped = true
+            case .encoded:
+                problems.append("an encoded event in a translated stream")
             case .error(let type, _):
                 if complete { problems.append("error event \(type) in a stream expected to complete") }
                 stopped = true

@@ -34,6 +34,8 @@ final class MockUpstream: Sendable {
         var query: String
         var headers: HTTPFields
         var body: JSONValue
+        /// The body's bytes as they arrived.
+        var rawBody: [UInt8]
     }
 
     private let state = Mutex(State())
@@ -72,7 +74,7 @@ final class MockUpstream: Sendable {
             state.received.append(
                 Received(
                     method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: request.headers,
-                    body: body)
+                    body: body, rawBody: Array(bytes.readableBytesView))
             )
             return state.replies.isEmpty ? .json(body: MockUpstream.completion(text: "default reply")) : state.replies.removeFirst()
         }

@@ -97,14 +97,15 @@ struct ProxyHarness {
 
     /// Sends a request to the proxy and reads the whole answer.
     func send(
-        _ path: String, method: String = "POST", json: JSONValue? = nil, headers: [(name: String, value: String)] = []
+        _ path: String, method: String = "POST", json: JSONValue? = nil, body: [UInt8]? = nil,
+        headers: [(name: String, value: String)] = []
     ) async throws -> (status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
         var allHeaders = headers
-        if json != nil { allHeaders.append((name: "content-type", value: "application/json")) }
+        if json != nil || body != nil { allHeaders.append((name: "content-type", value: "application/json")) }
         let response = try await client.execute(
             HTTPClientRequest(
                 method: method, url: "http://127.0.0.1:\(proxyPort)\(path)", headers: allHeaders,
-                body: json?.serialized() ?? [], timeouts: HTTPClientTimeouts(connect: .seconds(5), total: .seconds(30))
+                body: body ?? json?.serialized() ?? [], timeouts: HTTPClientTimeouts(connect: .seconds(5), total: .seconds(30))
             )
         )
         return (response.status, response.headers, try await response.body.collect(upTo: 16 * 1024 * 1024))

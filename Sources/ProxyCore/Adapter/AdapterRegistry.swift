@@ -8,12 +8,13 @@ public struct AdapterRegistry: Sendable {
     /// An empty registry.
     public init() {}
 
-    /// OpenAI, Azure OpenAI and Ollama.
+    /// OpenAI, Azure OpenAI and Ollama (chat-completions), and Anthropic-native services.
     public static let builtIn: AdapterRegistry = {
         var registry = AdapterRegistry()
         registry.register(OpenAIAdapter.self)
         registry.register(AzureAdapter.self)
         registry.register(OllamaAdapter.self)
+        registry.register(AnthropicAdapter.self)
         return registry
     }()
 

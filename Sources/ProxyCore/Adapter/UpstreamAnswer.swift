@@ -17,6 +17,18 @@ public protocol UpstreamAnswer: Sendable {
 
     /// A fresh reader of the upstream's stream; `messageID` is the id `message_start` must carry.
     func makeStream(messageID: String) -> any AnswerStream
+
+    /// The response body for a complete answer, and its usage. By default `message(from:)`'s message as
+    /// JSON; an adapter whose upstream already answers in Anthropic's shape passes its body on instead.
+    func responseBody(from body: [UInt8]) throws(AnthropicError) -> (body: [UInt8], usage: ResolvedUsage)
+}
+
+extension UpstreamAnswer {
+    /// `message(from:)`'s message as JSON.
+    public func responseBody(from body: [UInt8]) throws(AnthropicError) -> (body: [UInt8], usage: ResolvedUsage) {
+        let (message, usage) = try message(from: body)
+        return (message.json.serialized(), usage)
+    }
 }
 
 /// Turns one upstream stream into Anthropic stream events as its bytes arrive.

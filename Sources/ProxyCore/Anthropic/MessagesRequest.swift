@@ -35,6 +35,11 @@ public struct MessagesRequest: Sendable, Equatable {
     /// Claude Code's session (header `x-claude-code-session-id`, else `session_id` inside `metadata.user_id`):
     /// a stable key for upstream prompt caches.
     public var sessionID: String?
+    /// The body as the client sent it, for adapters that pass it on (an Anthropic-native upstream); empty
+    /// when the request was built in code.
+    public var body: [UInt8] = []
+    /// The client's `anthropic-version` and `anthropic-beta` headers (names lowercased), for the same.
+    public var anthropicHeaders: [HTTPHeader] = []
 
     /// A request, as tests and adapters that call other adapters build one.
     public init(

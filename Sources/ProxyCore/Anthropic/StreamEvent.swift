@@ -38,6 +38,8 @@ public enum StreamEvent: Sendable, Equatable {
     case messageStop
     /// Ends a failed stream (`type` is an Anthropic error type).
     case error(type: String, message: String)
+    /// An event exactly as an Anthropic upstream sent it: its name and its `data` JSON text, relayed as is.
+    case encoded(name: String, data: [UInt8])
 
     package var name: String {
         switch self {
@@ -49,6 +51,7 @@ public enum StreamEvent: Sendable, Equatable {
         case .messageDelta: return "message_delta"
         case .messageStop: return "message_stop"
         case .error: return "error"
+        case .encoded(let name, _): return name
         }
     }
 
@@ -93,6 +96,8 @@ public enum StreamEvent: Sendable, Equatable {
             return ["type": "message_stop"]
         case .error(let type, let message):
             return ["type": "error", "error": ["type": .string(type), "message": .string(message)]]
+        case .encoded(_, let data):
+            return (try? JSONParser.parse(data)) ?? .null
         }
     }
 
@@ -101,7 +106,7 @@ public enum StreamEvent: Sendable, Equatable {
         output.append(contentsOf: "event: ".utf8)
         output.append(contentsOf: name.utf8)
         output.append(contentsOf: "\ndata: ".utf8)
-        json.write(into: &output)
+        if case .encoded(_, let data) = self { output.append(contentsOf: data) } else { json.write(into: &output) }
         output.append(contentsOf: "\n\n".utf8)
     }
 }

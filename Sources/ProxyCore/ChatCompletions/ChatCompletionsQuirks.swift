@@ -1,8 +1,9 @@
-/// What OpenAI-compatible services accept beyond the common subset: the quirks a provider section or a
-/// `providers/*.yaml` profile may set (docs/translation.md §9.13). The defaults suit OpenAI itself.
+/// What services accept beyond the common subset of their protocol: the quirks a provider section or a
+/// `providers/*.yaml` profile may set. Here those of OpenAI-compatible services (docs/translation.md
+/// §9.13), whose defaults suit OpenAI itself; `AnthropicQuirks.swift` has those of Anthropic-native ones.
 ///
-/// A new quirk is one declaration here, listed in `all`, and the code that reads it
-/// (`options.quirks[Quirks.name]`).
+/// A new quirk is one declaration, listed in its protocol's list, and the code that reads it
+/// (`quirks[Quirks.name]`).
 package enum Quirks {
     /// Which field carries the output limit; `auto` (nil) lets the adapter decide (by model, for OpenAI).
     package static let maxTokensField = Quirk<String?>.choice(
@@ -61,7 +62,10 @@ package enum Quirks {
     package static let sendImages = Quirk.choice("images", ["send": true, "describe": false], default: true)
 
     /// Every quirk the config file accepts.
-    package static let all: [any AnyQuirk] = [
+    package static let all: [any AnyQuirk] = chatCompletions + anthropicNative
+
+    /// The chat-completions component's quirks.
+    static let chatCompletions: [any AnyQuirk] = [
         maxTokensField, reasoningEffort, streamUsage, parallelToolCalls, reasoningPassback, schemaDialect, maxOutputTokens,
         extraBody, sendUser, midSystem, mergeConsecutiveUsers, toolIDFormat, thinkTags, bufferToolArguments, bridgeUserAfterTool,
         sendImages,

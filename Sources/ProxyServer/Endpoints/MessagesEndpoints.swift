@@ -79,9 +79,11 @@ struct MessagesEndpoints: Sendable {
     /// The adapter's message for a complete upstream answer, as the response; logs the usage line.
     @inline(never)
     private static func messageResponse(call: UpstreamCall, body: [UInt8], logger: Logger) throws(AnthropicError) -> Response {
-        let (message, usage) = try call.answer.message(from: body)
+        let (json, usage) = try call.answer.responseBody(from: body)
         logger.info("\(UsageLog.line(clientModel: call.clientModel, upstreamModel: call.upstreamModel, usage: usage, streamed: false))")
-        return labelled(Response.json(message.json), by: call)
+        let response = Response(
+            status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
+        return labelled(response, by: call)
     }
 
     private func countTokens(_ request: Request, context: ProxyRequestContext) async throws -> Response {
@@ -108,7 +110,12 @@ struct MessagesEndpoints: Sendable {
         } catch {
             throw AnthropicError.invalidRequest("request body is not valid JSON: \(error)")
         }
-        return try MessagesRequest(json: json)
+        var decoded = try MessagesRequest(json: json)
+        decoded.body = Array(buffer.readableBytesView)
+        for name in ["anthropic-version", "anthropic-beta"] {
+            if let value = request.headers[HTTPField.Name(name)!] { decoded.anthropicHeaders.append(HTTPHeader(name, value)) }
+        }
+        return decoded
     }
 
     /// Runs upstream work, cancelling it when the client disconnects.

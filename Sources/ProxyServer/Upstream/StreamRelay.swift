@@ -13,6 +13,9 @@ struct StreamRelay {
     private var stream: any AnswerStream
     /// Translated but not rendered yet; what a failure sends before its `error` event.
     private var pending: [StreamEvent] = []
+    /// Whether any event was rendered: a `ping` may not come before the stream's `message_start`, which an
+    /// Anthropic-native upstream sends itself.
+    private var started = false
     private let call: UpstreamCall
     private let logger: Logger
 
@@ -32,7 +35,7 @@ struct StreamRelay {
     /// The events one upstream chunk completes, after a `ping` when one is due; nil when none.
     @inline(never)
     mutating func feed(_ chunk: [UInt8], ping: Bool) throws(AnthropicError) -> ByteBuffer? {
-        if ping { pending.append(.ping) }
+        if ping, started { pending.append(.ping) }
         try stream.feed(chunk, into: &pending)
         return takePending()
     }
@@ -54,6 +57,7 @@ struct StreamRelay {
 
     private mutating func takePending() -> ByteBuffer? {
         guard !pending.isEmpty else { return nil }
+        started = true
         defer { pending.removeAll(keepingCapacity: true) }
         return Self.render(pending)
     }

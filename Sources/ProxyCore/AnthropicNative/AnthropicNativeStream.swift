@@ -1,0 +1,62 @@
+/// Relays an Anthropic-native upstream's events as they come: `message_start` with the client's model
+/// name, every other event byte for byte (blocks the proxy does not model included). The usage of
+/// `message_start` and `message_delta` is kept for the logs. A body that ends before `message_stop` (or an
+/// upstream `error` event) was cut, and fails.
+struct AnthropicNativeStream: AnswerStream {
+    private let answer: AnthropicNativeAnswer
+    private var decoder = SSEDecoder()
+    private var usage: TokenUsage?
+    /// `message_stop` or an `error` event came: nothing after it is relayed.
+    private var ended = false
+
+    init(answer: AnthropicNativeAnswer) {
+        self.answer = answer
+    }
+
+    /// Nothing: the upstream's own `message_start` opens the stream.
+    mutating func start(into events: inout [StreamEvent]) {}
+
+    mutating func feed(_ bytes: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
+        var payloads: [[UInt8]] = []
+        decoder.feed(bytes) { payloads.append($0) }
+        for payload in payloads { relay(payload, into: &events) }
+    }
+
+    mutating func finish(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
+        var payloads: [[UInt8]] = []
+        decoder.finish { payloads.append($0) }
+        for payload in payloads { relay(payload, into: &events) }
+        guard ended else { throw AnthropicError(.api, "the upstream stream ended unexpectedly") }
+        return answer.context.resolvedUsage(reported: usage, estimatedOutputTokens: 0)
+    }
+
+    private mutating func relay(_ payload: [UInt8], into events: inout [StreamEvent]) {
+        guard !ended, let event = try? JSONParser.parse(payload), let type = event["type"]?.stringValue else { return }
+        switch type {
+        case "message_start":
+            guard case .object(var members) = event, var message = event["message"]?.objectValue else { return }
+            if let index = message.firstIndex(where: { $0.key == "model" }) { message[index].value = .string(answer.clientModel) }
+            if let index = members.firstIndex(where: { $0.key == "message" }) { members[index].value = .object(message) }
+            usage = AnthropicNativeAnswer.tokenUsage(event["message"]?["usage"])
+            events.append(.encoded(name: type, data: JSONValue.object(members).serialized()))
+            return
+        case "message_delta":
+            if let delta = AnthropicNativeAnswer.tokenUsage(event["usage"]) { usage = Self.merged(delta, into: usage) }
+        case "message_stop", "error":
+            ended = true
+        default:
+            break
+        }
+        events.append(.encoded(name: type, data: payload))
+    }
+
+    /// `message_delta`'s usage over `message_start`'s: its counts are cumulative, and zero means not given.
+    private static func merged(_ delta: TokenUsage, into start: TokenUsage?) -> TokenUsage {
+        var usage = start ?? TokenUsage()
+        usage.outputTokens = delta.outputTokens
+        if delta.inputTokens > 0 { usage.inputTokens = delta.inputTokens }
+        if delta.cacheReadInputTokens > 0 { usage.cacheReadInputTokens = delta.cacheReadInputTokens }
+        if delta.cacheCreationInputTokens > 0 { usage.cacheCreationInputTokens = delta.cacheCreationInputTokens }
+        return usage
+    }
+}
