@@ -30,9 +30,11 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         }
     }
 
-    private static let streamingRequest = MessagesRequest(
-        model: "claude-fuzz", messages: [InputMessage(role: .user, content: [.text("hi")])], stream: true
-    )
+    private static let streamingRequest: MessagesRequest = {
+        var request = MessagesRequest(model: "claude-fuzz", messages: [InputMessage(role: .user, content: [.text("hi")])], stream: true)
+        request.body = Array(#"{"model":"claude-fuzz","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)
+        return request
+    }()
 
     private static func sse(_ bytes: [UInt8]) {
         let split = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
@@ -55,7 +57,8 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         for call in calls(for: streamingRequest) { _ = try? call.answer.message(from: bytes) }
         guard let json = try? JSONParser.parse(bytes) else { return }
         _ = json.serialized()
-        guard let request = try? MessagesRequest(json: json) else { return }
+        guard var request = try? MessagesRequest(json: json) else { return }
+        request.body = bytes  // what the Anthropic-native adapter edits and passes on
         _ = TokenEstimator.estimateInput(of: request)
         _ = RequestTraits(request: request)
         _ = calls(for: request)
