@@ -91,6 +91,32 @@ struct AnthropicAdapterTests {
         }
     }
 
+    @Test("a thinking budget the proxy's limits leave no room for is lowered below max_tokens, or dropped")
+    func thinkingBudgetUnderLimit() async throws {
+        let body = Array(
+            #"{"model":"claude-opus-4-5","max_tokens":32000,"thinking":{"type":"enabled","budget_tokens":31999,"display":"omitted"},"messages":[{"role":"user","content":"x"}]}"#
+                .utf8)
+        try await ProxyHarness.run(upstreamCount: 1, settings: { try Self.settings($0) }) { harness in
+            harness.upstream.script(.json(body: Self.upstreamMessage))
+            #expect(try await harness.send("/v1/messages", body: body).status == 200)
+            let sent = try #require(harness.upstream.received.first?.body)
+            #expect(sent["max_tokens"] == 16384)
+            #expect(sent["thinking"] == ["type": "enabled", "budget_tokens": 16383, "display": "omitted"])
+        }
+        try await ProxyHarness.run(
+            upstreamCount: 1,
+            settings: { urls in
+                var settings = try Self.settings(urls); settings.tokens.maxTokensLimit = 1000; return settings
+            }
+        ) { harness in
+            harness.upstream.script(.json(body: Self.upstreamMessage))
+            #expect(try await harness.send("/v1/messages", body: body).status == 200)
+            let sent = try #require(harness.upstream.received.first?.body)
+            #expect(sent["max_tokens"] == 1000)
+            #expect(sent["thinking"] == nil, "below 1024 tokens there is no valid budget")
+        }
+    }
+
     static let upstreamEvents = [
         #"{"type":"message_start","message":{"id":"msg_up2","type":"message","role":"assistant","model":"upstream-model","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":30,"output_tokens":1,"cache_read_input_tokens":7}}}"#,
         #"{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}"#,

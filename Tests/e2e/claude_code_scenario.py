@@ -1,6 +1,6 @@
 """The Claude Code scenario, run INSIDE a loopback-only network namespace:
 
-    unshare -n python3 Tests/e2e/claude_code_scenario.py --proxy-bin BIN --claude CLAUDE --mode env|config \
+    unshare -n python3 Tests/e2e/claude_code_scenario.py --proxy-bin BIN --claude CLAUDE --mode env|config|native \
         --base DIR --out RESULT.json
 
 It brings `lo` up, refuses to go on if the namespace has any other interface or any route off `lo` (or can
@@ -12,12 +12,15 @@ into RESULT.json. It never raises on a failed expectation: the pytest side judge
 The mock scripts an agentic loop from the request it receives (the CLI drives the turns):
 no tool result yet → a Write tool call (arguments streamed in fragments); the Write's result → a Bash tool call
 (arguments whole); the Bash's result → the final answer. Requests without the Write tool are side requests
-(titles, classifiers…) and get a short text.
+(titles, classifiers…) and get a short text. In `native` mode the proxy's one provider is `type: anthropic` and
+the mock answers `POST /v1/messages` in Anthropic's wire format (tool_use blocks, `input_json_delta`s), scripting
+the same loop from the `tool_result` blocks it receives.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import select
@@ -34,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from harness import ProxyProcess, kill_with_parent, proxy_env_for  # noqa: E402
 from mock_upstream import (  # noqa: E402
-    JSONReply, MockUpstream, Recorded, SSEReply, completion, text_stream, tool_call, tool_call_stream, usage,
+    JSONReply, MockUpstream, Recorded, SSEReply, completion, split_args, text_stream, tool_call, tool_call_stream,
+    usage,
 )
 
 WRITE_ID = "call_e2e_write_1"
@@ -47,6 +51,10 @@ FINAL_TEXT = "E2E-DONE: hello.txt written and bash.txt created."
 WRITE_CONTENT = "written through claude-code-proxy\n"
 BASH_COMMAND = "echo bash-was-here > bash.txt"
 PROMPT = "Create hello.txt with a greeting, then run a shell command that creates bash.txt. [e2e-marker]"
+BASH_ARGS = {"command": BASH_COMMAND, "description": "Create bash.txt"}
+NATIVE_KEY = "sk-ant-native-from-env"
+NATIVE_MODEL = "native-model"
+NATIVE_SIGNATURE = "EqQBe2eNativeSignature"
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -95,7 +103,8 @@ def check_namespace() -> list[str]:
 
 class HeadRecorder:
     """Parses the client→server byte stream of one connection into requests (head + Content-Length or
-    chunked body) and records method, path, headers and the JSON body's model/stream."""
+    chunked body) and records method, path, headers and the JSON body's model/stream/fields (and a digest of its
+    messages, to find the request again upstream)."""
 
     def __init__(self, sink: list, lock: threading.Lock, conn_id: int):
         self.buf = b""
@@ -158,6 +167,8 @@ class HeadRecorder:
             rec["stream"] = body.get("stream")
             rec["tools"] = [t.get("name") for t in body.get("tools") or []]
             rec["n_messages"] = len(body.get("messages") or [])
+            rec["fields"] = sorted(body)
+            rec["messages_digest"] = digest(body.get("messages"))
         rec["body_bytes"] = len(self.body)
         with self.lock:
             self.sink.append(rec)
@@ -225,11 +236,15 @@ class Relay:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# the mock's agentic loop
+# the mock's agentic loop (both protocols: OpenAI function tools and tool messages, Anthropic tools and blocks)
+
+
+def digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
 def tool_names(rec: Recorded) -> list[str]:
-    return [t.get("function", {}).get("name") for t in (rec.body or {}).get("tools") or []]
+    return [t.get("name") or t.get("function", {}).get("name") for t in (rec.body or {}).get("tools") or []]
 
 
 def first_user_text(rec: Recorded) -> str:
@@ -250,15 +265,37 @@ def classify(rec: Recorded) -> str:
     return "side"
 
 
+def blocks_of(message: dict, kind: str) -> list[dict]:
+    """The Anthropic content blocks of one type in a message (none when its content is a string)."""
+    content = message.get("content")
+    return [b for b in content if isinstance(b, dict) and b.get("type") == kind] if isinstance(content, list) else []
+
+
 def results_after_last_assistant(rec: Recorded) -> list[str]:
-    """tool_call_ids of the tool messages that follow the last assistant message."""
+    """The ids answered after the last assistant message: tool messages' tool_call_id (OpenAI), tool_result
+    blocks' tool_use_id (Anthropic)."""
     ids = []
     for m in reversed(rec.messages):
         if m.get("role") == "assistant":
             break
         if m.get("role") == "tool":
             ids.append(m.get("tool_call_id"))
+        ids += [b.get("tool_use_id") for b in blocks_of(m, "tool_result")]
     return ids
+
+
+def main_step(rec: Recorded, delegate: bool) -> str:
+    """The main loop's next step, from the tool results the request carries."""
+    done = results_after_last_assistant(rec)
+    if BASH_ID in done:
+        return "final"
+    if WRITE_ID in done or AGENT_ID in done:
+        return "bash"
+    return "agent" if delegate else "write"
+
+
+def write_args(workdir: str) -> dict:
+    return {"file_path": os.path.join(workdir, "hello.txt"), "content": WRITE_CONTENT}
 
 
 def make_responder(workdir: str, delegate: bool):
@@ -276,37 +313,109 @@ def make_responder(workdir: str, delegate: bool):
             return SSEReply(text_stream(pieces, usage=u, reasoning=reasoning))
         return JSONReply(completion("".join(pieces), usage=u, reasoning="".join(reasoning or []) or None))
 
-    write_args = {"file_path": os.path.join(workdir, "hello.txt"), "content": WRITE_CONTENT}
-    bash_args = {"command": BASH_COMMAND, "description": "Create bash.txt"}
     agent_args = {"description": "Write hello file", "prompt": f"{SUBAGENT_MARKER} Write hello.txt.",
                   "subagent_type": "general-purpose", "model": "haiku", "run_in_background": False}
 
     def respond(rec: Recorded):
         kind = classify(rec)
-        done = results_after_last_assistant(rec)
         if kind == "side":
             rec.step = "side"  # type: ignore[attr-defined]
             return text_reply(rec, ["E2E side answer"])
         if kind == "subagent":
-            step = "sub-report" if WRITE_ID in done else "sub-write"
+            step = "sub-report" if WRITE_ID in results_after_last_assistant(rec) else "sub-write"
             rec.step = step  # type: ignore[attr-defined]
             if step == "sub-write":
-                return tool_reply(rec, WRITE_ID, "Write", write_args, "Writing the file.", 5)
+                return tool_reply(rec, WRITE_ID, "Write", write_args(workdir), "Writing the file.", 5)
             return text_reply(rec, [SUBAGENT_REPORT])
-        if BASH_ID in done:
-            step = "final"
-        elif WRITE_ID in done or AGENT_ID in done:
-            step = "bash"
-        else:
-            step = "agent" if delegate else "write"
+        step = main_step(rec, delegate)
         rec.step = step  # type: ignore[attr-defined]
         if step == "write":
-            return tool_reply(rec, WRITE_ID, "Write", write_args, "I'll write the file.", 5)
+            return tool_reply(rec, WRITE_ID, "Write", write_args(workdir), "I'll write the file.", 5)
         if step == "agent":
             return tool_reply(rec, AGENT_ID, "Agent", agent_args, "Delegating the file.", 3)
         if step == "bash":
-            return tool_reply(rec, BASH_ID, "Bash", bash_args, None, 1)
+            return tool_reply(rec, BASH_ID, "Bash", BASH_ARGS, None, 1)
         return text_reply(rec, ["E2E-DONE: hello.txt written", " and bash.txt created."], ["All steps done."])
+    return respond
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the same loop in Anthropic's wire format (native mode)
+
+
+def native_message(id: str, blocks: list[dict], stop: str | None, output_tokens: int = 40) -> dict:
+    """An answer; `id` must differ between turns (Claude Code merges the assistant messages of one id)."""
+    return {"id": id, "type": "message", "role": "assistant", "model": NATIVE_MODEL,
+            "content": blocks, "stop_reason": stop, "stop_sequence": None,
+            "usage": {"input_tokens": 3000, "output_tokens": output_tokens, "cache_read_input_tokens": 2048,
+                      "cache_creation_input_tokens": 0}}
+
+
+def event(name: str, data: dict) -> bytes:
+    return f"event: {name}\ndata: {json.dumps({'type': name, **data})}\n\n".encode()
+
+
+def block_events(index: int, block: dict, fragments: int) -> list[bytes]:
+    """content_block_start with the block empty, its deltas (the text or the input's JSON in `fragments`
+    pieces; thinking, then its signature), content_block_stop."""
+    if block["type"] == "tool_use":
+        opened = {**block, "input": {}}
+        deltas = [{"type": "input_json_delta", "partial_json": p} for p in split_args(block["input"], fragments)]
+    elif block["type"] == "thinking":
+        opened = {"type": "thinking", "thinking": "", "signature": ""}
+        deltas = [{"type": "thinking_delta", "thinking": block["thinking"]},
+                  {"type": "signature_delta", "signature": block["signature"]}]
+    else:
+        opened = {"type": "text", "text": ""}
+        deltas = [{"type": "text_delta", "text": p} for p in split_args(block["text"], fragments)]
+    return [event("content_block_start", {"index": index, "content_block": opened}),
+            *(event("content_block_delta", {"index": index, "delta": d}) for d in deltas),
+            event("content_block_stop", {"index": index})]
+
+
+def native_events(id: str, blocks: list[dict], stop: str, fragments: int) -> list[bytes]:
+    """A streamed answer as Anthropic sends it: message_start, ping, the blocks, message_delta, message_stop."""
+    out = [event("message_start", {"message": native_message(id, [], None, output_tokens=1)}), event("ping", {})]
+    for index, block in enumerate(blocks):
+        out += block_events(index, block, fragments)
+    out.append(event("message_delta", {"delta": {"stop_reason": stop, "stop_sequence": None},
+                                       "usage": {"output_tokens": 40}}))
+    return out + [event("message_stop", {})]
+
+
+def text_block(text: str) -> dict:
+    return {"type": "text", "text": text}
+
+
+def tool_use_block(id: str, name: str, input: dict) -> dict:
+    return {"type": "tool_use", "id": id, "name": name, "input": input}
+
+
+def make_native_responder(workdir: str):
+    """make_responder's Write → Bash → final loop, answered as Anthropic does: events when the request
+    streams, a message otherwise. Everything but the main loop is a side request."""
+
+    def reply(rec: Recorded, blocks: list[dict], stop: str = "end_turn", fragments: int = 1):
+        id = f"msg_e2e_{rec.step}"  # type: ignore[attr-defined]
+        if rec.stream:
+            return SSEReply(native_events(id, blocks, stop, fragments), done=False)
+        return JSONReply(native_message(id, blocks, stop))
+
+    def respond(rec: Recorded):
+        if rec.path != "/v1/messages":
+            return JSONReply({"type": "error", "error": {"type": "not_found_error",
+                                                         "message": f"mock: no route {rec.path}"}}, status=404)
+        step = main_step(rec, delegate=False) if classify(rec) == "main" else "side"
+        rec.step = step  # type: ignore[attr-defined]
+        if step == "side":
+            return reply(rec, [text_block("E2E side answer")])
+        if step == "write":
+            return reply(rec, [text_block("I'll write the file."),
+                               tool_use_block(WRITE_ID, "Write", write_args(workdir))], "tool_use", 5)
+        if step == "bash":
+            return reply(rec, [tool_use_block(BASH_ID, "Bash", BASH_ARGS)], "tool_use")
+        return reply(rec, [{"type": "thinking", "thinking": "All steps done.", "signature": NATIVE_SIGNATURE},
+                           text_block(FINAL_TEXT)], fragments=2)
     return respond
 
 
@@ -328,6 +437,36 @@ def summarize(mock: MockUpstream) -> list[dict]:
     return out
 
 
+def summarize_native(mock: MockUpstream) -> list[dict]:
+    return [{
+        "path": r.path, "method": r.method, "model": r.model, "stream": r.stream, "kind": classify(r),
+        "step": getattr(r, "step", None), "outcome": r.outcome, "headers": r.headers,
+        "fields": sorted(r.body or {}), "messages_digest": digest(r.messages),
+        "tool_results": results_after_last_assistant(r),
+        "result_blocks": [b for m in r.messages for b in blocks_of(m, "tool_result")],
+        "tool_uses": [b for m in r.messages for b in blocks_of(m, "tool_use")],
+        "roles": [m.get("role") for m in r.messages],
+    } for r in mock.requests]
+
+
+def native_config(base: Path, port: int) -> Path:
+    """One `type: anthropic` provider at the mock's root, its key from the environment, every model routed to
+    it."""
+    config = base / "config.yaml"
+    config.write_text(f"""\
+server: {{ host: 127.0.0.1, port: 8082, log_level: debug }}
+providers:
+  native:
+    type: anthropic
+    base_url: "http://127.0.0.1:{port}"
+    api_key: "${{E2E_NATIVE_KEY}}"
+    drop_fields: [context_management]
+models:
+  - {{ match: "*", provider: native, model: {NATIVE_MODEL} }}
+""")
+    return config
+
+
 # ------------------------------------------------------------------------------------------------------------
 
 
@@ -335,7 +474,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy-bin", required=True)
     ap.add_argument("--claude", required=True)
-    ap.add_argument("--mode", choices=["env", "config"], required=True)
+    ap.add_argument("--mode", choices=["env", "config", "native"], required=True)
     ap.add_argument("--base", required=True, help="an empty temporary directory")
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", default="claude-opus-4-5")
@@ -366,6 +505,13 @@ def main() -> int:
             mocks["main"].respond_with(make_responder(workdir, delegate=False))
             proxy = ProxyProcess(a.proxy_bin, proxy_env_for(mocks["main"].url), workdir=str(base),
                                  die_with_parent=True)
+        elif a.mode == "native":
+            mocks["native"] = MockUpstream("native").start()
+            mocks["native"].respond_with(make_native_responder(workdir))
+            config = native_config(base, mocks["native"].port)
+            result["config"] = config.read_text()
+            proxy = ProxyProcess(a.proxy_bin, {"E2E_NATIVE_KEY": NATIVE_KEY, "LOG_LEVEL": "debug"},
+                                 ["--config", str(config)], workdir=str(base), die_with_parent=True)
         else:
             for name in ("first", "second"):
                 mocks[name] = MockUpstream(name).start()
@@ -446,7 +592,8 @@ models:
         if relay:
             result["client_requests"] = relay.requests
             relay.stop()
-        result["upstream"] = {name: summarize(m) for name, m in mocks.items()}
+        summary = summarize_native if a.mode == "native" else summarize
+        result["upstream"] = {name: summary(m) for name, m in mocks.items()}
         result["mock_errors"] = {name: m.errors for name, m in mocks.items()}
         if proxy:
             result["proxy_alive"] = proxy.alive()

@@ -17,7 +17,8 @@ SCENARIO = HERE / "claude_code_scenario.py"
 sys.path.insert(0, str(HERE))
 
 from claude_code_scenario import (  # noqa: E402
-    AGENT_ID, BASH_ID, FINAL_TEXT, SUBAGENT_REPORT, WRITE_CONTENT, WRITE_ID,
+    AGENT_ID, BASH_ARGS, BASH_ID, FINAL_TEXT, NATIVE_KEY, NATIVE_MODEL, SUBAGENT_REPORT, WRITE_CONTENT, WRITE_ID,
+    tool_use_block, write_args,
 )
 
 pytestmark = pytest.mark.timeout(300)
@@ -153,3 +154,49 @@ def test_claude_code_config_two_providers(proxy_bin, tmp_path):
     bash_turn = next(q for q in second if q.get("step") == "bash")
     assert bash_turn["tool_results"] == [AGENT_ID], explain(r)
     assert any(SUBAGENT_REPORT in c for c in bash_turn["tool_contents"]), explain(r)
+
+
+def test_claude_code_native_anthropic(proxy_bin, tmp_path):
+    """config.yaml with one `type: anthropic` provider (key from ${VAR}, drop_fields: [context_management]) in
+    front of a mock speaking /v1/messages: the CLI's requests reach it as sent but for model and the dropped
+    field, its events come back as written. Write → Bash → final answer."""
+    r = run_scenario(proxy_bin, "native", tmp_path)
+    check_common(r)
+    native = r["upstream"]["native"]
+    assert steps(native, "main") == ["write", "bash", "final"], explain(r)
+
+    # every CLI request reached the upstream (none was answered by the proxy alone) …
+    sent = [c for c in r["client_requests"] if c["path"].split("?")[0] == "/v1/messages"]
+    assert len(native) == len(sent), explain(r)
+    assert any("context_management" in c["fields"] for c in sent), "the CLI sent no context_management\n" + explain(r)
+    by_messages = {c["messages_digest"]: c for c in sent}
+    for q in native:
+        # … at /v1/messages with the provider's key, the route's model and the client's headers …
+        assert q["method"] == "POST" and q["path"] == "/v1/messages", explain(r)
+        assert q["headers"].get("x-api-key") == NATIVE_KEY and "authorization" not in q["headers"], explain(r)
+        assert q["model"] == NATIVE_MODEL and q["stream"] is True, explain(r)
+        # … with the client's messages byte for byte and its fields but the dropped one
+        c = by_messages.get(q["messages_digest"])
+        assert c is not None, f"the upstream got messages the CLI never sent: {q}\n" + explain(r)
+        assert q["fields"] == [f for f in c["fields"] if f != "context_management"], explain(r)
+        assert q["headers"].get("anthropic-version") == c["headers"]["anthropic-version"], explain(r)
+        assert q["headers"].get("anthropic-beta") == c["headers"].get("anthropic-beta"), explain(r)
+
+    # the mock's tool_use blocks and the CLI's tool_result blocks went back as they were, one turn each
+    write = tool_use_block(WRITE_ID, "Write", write_args(str((tmp_path / "scenario" / "work").resolve())))
+    bash = tool_use_block(BASH_ID, "Bash", BASH_ARGS)
+    bash_turn = next(q for q in native if q.get("step") == "bash")
+    assert bash_turn["tool_results"] == [WRITE_ID], explain(r)
+    assert bash_turn["roles"] == ["user", "assistant", "user"], explain(r)
+    assert bash_turn["tool_uses"] == [write], explain(r)
+    assert [b["tool_use_id"] for b in bash_turn["result_blocks"]] == [WRITE_ID], explain(r)
+    final_turn = next(q for q in native if q.get("step") == "final")
+    assert final_turn["tool_results"] == [BASH_ID], explain(r)
+    assert final_turn["roles"] == ["user", "assistant", "user", "assistant", "user"], explain(r)
+    assert final_turn["tool_uses"] == [write, bash], explain(r)
+    assert [b["tool_use_id"] for b in final_turn["result_blocks"]] == [WRITE_ID, BASH_ID], explain(r)
+    assert not any(b.get("is_error") for b in final_turn["result_blocks"]), explain(r)
+
+    # the CLI saw its own model name, never the upstream's
+    assert set(r["cli_json"].get("modelUsage") or {}) == {"claude-opus-4-5"}, explain(r)
+    assert r["cli_json"].get("num_turns") == 3, explain(r)

@@ -3,8 +3,8 @@
 /// came, with only what the proxy must change changed, so thinking signatures, cache control and every
 /// field the proxy does not model survive.
 ///
-/// Changed: `model` (the route's), `max_tokens` (the proxy's limits), fields the provider's quirks name
-/// (`drop_fields`, `adaptive_thinking: budget`); the `anthropic-beta` header is passed on unless
+/// Changed: `model` (the route's), `max_tokens` (the proxy's limits), a thinking budget that no longer
+/// fits under it, fields the provider's quirks name (`drop_fields`, `adaptive_thinking: budget`); the `anthropic-beta` header is passed on unless
 /// `anthropic_beta: drop`. Auth by `x-api-key`, or `Authorization: Bearer` with `auth: bearer`.
 public struct AnthropicAdapter: ProviderAdapter {
     /// `type: anthropic`.
@@ -49,11 +49,39 @@ public struct AnthropicAdapter: ProviderAdapter {
             throw AnthropicError(.api, "provider '\(settings.name)' passes the client's body on, and this request has none")
         }
         var replacing: [String: JSONValue] = ["model": .string(context.upstreamModel)]
+        var removing = Set(settings.quirks[Quirks.dropFields])
         if request.maxTokens != context.maxTokens { replacing["max_tokens"] = .integer(Int64(context.maxTokens)) }
-        if settings.quirks[Quirks.budgetAdaptiveThinking], request.thinking == .adaptive {
-            // The largest budget below the output limit that Anthropic's own API accepts (at least 1024).
-            replacing["thinking"] = ["type": "enabled", "budget_tokens": .integer(Int64(max(min(context.maxTokens - 1, 16_000), 1024)))]
+        switch thinkingBudget(request.thinking, maxTokens: context.maxTokens) {
+        case .unchanged: break
+        case .budget(let tokens):
+            var thinking = editor.valueText(of: "thinking").flatMap { try? JSONParser.parse($0) }?.objectValue ?? []
+            thinking.removeAll { $0.key == "type" || $0.key == "budget_tokens" }
+            replacing["thinking"] = .object([("type", "enabled"), ("budget_tokens", .integer(Int64(tokens)))] + thinking)
+        case .none:
+            removing.insert("thinking")
         }
-        return editor.edited(replacing: replacing, removing: Set(settings.quirks[Quirks.dropFields]))
+        return editor.edited(replacing: replacing, removing: removing)
+    }
+
+    private enum ThinkingBudget {
+        case unchanged
+        case budget(Int)
+        /// The output limit leaves no room for the smallest budget: no thinking.
+        case none
+    }
+
+    /// Anthropic's API takes a thinking budget of at least 1024 tokens and below `max_tokens`. The
+    /// proxy's limits may have lowered `max_tokens` under the client's budget (Claude Code asks for
+    /// 31,999 of 32,000), and `adaptive_thinking: budget` turns adaptive thinking into a budget.
+    private func thinkingBudget(_ thinking: ThinkingSetting?, maxTokens: Int) -> ThinkingBudget {
+        let largest = maxTokens - 1
+        switch thinking {
+        case .enabled(let budget) where budget > largest:
+            return largest >= 1024 ? .budget(largest) : .none
+        case .adaptive where settings.quirks[Quirks.budgetAdaptiveThinking]:
+            return largest >= 1024 ? .budget(min(largest, 16_000)) : .none
+        default:
+            return .unchanged
+        }
     }
 }
