@@ -23,6 +23,8 @@ enum StreamGrammar {
             switch event {
             case .messageStart:
                 return "\(at): a second message_start"
+            case .encoded:
+                return "\(at): an event relayed unparsed, which a translated stream never has"
             case .ping:
                 continue
             case .contentBlockStart(let index, let start):
