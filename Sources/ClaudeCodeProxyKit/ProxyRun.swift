@@ -7,7 +7,6 @@ import UnixSignals
 
 /// The server with its upstream client and config reloader, as `serve` and `ClaudeCodeProxy.serve` run it.
 struct ProxyRun {
-    let settings: ProxySettings
     let live: LiveSettings
     let loader: SettingsLoader
     let onListening: @Sendable (Int) async -> Void
@@ -15,7 +14,6 @@ struct ProxyRun {
     init(
         settings: ProxySettings, loader: SettingsLoader, registry: AdapterRegistry, onListening: @escaping @Sendable (Int) async -> Void
     ) throws(AnthropicError) {
-        self.settings = settings
         self.live = try LiveSettings(settings: settings, registry: registry)
         self.loader = loader
         self.onListening = onListening

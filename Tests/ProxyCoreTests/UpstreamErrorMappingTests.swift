@@ -5,7 +5,22 @@ import Testing
 @Suite("Upstream errors → Anthropic errors (docs/translation.md §6)")
 struct UpstreamErrorMappingTests {
     private func map(_ status: Int, _ body: String = #"{"error":{"message":"something"}}"#, retryAfter: String? = nil) -> AnthropicError {
-        UpstreamErrorMapping.error(status: status, body: Array(body.utf8), retryAfter: retryAfter, provider: "openai")
+        UpstreamErrorMapping.error(
+            status: status, headers: retryAfter.map { [HTTPHeader("retry-after", $0)] } ?? [], body: Array(body.utf8), provider: "openai")
+    }
+
+    @Test("an Anthropic-shaped body names the type; Anthropic's own overflow sentence is kept with its numbers")
+    func anthropicShaped() {
+        let overloaded = map(500, #"{"type":"error","error":{"type":"overloaded_error","message":"busy"}}"#)
+        #expect(overloaded.type == .overloaded && overloaded.status == 529, "the body's type, not the 500's")
+        let billing = map(400, #"{"type":"error","error":{"type":"billing_error","message":"credit too low"}}"#)
+        #expect(billing.type == .billing && billing.status == 402)
+        let notFound = map(404, #"{"error":{"type":"invalid_request_error","message":"no model"}}"#)
+        #expect(notFound.type == .notFound, "OpenAI's error.type does not override the status")
+        let long = map(
+            400,
+            #"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}}"#)
+        #expect(long.message.hasPrefix("prompt is too long: 210000 tokens > 200000 maximum ("))
     }
 
     private func header(_ error: AnthropicError, _ name: String) -> String? {

@@ -72,6 +72,14 @@ public struct ProviderSettings: Sendable, Equatable {
         )
     }
 
+    /// `{base_url}/v1{path}`, or `{base_url}{path}` when the base URL already ends in `/v1`: for services
+    /// whose documented base is the host (Ollama, Anthropic-compatible servers) but that users often
+    /// configure with `/v1`.
+    public func url(underV1 path: String) -> String {
+        let base = url(appending: "")
+        return (base.hasSuffix("/v1") ? base : base + "/v1") + path
+    }
+
     /// `baseURL` joined with `path` by exactly one slash (`https://h/v1/` + `/chat/completions`); with an
     /// empty `path`, the base URL without trailing slashes.
     public func url(appending path: String) -> String {

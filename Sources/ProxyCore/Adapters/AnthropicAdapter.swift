@@ -33,15 +33,10 @@ public struct AnthropicAdapter: ProviderAdapter {
         }
         let answer = AnthropicNativeAnswer(provider: settings.name, clientModel: request.model, context: context)
         return PreparedCall(
-            request: UpstreamRequest(url: messagesURL, headers: headers, body: try body(for: request, context: context)),
+            request: UpstreamRequest(
+                url: settings.url(underV1: "/messages"), headers: headers, body: try body(for: request, context: context)),
             answer: answer
         )
-    }
-
-    /// `{base_url}/v1/messages`; a base URL that already ends in `/v1` gets `/messages`.
-    var messagesURL: String {
-        let base = settings.url(appending: "")
-        return base.hasSuffix("/v1") ? base + "/messages" : base + "/v1/messages"
     }
 
     private func body(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> [UInt8] {

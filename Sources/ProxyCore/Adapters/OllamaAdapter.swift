@@ -15,8 +15,7 @@ public struct OllamaAdapter: ChatCompletionsAdapter {
 
     /// `{base_url}/v1/chat/completions` (a base URL that already ends in `/v1` is used as is).
     public func chatCompletionsURL(model: String) -> String {
-        let base = settings.url(appending: "")
-        return (base.hasSuffix("/v1") ? base : base + "/v1") + "/chat/completions"
+        settings.url(underV1: "/chat/completions")
     }
 
     /// `Authorization: Bearer KEY`, when a key is configured (a proxy in front of Ollama).

@@ -11,23 +11,8 @@ final class AnthropicNativeAnswer: UpstreamAnswer {
         self.context = context
     }
 
-    /// An Anthropic-shaped error is passed on as it is (status, type, message, `retry-after` capped); any
-    /// other body is mapped the usual way.
     func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
-        let retryAfter = headers.first { $0.name == "retry-after" }?.value
-        var mapped = UpstreamErrorMapping.error(status: status, body: body, retryAfter: retryAfter, provider: provider)
-        if let json = try? JSONParser.parse(body), json["type"] == "error", let error = json["error"],
-            let message = error["message"]?.stringValue, let type = error["type"]?.stringValue.flatMap(AnthropicErrorType.init(rawValue:))
-        {
-            mapped.type = type
-            mapped.message = message
-            // Servers that speak the API without being Anthropic word a context overflow their own way;
-            // Claude Code compacts only on Anthropic's sentence.
-            if type == .invalidRequest, let reworded = ContextOverflow.anthropicMessage(for: message), !message.hasPrefix(reworded) {
-                mapped.message = "\(reworded) (\(message))"
-            }
-        }
-        return mapped
+        UpstreamErrorMapping.error(status: status, headers: headers, body: body, provider: provider)
     }
 
     func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
@@ -38,26 +23,23 @@ final class AnthropicNativeAnswer: UpstreamAnswer {
             stopReason: json["stop_reason"]?.stringValue.flatMap(StopReason.init(rawValue:)) ?? .endTurn,
             stopSequence: json["stop_sequence"]?.stringValue, usage: TokenUsage()
         )
-        let resolved = usage(of: json, estimatedOutputTokens: message.estimatedOutputTokens)
+        let resolved = context.resolvedUsage(reported: Self.tokenUsage(json["usage"]), estimatedOutputTokens: message.estimatedOutputTokens)
         message.usage = resolved.usage
         return (message, resolved)
     }
 
     func responseBody(from body: [UInt8]) throws(AnthropicError) -> (body: [UInt8], usage: ResolvedUsage) {
-        let json = try answerJSON(body)
-        let edited = JSONObjectEditor(body)?.edited(replacing: ["model": .string(clientModel)]) ?? body
-        return (edited, usage(of: json, estimatedOutputTokens: 0))
+        guard let editor = JSONObjectEditor(body) else { throw notJSON }
+        let reported = editor.valueText(of: "usage").flatMap { try? JSONParser.parse($0) }
+        let usage = context.resolvedUsage(reported: Self.tokenUsage(reported), estimatedOutputTokens: 0)
+        return (editor.edited(replacing: ["model": .string(clientModel)]), usage)
     }
 
     func makeStream(messageID: String) -> any AnswerStream {
         AnthropicNativeStream(answer: self)
     }
 
-    /// The usage an Anthropic body or `message_start`/`message_delta` event reports.
-    func usage(of json: JSONValue, estimatedOutputTokens: Int) -> ResolvedUsage {
-        context.resolvedUsage(reported: Self.tokenUsage(json["usage"]), estimatedOutputTokens: estimatedOutputTokens)
-    }
-
+    /// The usage object of an Anthropic body or `message_start`/`message_delta` event.
     static func tokenUsage(_ usage: JSONValue?) -> TokenUsage? {
         guard let usage, usage.objectValue != nil else { return nil }
         return TokenUsage(
@@ -68,10 +50,12 @@ final class AnthropicNativeAnswer: UpstreamAnswer {
     }
 
     private func answerJSON(_ body: [UInt8]) throws(AnthropicError) -> JSONValue {
-        guard let json = try? JSONParser.parse(body), json.objectValue != nil else {
-            throw AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
-        }
+        guard let json = try? JSONParser.parse(body), json.objectValue != nil else { throw notJSON }
         return json
+    }
+
+    private var notJSON: AnthropicError {
+        AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
     }
 
     /// The blocks the typed message models; used only to replay a complete answer as a stream.

@@ -1,16 +1,19 @@
 /// Upstream HTTP errors → Anthropic errors (docs/translation.md §6.2, §6.3, §6.6), for every adapter
-/// whose service answers errors the usual ways (OpenAI's `{"error": {"message"}}`, Mistral's, Gemini's
-/// array, plain text).
+/// whose service answers errors the usual ways (Anthropic's `{"type": "error", "error": {"type", "message"}}`,
+/// OpenAI's `{"error": {"message"}}`, Mistral's, Gemini's array, plain text).
 public enum UpstreamErrorMapping {
     /// Claude Code waits the full `retry-after` on every attempt: pass it on as integer seconds, capped.
     package static let maximumRetryAfterSeconds = 60
 
-    /// The client's error for an upstream status and body: the matching Anthropic type and status, the
-    /// upstream's message (context overflows reworded to the sentences Claude Code acts on), a capped
-    /// `retry-after` on rate limits, `x-should-retry: false` on authentication failures.
-    public static func error(status: Int, body: [UInt8], retryAfter: String?, provider: String) -> AnthropicError {
-        let upstreamMessage = message(fromBody: body)
-        var type = AnthropicErrorType(upstreamStatus: status)
+    /// The client's error for an upstream status and body: the Anthropic type the body names when it is
+    /// Anthropic-shaped, else the one matching the status; the upstream's message (context overflows
+    /// reworded to the sentences Claude Code acts on); a capped `retry-after` on rate limits;
+    /// `x-should-retry: false` on authentication failures.
+    /// - Parameter headers: the upstream's response headers, names lowercased.
+    public static func error(status: Int, headers: [HTTPHeader], body: [UInt8], provider: String) -> AnthropicError {
+        let json = try? JSONParser.parse(body)
+        let upstreamMessage = message(of: json, body: body)
+        var type = anthropicType(of: json) ?? AnthropicErrorType(upstreamStatus: status)
         var text = "upstream \(provider) returned \(status)"
         if !upstreamMessage.isEmpty { text += ": \(upstreamMessage)" }
         if type == .invalidRequest, let rewritten = ContextOverflow.anthropicMessage(for: upstreamMessage) {
@@ -19,21 +22,25 @@ public enum UpstreamErrorMapping {
         if status == 429, upstreamMessage.contains("insufficient_quota") || upstreamMessage.contains("exceeded your current quota") {
             type = .billing
         }
-        var headers: [HTTPHeader] = []
-        if type == .rateLimit, let retryAfter,
-            let seconds = Int(retryAfter.trimmingWhitespace()) ?? Double(retryAfter.trimmingWhitespace()).map({ Int($0.rounded(.up)) })
+        var answerHeaders: [HTTPHeader] = []
+        if type == .rateLimit, let retryAfter = headers.first(where: { $0.name == "retry-after" })?.value.trimmingWhitespace(),
+            let seconds = Int(retryAfter) ?? Double(retryAfter).map({ Int($0.rounded(.up)) })
         {
-            headers.append(HTTPHeader("retry-after", String(min(max(seconds, 0), maximumRetryAfterSeconds))))
+            answerHeaders.append(HTTPHeader("retry-after", String(min(max(seconds, 0), maximumRetryAfterSeconds))))
         }
-        if type == .authentication { headers.append(HTTPHeader("x-should-retry", "false")) }
+        if type == .authentication { answerHeaders.append(HTTPHeader("x-should-retry", "false")) }
         // A gateway's 502 stays a 502: the provider, not the proxy, failed (docs/translation.md §6.2).
-        return AnthropicError(type, text, status: status == 502 ? 502 : nil, headers: headers)
+        return AnthropicError(type, text, status: status == 502 ? 502 : nil, headers: answerHeaders)
     }
 
-    /// The human part of an OpenAI-family, Mistral, Gemini-array or plain-text error body.
+    /// The human part of an Anthropic, OpenAI-family, Mistral, Gemini-array or plain-text error body.
     public static func message(fromBody body: [UInt8]) -> String {
+        message(of: try? JSONParser.parse(body), body: body)
+    }
+
+    private static func message(of json: JSONValue?, body: [UInt8]) -> String {
         guard !body.isEmpty else { return "" }
-        if let json = try? JSONParser.parse(body) {
+        if let json {
             let root = json.arrayValue?.first ?? json
             if let message = root["error"]?["message"]?.stringValue { return message }
             if let message = root["error"]?.stringValue { return message }
@@ -42,6 +49,13 @@ public enum UpstreamErrorMapping {
         }
         let text = String(decoding: body.prefix(500), as: UTF8.self).trimmingWhitespace()
         return text
+    }
+
+    /// The type an Anthropic-shaped error body names (`"type": "error"` at the top): an Anthropic-native
+    /// upstream knows better than its status which error it is (`overloaded_error` on a 529).
+    private static func anthropicType(of json: JSONValue?) -> AnthropicErrorType? {
+        guard json?["type"] == "error" else { return nil }
+        return json?["error"]?["type"]?.stringValue.flatMap(AnthropicErrorType.init(rawValue:))
     }
 }
 
@@ -66,6 +80,8 @@ package enum ContextOverflow {
 
     /// Wordings that state the prompt size and the limit: (prompt, limit).
     nonisolated(unsafe) private static let promptOverLimit: [(Regex<AnyRegexOutput>, (Int, Int))] = [
+        // Anthropic's own wording, from servers that speak its API: kept as it is.
+        (try! Regex(#"prompt is too long: ([\d,]+) tokens > ([\d,]+) maximum"#), (1, 2)),
         // OpenAI: "maximum context length is 128000 tokens. However, your messages resulted in 130512 tokens"
         (try! Regex(#"maximum context length is ([\d,]+) tokens.*?(?:messages resulted in|requested) ([\d,]+) tokens"#), (2, 1)),
         // Mistral: "Prompt contains 40000 tokens … too large for model with 32768 maximum context length"

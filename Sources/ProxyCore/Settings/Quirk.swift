@@ -48,10 +48,12 @@ extension Quirk {
             configured.stringValue.flatMap { word in table.first { $0.key == word }?.value }
         }
     }
+}
 
+extension Quirk where Value == Bool? {
     /// `true` or `false`, or unset (nil: the adapter decides).
-    package static func optionalFlag(_ key: String) -> Quirk<Bool?> {
-        Quirk<Bool?>(key, default: nil, expected: "true, false") { configured in configured.boolValue.map { Optional($0) } }
+    package static func optionalFlag(_ key: String) -> Quirk {
+        Quirk(key, default: nil, expected: "true, false") { configured in configured.boolValue.map { Optional($0) } }
     }
 }
 

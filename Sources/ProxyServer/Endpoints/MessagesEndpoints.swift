@@ -104,14 +104,16 @@ struct MessagesEndpoints: Sendable {
         } catch is NIOTooManyBytesError {
             throw AnthropicError(.requestTooLarge, "request body is larger than the proxy's limit of \(limit) bytes")
         }
+        // One copy, which the parser reads and the request keeps (an Anthropic-native adapter sends it on).
+        let body = Array(buffer.readableBytesView)
         let json: JSONValue
         do {
-            json = try JSONParser.parse(buffer.readableBytesView)
+            json = try JSONParser.parse(body)
         } catch {
             throw AnthropicError.invalidRequest("request body is not valid JSON: \(error)")
         }
         var decoded = try MessagesRequest(json: json)
-        decoded.body = Array(buffer.readableBytesView)
+        decoded.body = body
         for name in ["anthropic-version", "anthropic-beta"] {
             if let value = request.headers[HTTPField.Name(name)!] { decoded.anthropicHeaders.append(HTTPHeader(name, value)) }
         }

@@ -14,6 +14,8 @@ final class UpstreamCall: Sendable {
     let clientModel: String
     let providerName: String
     let upstreamModel: String
+    /// `provider/model`, as logged and returned in `x-proxy-route`.
+    let routeLabel: String
     let estimatedInputTokens: Int
     let answer: any UpstreamAnswer
     /// Taken by `send`.
@@ -32,6 +34,7 @@ final class UpstreamCall: Sendable {
         self.clientModel = request.model
         self.providerName = target.provider.name
         self.upstreamModel = target.upstreamModel
+        self.routeLabel = target.label
         self.estimatedInputTokens = estimatedInputTokens
         self.answer = prepared.answer
         let headers = prepared.request.headers + adapter.settings.headers
@@ -48,9 +51,6 @@ final class UpstreamCall: Sendable {
                 )
             ))
     }
-
-    /// `provider/model`, as logged and returned in `x-proxy-route`.
-    var routeLabel: String { "\(providerName)/\(upstreamModel)" }
 
     /// Sends the request; returns the response once its head arrived with a success status. A failure
     /// status is the adapter's error for it; a transport failure an `UpstreamTransportError`.

@@ -11,8 +11,7 @@ struct CohereAnswer: UpstreamAnswer {
 
     /// Cohere's `{"message": …}` error bodies are among those the shared mapping reads.
     func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
-        let retryAfter = headers.first { $0.name.lowercased() == "retry-after" }?.value
-        return UpstreamErrorMapping.error(status: status, body: body, retryAfter: retryAfter, provider: provider)
+        UpstreamErrorMapping.error(status: status, headers: headers, body: body, provider: provider)
     }
 
     func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
