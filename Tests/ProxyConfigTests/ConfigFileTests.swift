@@ -22,7 +22,7 @@ struct ConfigFileTests {
             ("server:\n  port: abc\nproviders: {}\nmodels: []\n", "c.yaml:2:9: expected an integer, found 'abc' (at server.port)"),
             (
                 "providers:\n  x: { type: opanai, base_url: \"http://a\" }\nmodels: []\n",
-                "c.yaml:2:14: unknown provider type 'opanai'; expected one of: anthropic, azure, ollama, openai (at providers.x.type)"
+                "c.yaml:2:14: unknown provider type 'opanai'; expected one of: anthropic, azure, azure-responses, ollama, openai, openai-responses (at providers.x.type)"
             ),
             (
                 "providers:\n  x:\n    type: openai\n    base_url: \"http://a\"\n    api_kye: k\nmodels: []\n",

@@ -8,12 +8,15 @@ public struct AdapterRegistry: Sendable {
     /// An empty registry.
     public init() {}
 
-    /// OpenAI, Azure OpenAI and Ollama (chat-completions), and Anthropic-native services.
+    /// OpenAI, Azure OpenAI and Ollama (chat-completions), OpenAI's and Azure's Responses API, and
+    /// Anthropic-native services.
     public static let builtIn: AdapterRegistry = {
         var registry = AdapterRegistry()
         registry.register(OpenAIAdapter.self)
         registry.register(AzureAdapter.self)
         registry.register(OllamaAdapter.self)
+        registry.register(OpenAIResponsesAdapter.self)
+        registry.register(AzureResponsesAdapter.self)
         registry.register(AnthropicAdapter.self)
         return registry
     }()

@@ -36,4 +36,14 @@ public enum ToolArguments {
         case .some(let other): return ["input": other]
         }
     }
+
+    /// A tool call's input as the JSON text upstream APIs carry arguments in; a value that is not an
+    /// object is wrapped as `{"input": value}`, the way `object(from:)` unwraps it.
+    package static func text(for input: JSONValue) -> String {
+        switch input {
+        case .object: return input.serializedString()
+        case .null: return "{}"
+        default: return JSONValue.object([("input", input)]).serializedString()
+        }
+    }
 }

@@ -1,6 +1,7 @@
 /// What services accept beyond the common subset of their protocol: the quirks a provider section or a
 /// `providers/*.yaml` profile may set. Here those of OpenAI-compatible services (docs/translation.md
-/// §9.13), whose defaults suit OpenAI itself; `AnthropicQuirks.swift` has those of Anthropic-native ones.
+/// §9.13), whose defaults suit OpenAI itself; `AnthropicQuirks.swift` and `ResponsesQuirks.swift` have those
+/// of Anthropic-native and Responses API services.
 ///
 /// A new quirk is one declaration, listed in its protocol's list, and the code that reads it
 /// (`quirks[Quirks.name]`).
@@ -62,7 +63,7 @@ package enum Quirks {
     package static let sendImages = Quirk.choice("images", ["send": true, "describe": false], default: true)
 
     /// Every quirk the config file accepts.
-    package static let all: [any AnyQuirk] = chatCompletions + anthropicNative
+    package static let all: [any AnyQuirk] = chatCompletions + anthropicNative + responses
 
     /// The chat-completions component's quirks.
     static let chatCompletions: [any AnyQuirk] = [

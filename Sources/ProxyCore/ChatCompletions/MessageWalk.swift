@@ -108,15 +108,9 @@ enum MessageWalk {
             case .text(let fragment): text += fragment
             case .thinking(let thought, _): reasoning += thought
             case .toolUse(let id, let name, let input):
-                let arguments: JSONValue
-                switch input {
-                case .object: arguments = .string(input.serializedString())
-                case .null: arguments = "{}"
-                default: arguments = .string(JSONValue.object([("input", input)]).serializedString())
-                }
                 calls.append([
                     "id": .string(shape.upstreamID(id)), "type": "function",
-                    "function": ["name": .string(toolNames.upstreamName(for: name)), "arguments": arguments],
+                    "function": ["name": .string(toolNames.upstreamName(for: name)), "arguments": .string(ToolArguments.text(for: input))],
                 ])
                 ids.append(id)
             default: continue  // thinking is not sent back by default
@@ -145,7 +139,7 @@ enum MessageWalk {
             case .toolResult(let id, let content, let isError):
                 guard pendingToolCallIDs.contains(id) else {
                     // Its tool call is gone (compaction): keep the content as a note instead of a 400.
-                    let text = toolResultText(content, shape: shape)
+                    let text = toolResultText(content, sendsImages: shape.sendsImages)
                     if !text.isEmpty { parts.append(textPart("[tool result for \(id)]\n\(text)")) }
                     continue
                 }
@@ -154,7 +148,7 @@ enum MessageWalk {
                     return nil
                 }
                 movedImages += images
-                var text = toolResultText(content, shape: shape)
+                var text = toolResultText(content, sendsImages: shape.sendsImages)
                 if isError { text = "Error: " + text }
                 toolMessages.append(["role": "tool", "tool_call_id": .string(shape.upstreamID(id)), "content": .string(text)])
                 answered.append(id)
@@ -181,13 +175,17 @@ enum MessageWalk {
     ) {
         for id in pending where !answered.contains(id) {
             output.append([
-                "role": "tool", "tool_call_id": .string(shape.upstreamID(id)), "content": "[no result: the tool call was interrupted]",
+                "role": "tool", "tool_call_id": .string(shape.upstreamID(id)), "content": .string(interruptedToolResult),
             ])
         }
         pending = []
     }
 
-    private static func toolResultText(_ content: [ContentBlock], shape: Shape) -> String {
+    /// What an unanswered tool call gets as its result: every protocol rejects a call without one.
+    static let interruptedToolResult = "[no result: the tool call was interrupted]"
+
+    /// A tool result's content as text; images become markers (`sendsImages`: the images follow) or notices.
+    static func toolResultText(_ content: [ContentBlock], sendsImages: Bool) -> String {
         var pieces: [String] = []
         var image = 0
         for block in content {
@@ -195,7 +193,7 @@ enum MessageWalk {
             case .text(let text): pieces.append(text)
             case .image:
                 image += 1
-                pieces.append(shape.sendsImages ? "[image \(image) attached below]" : imageNotice)
+                pieces.append(sendsImages ? "[image \(image) attached below]" : imageNotice)
             case .document(let source, let title): pieces.append(documentText(source, title: title))
             default: continue
             }
@@ -214,7 +212,7 @@ enum MessageWalk {
 
     /// A document as text: its content when it is text, otherwise a notice, so the model can tell the
     /// user the file was not read instead of answering as if nothing had been attached.
-    private static func documentText(_ source: DocumentSource, title: String?) -> String {
+    static func documentText(_ source: DocumentSource, title: String?) -> String {
         let name = title.map { " '\($0)'" } ?? ""
         switch source {
         case .text(let text): return [title, text].compactMap { $0 }.joined(separator: "\n")
@@ -226,7 +224,7 @@ enum MessageWalk {
 
     /// What a model whose provider takes no images sees in an image's place, so it can say it did not
     /// see one instead of answering as if nothing had been attached.
-    private static let imageNotice = "[image not shown: this model's provider cannot read images]"
+    static let imageNotice = "[image not shown: this model's provider cannot read images]"
 
     private static func textPart(_ text: String) -> JSONValue {
         ["type": "text", "text": .string(text)]

@@ -1,0 +1,73 @@
+/// An adapter for a service that speaks OpenAI's Responses API (`POST …/responses`): it says where
+/// requests go, how they authenticate and what a model takes; the translation both ways is shared.
+///
+/// Conforming gives the adapter a `prepareCall` that builds a stateless request (`store: false`, the
+/// whole conversation as `input` items, earlier reasoning sent back encrypted), reads answers and event
+/// streams, and maps errors the OpenAI way. `OpenAIResponsesAdapter` and `AzureResponsesAdapter` are two.
+public protocol ResponsesAdapter: ProviderAdapter {
+    /// The Responses URL for an upstream model.
+    func responsesURL(model: String) -> String
+
+    /// The authentication headers for a configured key.
+    func authHeaders(apiKey: String) -> [HTTPHeader]
+
+    /// The body rules for one model, before the provider's configured quirks are applied.
+    func responsesOptions(model: String, maxTokens: Int) -> ResponsesOptions
+}
+
+extension ResponsesAdapter {
+    /// OpenAI's rules: reasoning models are told by name (`OpenAIAdapter.isReasoningModel`).
+    public func responsesOptions(model: String, maxTokens: Int) -> ResponsesOptions {
+        ResponsesOptions(upstreamModel: model, maxTokens: maxTokens, isReasoningModel: OpenAIAdapter.isReasoningModel(model))
+    }
+
+    /// The shared Responses call.
+    public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
+        var headers = [HTTPHeader("content-type", "application/json")]
+        if let key = try settings.apiKey(requiredByDefault: requiresAPIKey) { headers += authHeaders(apiKey: key) }
+        let options = settings.quirks.applied(to: responsesOptions(model: context.upstreamModel, maxTokens: context.maxTokens))
+        let (body, toolNames) = ResponsesRequestBody.body(for: request, options: options)
+        let answer = ResponsesAnswer(
+            provider: settings.name, clientModel: request.model, upstreamModel: options.upstreamModel, toolNames: toolNames,
+            context: context)
+        return PreparedCall(
+            request: UpstreamRequest(url: responsesURL(model: context.upstreamModel), headers: headers, body: body.serialized()),
+            answer: answer
+        )
+    }
+}
+
+/// What the adapter and the provider's quirks decide about one Responses body.
+public struct ResponsesOptions: Sendable {
+    /// The `model` field (Azure: the deployment).
+    public var upstreamModel: String
+    /// The output limit to send as `max_output_tokens` (at least 16, the API's minimum).
+    public var maxTokens: Int
+    /// A reasoning model (gpt-5, o-series): it takes `reasoning` and rejects `temperature` and `top_p`.
+    public var isReasoningModel: Bool
+    /// Send `prompt_cache_key` from Claude Code's session, so one session's requests reach the same cache.
+    public var sendPromptCacheKey = true
+    /// The provider's configured quirks, read where each is used.
+    package var quirks = ProviderQuirks()
+
+    /// The options for one model; change what your service needs.
+    public init(upstreamModel: String, maxTokens: Int, isReasoningModel: Bool) {
+        self.upstreamModel = upstreamModel
+        self.maxTokens = maxTokens
+        self.isReasoningModel = isReasoningModel
+    }
+
+    /// Whether `reasoning` is sent when the client asks for thinking: a reasoning model, unless the
+    /// provider's `reasoning_effort` quirk says otherwise.
+    var sendsReasoning: Bool { quirks[Quirks.reasoningEffort] ?? isReasoningModel }
+}
+
+extension ProviderQuirks {
+    /// The adapter's options with the provider's quirks attached and its output cap (`models:`) applied.
+    package func applied(to options: ResponsesOptions) -> ResponsesOptions {
+        var options = options
+        options.quirks = self
+        if let cap = self[Quirks.maxOutputTokens][options.upstreamModel] { options.maxTokens = min(options.maxTokens, cap) }
+        return options
+    }
+}
