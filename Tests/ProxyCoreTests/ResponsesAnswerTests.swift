@@ -71,6 +71,19 @@ struct ResponsesAnswerTests {
         }
     }
 
+    @Test("a tool call cut by the output limit is dropped, a complete one kept")
+    func cutToolCall() throws {
+        let (message, _) = try Self.message([
+            "object": "response", "status": "incomplete", "incomplete_details": ["reason": "max_output_tokens"],
+            "output": [
+                ["type": "function_call", "call_id": "call_1", "name": "Read", "arguments": #"{"path":"a"}"#],
+                ["type": "function_call", "call_id": "call_2", "name": "Read", "arguments": #"{"path": "/very/lo"#],
+            ],
+        ])
+        #expect(message.content == [.toolUse(id: "call_1", name: "Read", input: ["path": "a"])])
+        #expect(message.stopReason == .maxTokens)
+    }
+
     @Test("a failed response is an error of the type its code names; a context overflow is worded for compaction")
     func failures() {
         func failure(_ code: String, _ message: String) -> AnthropicError? {

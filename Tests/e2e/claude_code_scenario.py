@@ -1,7 +1,7 @@
 """The Claude Code scenario, run INSIDE a loopback-only network namespace:
 
-    unshare -n python3 Tests/e2e/claude_code_scenario.py --proxy-bin BIN --claude CLAUDE --mode env|config|native \
-        --base DIR --out RESULT.json
+    unshare -n python3 Tests/e2e/claude_code_scenario.py --proxy-bin BIN --claude CLAUDE \
+        --mode env|config|native|responses --base DIR --out RESULT.json
 
 It brings `lo` up, refuses to go on if the namespace has any other interface or any route off `lo` (or can
 reach an outside address), starts the mock upstream(s) and the proxy, puts a byte-level relay in front of the
@@ -14,7 +14,11 @@ no tool result yet → a Write tool call (arguments streamed in fragments); the 
 (arguments whole); the Bash's result → the final answer. Requests without the Write tool are side requests
 (titles, classifiers…) and get a short text. In `native` mode the proxy's one provider is `type: anthropic` and
 the mock answers `POST /v1/messages` in Anthropic's wire format (tool_use blocks, `input_json_delta`s), scripting
-the same loop from the `tool_result` blocks it receives.
+the same loop from the `tool_result` blocks it receives. In `responses` mode the provider is `type:
+openai-responses` and the mock answers `POST /v1/responses` in the Responses API's wire format (output items,
+typed events), scripting the loop from the `function_call_output` items it receives; the CLI asks for
+thinking (it does by default), so the Bash step carries a reasoning item that must come back encrypted on the
+final turn.
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from harness import ProxyProcess, kill_with_parent, proxy_env_for  # noqa: E402
 from mock_upstream import (  # noqa: E402
-    JSONReply, MockUpstream, Recorded, SSEReply, completion, split_args, text_stream, tool_call, tool_call_stream,
-    usage,
+    JSONReply, MockUpstream, Recorded, SSEReply, completion, openai_error, split_args, text_stream, tool_call,
+    tool_call_stream, usage,
 )
 
 WRITE_ID = "call_e2e_write_1"
@@ -55,6 +59,9 @@ BASH_ARGS = {"command": BASH_COMMAND, "description": "Create bash.txt"}
 NATIVE_KEY = "sk-ant-native-from-env"
 NATIVE_MODEL = "native-model"
 NATIVE_SIGNATURE = "EqQBe2eNativeSignature"
+RESPONSES_KEY = "sk-openai-responses-from-env"
+RESPONSES_MODEL = "gpt-5-codex"
+BASH_REASONING = "gAAAAABe2eBashStepEncryptedReasoning=="
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -247,8 +254,13 @@ def tool_names(rec: Recorded) -> list[str]:
     return [t.get("name") or t.get("function", {}).get("name") for t in (rec.body or {}).get("tools") or []]
 
 
+def conversation(rec: Recorded) -> list[dict]:
+    """The request's history: Chat Completions / Anthropic `messages`, or Responses `input` items."""
+    return rec.messages or (rec.body or {}).get("input") or []
+
+
 def first_user_text(rec: Recorded) -> str:
-    for m in rec.messages:
+    for m in conversation(rec):
         if m.get("role") == "user":
             c = m.get("content")
             if isinstance(c, str):
@@ -273,13 +285,16 @@ def blocks_of(message: dict, kind: str) -> list[dict]:
 
 def results_after_last_assistant(rec: Recorded) -> list[str]:
     """The ids answered after the last assistant message: tool messages' tool_call_id (OpenAI), tool_result
-    blocks' tool_use_id (Anthropic)."""
+    blocks' tool_use_id (Anthropic), function_call_output items' call_id after the last function_call
+    (Responses)."""
     ids = []
-    for m in reversed(rec.messages):
-        if m.get("role") == "assistant":
+    for m in reversed(conversation(rec)):
+        if m.get("role") == "assistant" or m.get("type") == "function_call":
             break
         if m.get("role") == "tool":
             ids.append(m.get("tool_call_id"))
+        if m.get("type") == "function_call_output":
+            ids.append(m.get("call_id"))
         ids += [b.get("tool_use_id") for b in blocks_of(m, "tool_result")]
     return ids
 
@@ -419,6 +434,38 @@ def make_native_responder(workdir: str):
     return respond
 
 
+# ------------------------------------------------------------------------------------------------------------
+# the same loop in the Responses API's wire format (responses mode)
+
+
+def make_responses_responder(workdir: str):
+    """make_responder's Write → Bash → final loop, answered as the Responses API does: typed events when the
+    request streams, a response object otherwise. A request that asks for reasoning gets a reasoning item
+    (with its encrypted content, as `include` asks) before the Bash call."""
+    # imported here: it needs the venv's openai package, and the other modes stay standard library only
+    from responses_upstream import answer, function_call_item, message_item, reasoning_item
+    from responses_upstream import usage as responses_usage
+
+    u = responses_usage(3000, 40, cached=2048)
+
+    def respond(rec: Recorded):
+        if rec.path != "/v1/responses":
+            return openai_error(404, f"mock: no route {rec.path}")
+        step = main_step(rec, delegate=False) if classify(rec) == "main" else "side"
+        rec.step = step  # type: ignore[attr-defined]
+        if step == "side":
+            return answer(rec, [message_item("E2E side answer", id="msg_side")], u)
+        if step == "write":
+            return answer(rec, [message_item("I'll write the file.", id="msg_write"),
+                                function_call_item(WRITE_ID, "Write", write_args(workdir), id="fc_write")], u, 5)
+        if step == "bash":
+            thought = [reasoning_item(["Now the shell command."], BASH_REASONING, id="rs_bash")]
+            call = function_call_item(BASH_ID, "Bash", BASH_ARGS, id="fc_bash")
+            return answer(rec, (thought if "reasoning" in rec.body else []) + [call], u, 1)
+        return answer(rec, [message_item(FINAL_TEXT, id="msg_final")], u, 2)
+    return respond
+
+
 def summarize(mock: MockUpstream) -> list[dict]:
     out = []
     for r in mock.chat_requests():
@@ -449,6 +496,43 @@ def summarize_native(mock: MockUpstream) -> list[dict]:
     } for r in mock.requests]
 
 
+def summarize_responses(mock: MockUpstream) -> list[dict]:
+    out = []
+    for r in mock.requests:
+        items = conversation(r)
+        out.append({
+            "path": r.path, "method": r.method, "model": r.model, "stream": r.stream, "kind": classify(r),
+            "step": getattr(r, "step", None), "outcome": r.outcome, "headers": r.headers,
+            "fields": sorted(r.body or {}), "store": (r.body or {}).get("store"),
+            "instructions": (r.body or {}).get("instructions"), "reasoning": (r.body or {}).get("reasoning"),
+            "include": (r.body or {}).get("include"), "tools": tool_names(r),
+            "tool_results": results_after_last_assistant(r),
+            "items": [" ".join(filter(None, (i.get("type"), i.get("role"), i.get("call_id")))) for i in items],
+            "function_calls": [{**i, "arguments": json.loads(i["arguments"])} for i in items
+                               if i.get("type") == "function_call"],
+            "outputs": [i for i in items if i.get("type") == "function_call_output"],
+            "reasoning_items": [i for i in items if i.get("type") == "reasoning"],
+        })
+    return out
+
+
+def responses_config(base: Path, port: int) -> Path:
+    """One `type: openai-responses` provider at the mock's /v1, its key from the environment, every model
+    routed to it."""
+    config = base / "config.yaml"
+    config.write_text(f"""\
+server: {{ host: 127.0.0.1, port: 8082, log_level: debug }}
+providers:
+  resp:
+    type: openai-responses
+    base_url: "http://127.0.0.1:{port}/v1"
+    api_key: "${{E2E_RESPONSES_KEY}}"
+models:
+  - {{ match: "*", provider: resp, model: {RESPONSES_MODEL} }}
+""")
+    return config
+
+
 def native_config(base: Path, port: int) -> Path:
     """One `type: anthropic` provider at the mock's root, its key from the environment, every model routed to
     it."""
@@ -474,7 +558,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy-bin", required=True)
     ap.add_argument("--claude", required=True)
-    ap.add_argument("--mode", choices=["env", "config", "native"], required=True)
+    ap.add_argument("--mode", choices=["env", "config", "native", "responses"], required=True)
     ap.add_argument("--base", required=True, help="an empty temporary directory")
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", default="claude-opus-4-5")
@@ -511,6 +595,13 @@ def main() -> int:
             config = native_config(base, mocks["native"].port)
             result["config"] = config.read_text()
             proxy = ProxyProcess(a.proxy_bin, {"E2E_NATIVE_KEY": NATIVE_KEY, "LOG_LEVEL": "debug"},
+                                 ["--config", str(config)], workdir=str(base), die_with_parent=True)
+        elif a.mode == "responses":
+            mocks["responses"] = MockUpstream("responses").start()
+            mocks["responses"].respond_with(make_responses_responder(workdir))
+            config = responses_config(base, mocks["responses"].port)
+            result["config"] = config.read_text()
+            proxy = ProxyProcess(a.proxy_bin, {"E2E_RESPONSES_KEY": RESPONSES_KEY, "LOG_LEVEL": "debug"},
                                  ["--config", str(config)], workdir=str(base), die_with_parent=True)
         else:
             for name in ("first", "second"):
@@ -592,7 +683,7 @@ models:
         if relay:
             result["client_requests"] = relay.requests
             relay.stop()
-        summary = summarize_native if a.mode == "native" else summarize
+        summary = {"native": summarize_native, "responses": summarize_responses}.get(a.mode, summarize)
         result["upstream"] = {name: summary(m) for name, m in mocks.items()}
         result["mock_errors"] = {name: m.errors for name, m in mocks.items()}
         if proxy:

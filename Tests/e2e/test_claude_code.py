@@ -4,7 +4,6 @@ inside a loopback-only network namespace (see claude_code_scenario.py, which run
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,8 +16,8 @@ SCENARIO = HERE / "claude_code_scenario.py"
 sys.path.insert(0, str(HERE))
 
 from claude_code_scenario import (  # noqa: E402
-    AGENT_ID, BASH_ARGS, BASH_ID, FINAL_TEXT, NATIVE_KEY, NATIVE_MODEL, SUBAGENT_REPORT, WRITE_CONTENT, WRITE_ID,
-    tool_use_block, write_args,
+    AGENT_ID, BASH_ARGS, BASH_ID, BASH_REASONING, FINAL_TEXT, NATIVE_KEY, NATIVE_MODEL, RESPONSES_KEY,
+    RESPONSES_MODEL, SUBAGENT_REPORT, WRITE_CONTENT, WRITE_ID, tool_use_block, write_args,
 )
 
 pytestmark = pytest.mark.timeout(300)
@@ -196,6 +195,58 @@ def test_claude_code_native_anthropic(proxy_bin, tmp_path):
     assert final_turn["tool_uses"] == [write, bash], explain(r)
     assert [b["tool_use_id"] for b in final_turn["result_blocks"]] == [WRITE_ID, BASH_ID], explain(r)
     assert not any(b.get("is_error") for b in final_turn["result_blocks"]), explain(r)
+
+    # the CLI saw its own model name, never the upstream's
+    assert set(r["cli_json"].get("modelUsage") or {}) == {"claude-opus-4-5"}, explain(r)
+    assert r["cli_json"].get("num_turns") == 3, explain(r)
+
+
+def test_claude_code_openai_responses(proxy_bin, tmp_path):
+    """config.yaml with one `type: openai-responses` provider (key from ${VAR}) in front of a mock speaking the
+    Responses API: the CLI's requests arrive as `instructions` + `input` items, the mock's typed events come
+    back as Anthropic events, and the thinking the CLI got for the Bash step goes back as the same encrypted
+    reasoning item. Write → Bash → final answer."""
+    r = run_scenario(proxy_bin, "responses", tmp_path)
+    check_common(r)
+    upstream = r["upstream"]["responses"]
+    assert steps(upstream, "main") == ["write", "bash", "final"], explain(r)
+
+    # every CLI request reached the upstream (none was answered by the proxy alone) …
+    sent = [c for c in r["client_requests"] if c["path"].split("?")[0] == "/v1/messages"]
+    assert len(upstream) == len(sent), explain(r)
+    for q in upstream:
+        # … at /v1/responses with the provider's key and the route's model, streamed, stateless …
+        assert q["method"] == "POST" and q["path"] == "/v1/responses", explain(r)
+        assert q["headers"].get("authorization") == f"Bearer {RESPONSES_KEY}", explain(r)
+        assert q["model"] == RESPONSES_MODEL and q["stream"] is True and q["store"] is False, explain(r)
+        assert "previous_response_id" not in q["fields"], explain(r)
+        # … with Claude Code's system prompt as instructions, minus its per-request billing line
+        assert q["instructions"] and "x-anthropic-billing-header" not in q["instructions"], explain(r)
+    for q in upstream:
+        if q["kind"] == "main":
+            assert q["reasoning"] and q["reasoning"]["summary"] == "auto", "the CLI asked for thinking\n" + explain(r)
+            assert q["include"] == ["reasoning.encrypted_content"], explain(r)
+            assert {"Write", "Bash"} <= set(q["tools"]), explain(r)
+
+    # the tool calls went back as function_call items, each answered by its function_call_output
+    write = {"type": "function_call", "call_id": WRITE_ID, "name": "Write",
+             "arguments": write_args(str((tmp_path / "scenario" / "work").resolve()))}
+    bash = {"type": "function_call", "call_id": BASH_ID, "name": "Bash", "arguments": BASH_ARGS}
+    bash_turn = next(q for q in upstream if q.get("step") == "bash")
+    assert bash_turn["tool_results"] == [WRITE_ID], explain(r)
+    assert bash_turn["items"] == ["message user", "message assistant", f"function_call {WRITE_ID}",
+                                  f"function_call_output {WRITE_ID}"], explain(r)
+    assert bash_turn["function_calls"] == [write], explain(r)
+    final_turn = next(q for q in upstream if q.get("step") == "final")
+    assert final_turn["tool_results"] == [BASH_ID], explain(r)
+    # the Bash step's reasoning item goes back right before the call it led to
+    assert final_turn["items"] == bash_turn["items"] + ["reasoning", f"function_call {BASH_ID}",
+                                                        f"function_call_output {BASH_ID}"], explain(r)
+    assert final_turn["function_calls"] == [write, bash], explain(r)
+    assert final_turn["reasoning_items"] == [{"type": "reasoning", "encrypted_content": BASH_REASONING,
+                                              "summary": [{"type": "summary_text", "text": "Now the shell command."}]}], \
+        explain(r)
+    assert not any(o["output"].startswith("Error: ") for o in final_turn["outputs"]), explain(r)
 
     # the CLI saw its own model name, never the upstream's
     assert set(r["cli_json"].get("modelUsage") or {}) == {"claude-opus-4-5"}, explain(r)

@@ -69,6 +69,8 @@ enum ResponsesOutput {
                 }
             case "function_call":
                 guard let name = item["name"]?.stringValue, !name.isEmpty else { continue }
+                // Cut by the output limit: half a call would run a tool with made-up input.
+                if response["status"] == "incomplete", (try? JSONParser.parse(item["arguments"]?.stringValue ?? "")) == nil { continue }
                 blocks.append(
                     .toolUse(
                         id: ToolCallID.normalized(item["call_id"]?.stringValue ?? item["id"]?.stringValue),
