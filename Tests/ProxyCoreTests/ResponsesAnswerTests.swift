@@ -38,7 +38,7 @@ struct ResponsesAnswerTests {
         ])
         #expect(
             message.content == [
-                .thinking(text: "A\n\nB", signature: ReasoningSignature(model: "gpt-5-codex", encryptedContent: "gAAAA-1").signature),
+                .thinking(text: "A\n\nB", signature: ResponsesHarness.signature("gAAAA-1")),
                 .text("Reading."),
                 .toolUse(id: "call_Ab12", name: "Read", input: ["path": "/a.txt"]),
             ])

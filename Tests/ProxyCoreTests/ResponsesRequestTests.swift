@@ -80,8 +80,9 @@ struct ResponsesRequestTests {
 
     @Test("thinking blocks carrying this model's reasoning go back right before what followed them; others are dropped")
     func reasoningReplay() throws {
-        let own = ReasoningSignature(model: "gpt-5-codex", encryptedContent: "gAAAA-own").signature
-        let otherModel = ReasoningSignature(model: "o3", encryptedContent: "gAAAA-o3").signature
+        let own = ResponsesHarness.signature("gAAAA-own")
+        let otherModel = ResponsesHarness.signature("gAAAA-o3", model: "o3")
+        let otherAccount = ReasoningSignature(owner: "another-key", model: "gpt-5-codex", encryptedContent: "gAAAA-x").signature
         let messages = """
             [{"role":"user","content":"go"},
              {"role":"assistant","content":[
@@ -91,6 +92,7 @@ struct ResponsesRequestTests {
                {"type":"text","text":"Reading."},
                {"type":"thinking","thinking":"foreign","signature":"EqQBCgIYAhIMxyz"},
                {"type":"thinking","thinking":"other model","signature":"\(otherModel)"},
+               {"type":"thinking","thinking":"other account","signature":"\(otherAccount)"},
                {"type":"redacted_thinking","data":"abc"},
                {"type":"tool_use","id":"call_b","name":"Read","input":{"path":"b"}},
                {"type":"thinking","thinking":"trailing","signature":"\(own)"}]},
@@ -210,7 +212,7 @@ struct ResponsesRequestTests {
 
     @Test("a thinking signature packs the model and the encrypted item, and nothing else unpacks as one")
     func signatureRoundTrip() {
-        let packed = ReasoningSignature(model: "gpt-5", encryptedContent: "gAAAAB+/=x\u{e9}")
+        let packed = ReasoningSignature(owner: "0123abcd", model: "gpt-5", encryptedContent: "gAAAAB+/=x\u{e9}")
         #expect(packed.signature.hasPrefix("ccp1."))
         #expect(ReasoningSignature(signature: packed.signature) == packed)
         for other in [ThinkingSignature.proxySignature, "EqQBCgIYAhIM", "ccp1.", "ccp1.!!", "ccp1.e30x"] {

@@ -41,7 +41,7 @@ struct ResponsesStreamTests {
         #expect(run.error == nil)
         #expect(StreamGrammar.violations(in: run.events).isEmpty)
         #expect(run.thinking == "**Checking**\n\nRead it first.")
-        #expect(run.signatures == [ReasoningSignature(model: "gpt-5-codex", encryptedContent: "gAAAA-enc").signature])
+        #expect(run.signatures == [ResponsesHarness.signature("gAAAA-enc")])
         #expect(run.blockStarts == [.thinking, .toolUse(id: "call_Ab12", name: "Read")])
         #expect(run.toolInputs == [#"{"file_path":"/a.txt"}"#])
         #expect(run.messageDelta?.stopReason == .toolUse)
@@ -76,7 +76,7 @@ struct ResponsesStreamTests {
         #expect(run.toolInputs == [#"{"path":"a"}"#])
         #expect(run.text == "whole")
         #expect(run.blockStarts.last == .thinking, "encrypted reasoning without a summary still makes a block to carry it")
-        #expect(run.signatures == [ReasoningSignature(model: "gpt-5-codex", encryptedContent: "gAAAA-2").signature])
+        #expect(run.signatures == [ResponsesHarness.signature("gAAAA-2")])
     }
 
     @Test("incomplete for the output limit is max_tokens; a content filter is refusal with a notice")

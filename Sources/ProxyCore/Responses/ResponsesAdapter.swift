@@ -24,12 +24,14 @@ extension ResponsesAdapter {
     /// The shared Responses call.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
         var headers = [HTTPHeader("content-type", "application/json")]
-        if let key = try settings.apiKey(requiredByDefault: requiresAPIKey) { headers += authHeaders(apiKey: key) }
-        let options = settings.quirks.applied(to: responsesOptions(model: context.upstreamModel, maxTokens: context.maxTokens))
+        let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
+        if let key { headers += authHeaders(apiKey: key) }
+        var options = settings.quirks.applied(to: responsesOptions(model: context.upstreamModel, maxTokens: context.maxTokens))
+        options.reasoningOwner = ReasoningSignature.owner(baseURL: settings.baseURL, apiKey: key)
         let (body, toolNames) = ResponsesRequestBody.body(for: request, options: options)
         let answer = ResponsesAnswer(
-            provider: settings.name, clientModel: request.model, upstreamModel: options.upstreamModel, toolNames: toolNames,
-            context: context)
+            provider: settings.name, clientModel: request.model, reasoningOwner: options.reasoningOwner,
+            upstreamModel: options.upstreamModel, toolNames: toolNames, context: context)
         return PreparedCall(
             request: UpstreamRequest(url: responsesURL(model: context.upstreamModel), headers: headers, body: body.serialized()),
             answer: answer
@@ -49,6 +51,8 @@ public struct ResponsesOptions: Sendable {
     public var sendPromptCacheKey = true
     /// The provider's configured quirks, read where each is used.
     package var quirks = ProviderQuirks()
+    /// Who can read the reasoning items this call sends back and receives (`ReasoningSignature.owner`).
+    package var reasoningOwner = ""
 
     /// The options for one model; change what your service needs.
     public init(upstreamModel: String, maxTokens: Int, isReasoningModel: Bool) {

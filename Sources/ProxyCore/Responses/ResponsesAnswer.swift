@@ -4,14 +4,19 @@
 final class ResponsesAnswer: UpstreamAnswer {
     let provider: String
     let clientModel: String
-    /// The model that writes the reasoning items, which only it can read back.
+    /// The account and the model that write the reasoning items, which only they can read back.
+    let reasoningOwner: String
     let upstreamModel: String
     let toolNames: ToolNameMapping
     let context: CallContext
 
-    init(provider: String, clientModel: String, upstreamModel: String, toolNames: ToolNameMapping, context: CallContext) {
+    init(
+        provider: String, clientModel: String, reasoningOwner: String, upstreamModel: String, toolNames: ToolNameMapping,
+        context: CallContext
+    ) {
         self.provider = provider
         self.clientModel = clientModel
+        self.reasoningOwner = reasoningOwner
         self.upstreamModel = upstreamModel
         self.toolNames = toolNames
         self.context = context
@@ -41,7 +46,7 @@ final class ResponsesAnswer: UpstreamAnswer {
     /// encrypted; the proxy's plain signature otherwise (nothing to send back).
     func signature(encryptedContent: String?) -> String {
         guard let encryptedContent, !encryptedContent.isEmpty else { return ThinkingSignature.proxySignature }
-        return ReasoningSignature(model: upstreamModel, encryptedContent: encryptedContent).signature
+        return ReasoningSignature(owner: reasoningOwner, model: upstreamModel, encryptedContent: encryptedContent).signature
     }
 }
 

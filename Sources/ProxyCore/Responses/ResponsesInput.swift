@@ -3,7 +3,7 @@
 /// The API checks the history's shape, so the walk keeps it valid: every `function_call` has a
 /// `function_call_output` (a placeholder when Claude Code lost the result), a result whose call is gone
 /// becomes text, and a reasoning item is sent only right before the item it produced (the answer text or
-/// tool call that followed its thinking block), only to the model that wrote it.
+/// tool call that followed its thinking block), only to the account and model that wrote it.
 enum ResponsesInput {
     static func items(for request: MessagesRequest, toolNames: ToolNameMapping, options: ResponsesOptions) -> [JSONValue] {
         var walk = Walk(toolNames: toolNames, options: options)
@@ -62,7 +62,8 @@ enum ResponsesInput {
                 case .thinking(let thought, let signature):
                     flushText(into: &items)
                     reasoning = ReasoningSignature(signature: signature).flatMap { packed in
-                        packed.model == options.upstreamModel ? ResponsesInput.reasoningItem(summary: thought, packed: packed) : nil
+                        packed.owner == options.reasoningOwner && packed.model == options.upstreamModel
+                            ? ResponsesInput.reasoningItem(summary: thought, packed: packed) : nil
                     }
                 case .toolUse(let id, let name, let input):
                     flushText(into: &items)
