@@ -91,6 +91,40 @@ struct AnthropicAdapterTests {
         }
     }
 
+    @Test(
+        "drop_blocks replaces blocks the upstream cannot read with a notice; system_messages: user wraps mid-conversation system messages")
+    func messageRewrites() async throws {
+        let body = Array(
+            #"{"model":"claude-opus-4-5","max_tokens":1000,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBE"}},{"type":"text","text":"sum up"}]},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"ToolSearch","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"tool_reference","tool_name":"Read"}]}]},{"role":"system","content":"be careful"}]}"#
+                .utf8)
+        let extra = """
+                drop_blocks: [document, tool_reference]
+                system_messages: user
+            """
+        try await ProxyHarness.run(upstreamCount: 1, settings: { try Self.settings($0, extra: extra) }) { harness in
+            harness.upstream.script(.json(body: Self.upstreamMessage), .json(body: Self.upstreamMessage))
+            #expect(try await harness.send("/v1/messages", body: body).status == 200)
+            let messages = try #require(harness.upstream.received.first?.body["messages"]?.arrayValue)
+            #expect(
+                messages[0]["content"]?.arrayValue?.first == [
+                    "type": "text", "text": "[document block removed: this model's provider cannot read it]",
+                ])
+            #expect(messages[0]["content"]?.arrayValue?.last == ["type": "text", "text": "sum up"])
+            #expect(
+                messages[2]["content"]?.arrayValue?.first?["content"]
+                    == [["type": "text", "text": "[tool_reference block removed: this model's provider cannot read it]"]])
+            #expect(
+                messages[3] == [
+                    "role": "user", "content": [["type": "text", "text": "<system-reminder>\nbe careful\n</system-reminder>"]],
+                ])
+            #expect(try await harness.send("/v1/messages", body: Self.clientBody).status == 200)
+            #expect(
+                String(decoding: try #require(harness.upstream.received.last?.rawBody), as: UTF8.self).contains(
+                    #""messages": [{"role": "user", "content": "hi \u00e9"}]"#),
+                "messages with nothing to change keep the client's bytes")
+        }
+    }
+
     @Test("a thinking budget the proxy's limits leave no room for is lowered below max_tokens, or dropped")
     func thinkingBudgetUnderLimit() async throws {
         let body = Array(

@@ -4,7 +4,8 @@
 /// field the proxy does not model survive.
 ///
 /// Changed: `model` (the route's), `max_tokens` (the proxy's limits), a thinking budget that no longer
-/// fits under it, fields the provider's quirks name (`drop_fields`, `adaptive_thinking: budget`); the `anthropic-beta` header is passed on unless
+/// fits under it, fields and blocks the provider's quirks name (`drop_fields`, `drop_blocks`,
+/// `adaptive_thinking: budget`, `system_messages: user`); the `anthropic-beta` header is passed on unless
 /// `anthropic_beta: drop`. Auth by `x-api-key`, or `Authorization: Bearer` with `auth: bearer`.
 public struct AnthropicAdapter: ProviderAdapter {
     /// `type: anthropic`.
@@ -54,6 +55,13 @@ public struct AnthropicAdapter: ProviderAdapter {
             replacing["thinking"] = .object([("type", "enabled"), ("budget_tokens", .integer(Int64(tokens)))] + thinking)
         case .none:
             removing.insert("thinking")
+        }
+        let dropBlocks = Set(settings.quirks[Quirks.dropBlocks])
+        let systemAsUser = settings.quirks[Quirks.systemMessages]
+        if !dropBlocks.isEmpty || systemAsUser, let text = editor.valueText(of: "messages"), let messages = try? JSONParser.parse(text),
+            let edited = NativeMessages.edited(messages, droppingBlocks: dropBlocks, systemAsUser: systemAsUser)
+        {
+            replacing["messages"] = edited
         }
         return editor.edited(replacing: replacing, removing: removing)
     }

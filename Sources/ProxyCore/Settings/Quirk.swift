@@ -50,6 +50,17 @@ extension Quirk {
     }
 }
 
+extension Quirk where Value == [String] {
+    /// A list of strings (field or block names); empty by default.
+    package static func names(_ key: String, expected: String) -> Quirk {
+        Quirk(key, default: [], expected: expected) { configured in
+            guard let names = configured.arrayValue else { return nil }
+            let strings = names.compactMap(\.stringValue)
+            return strings.count == names.count ? strings : nil
+        }
+    }
+}
+
 extension Quirk where Value == Bool? {
     /// `true` or `false`, or unset (nil: the adapter decides).
     package static func optionalFlag(_ key: String) -> Quirk {
