@@ -17,15 +17,11 @@ struct AnthropicNativeStream: AnswerStream {
     mutating func start(into events: inout [StreamEvent]) {}
 
     mutating func feed(_ bytes: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
-        var payloads: [[UInt8]] = []
-        decoder.feed(bytes) { payloads.append($0) }
-        for payload in payloads { relay(payload, into: &events) }
+        for payload in decoder.payloads(in: bytes) { relay(payload, into: &events) }
     }
 
     mutating func finish(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
-        var payloads: [[UInt8]] = []
-        decoder.finish { payloads.append($0) }
-        for payload in payloads { relay(payload, into: &events) }
+        for payload in decoder.remainingPayloads() { relay(payload, into: &events) }
         guard ended else { throw AnthropicError(.api, "the upstream stream ended unexpectedly") }
         return answer.context.resolvedUsage(reported: usage, estimatedOutputTokens: 0)
     }

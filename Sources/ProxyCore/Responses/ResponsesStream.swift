@@ -59,15 +59,11 @@ struct ResponsesStream: AnswerStream {
     }
 
     mutating func feed(_ bytes: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
-        var payloads: [[UInt8]] = []
-        decoder.feed(bytes) { payloads.append($0) }
-        for payload in payloads { try consume(payload, into: &events) }
+        for payload in decoder.payloads(in: bytes) { try consume(payload, into: &events) }
     }
 
     mutating func finish(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
-        var payloads: [[UInt8]] = []
-        decoder.finish { payloads.append($0) }
-        for payload in payloads { try consume(payload, into: &events) }
+        for payload in decoder.remainingPayloads() { try consume(payload, into: &events) }
         if let finalUsage { return finalUsage }
         // Cut before its end: an error, unless every item had finished and a tool call was among them —
         // then the turn ends as tool_use (sending it again would run those tools twice).

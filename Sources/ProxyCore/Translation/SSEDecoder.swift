@@ -52,6 +52,21 @@ public struct SSEDecoder: Sendable {
         }
     }
 
+    /// The data of each event `bytes` complete: for a reader whose handling of an event mutates what
+    /// holds the decoder, which a closure passed to `feed` could not.
+    public mutating func payloads(in bytes: [UInt8]) -> [[UInt8]] {
+        var payloads: [[UInt8]] = []
+        feed(bytes) { payloads.append($0) }
+        return payloads
+    }
+
+    /// `finish`'s events, collected the same way.
+    public mutating func remainingPayloads() -> [[UInt8]] {
+        var payloads: [[UInt8]] = []
+        finish { payloads.append($0) }
+        return payloads
+    }
+
     /// At end of stream: an event whose blank line never came is still delivered.
     public mutating func finish(onEvent: ([UInt8]) throws -> Void) rethrows {
         if !line.isEmpty { try endBufferedLine(onEvent: onEvent) }

@@ -41,15 +41,11 @@ struct CohereStream: AnswerStream {
     }
 
     mutating func feed(_ bytes: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
-        var payloads: [[UInt8]] = []
-        decoder.feed(bytes) { payloads.append($0) }
-        for payload in payloads { try consume(payload, into: &events) }
+        for payload in decoder.payloads(in: bytes) { try consume(payload, into: &events) }
     }
 
     mutating func finish(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
-        var payloads: [[UInt8]] = []
-        decoder.finish { payloads.append($0) }
-        for payload in payloads { try consume(payload, into: &events) }
+        for payload in decoder.remainingPayloads() { try consume(payload, into: &events) }
         guard ended else {
             throw AnthropicError(.api, "the stream from provider '\(answer.provider)' ended before its message-end event")
         }
