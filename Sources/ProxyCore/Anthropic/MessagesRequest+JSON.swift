@@ -38,6 +38,7 @@ extension MessagesRequest {
         sessionID = metadataUserID.flatMap(Self.sessionID(inUserID:))
         thinking = try Self.thinking(json["thinking"])
         effort = json["output_config"]?["effort"]?.stringValue
+        outputSchema = try Self.outputSchema(json)
     }
 
     /// The session id in either format Claude Code uses for `metadata.user_id`: a JSON object with
@@ -100,6 +101,25 @@ extension MessagesRequest {
             strings.append(try JSONField.string(element, path: "\(path).\(position)"))
         }
         return strings
+    }
+
+    /// The schema of `output_config.format`, else of the beta's top-level `output_format` (still accepted
+    /// by Anthropic for a transition period).
+    private static func outputSchema(_ json: JSONValue) throws(RequestDecodingError) -> JSONValue? {
+        let current = json["output_config"]?["format"]
+        let isCurrent = current.map { !$0.isNull } ?? false
+        let path = isCurrent ? "output_config.format" : "output_format"
+        guard let format = isCurrent ? current : json["output_format"], !format.isNull else { return nil }
+        _ = try JSONField.object(format, path: path)
+        let type = try JSONField.string(format["type"] ?? .null, path: "\(path).type")
+        guard type == "json_schema" else {
+            throw RequestDecodingError(path: "\(path).type", problem: "must be \"json_schema\", not \"\(type)\"")
+        }
+        guard let schema = format["schema"], !schema.isNull else {
+            throw RequestDecodingError(path: "\(path).schema", problem: "is required")
+        }
+        _ = try JSONField.object(schema, path: "\(path).schema")
+        return schema
     }
 
     private static func thinking(_ value: JSONValue?) throws(RequestDecodingError) -> ThinkingSetting? {

@@ -32,6 +32,10 @@ public struct MessagesRequest: Sendable, Equatable {
     public var thinking: ThinkingSetting?
     /// `output_config.effort` (`low` … `max`), Claude Code's effort level.
     public var effort: String?
+    /// The JSON Schema the answer must follow (structured outputs: `output_config.format`, or the older
+    /// top-level `output_format`, of type `json_schema`), as `llm --schema` and pydantic-ai send it. The
+    /// answer is still one text block, holding the JSON.
+    public var outputSchema: JSONValue?
     /// Claude Code's session (header `x-claude-code-session-id`, else `session_id` inside `metadata.user_id`):
     /// a stable key for upstream prompt caches.
     public var sessionID: String?
@@ -46,7 +50,7 @@ public struct MessagesRequest: Sendable, Equatable {
         model: String, maxTokens: Int? = nil, system: [String] = [], messages: [InputMessage],
         tools: [ToolDefinition] = [], toolChoice: ToolChoice? = nil, stopSequences: [String] = [],
         temperature: Double? = nil, topP: Double? = nil, topK: Int? = nil, stream: Bool = false,
-        metadataUserID: String? = nil, thinking: ThinkingSetting? = nil, effort: String? = nil
+        metadataUserID: String? = nil, thinking: ThinkingSetting? = nil, effort: String? = nil, outputSchema: JSONValue? = nil
     ) {
         self.model = model
         self.maxTokens = maxTokens
@@ -62,6 +66,7 @@ public struct MessagesRequest: Sendable, Equatable {
         self.metadataUserID = metadataUserID
         self.thinking = thinking
         self.effort = effort
+        self.outputSchema = outputSchema
     }
 }
 

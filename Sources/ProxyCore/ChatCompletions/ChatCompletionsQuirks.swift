@@ -20,7 +20,7 @@ package enum Quirks {
     /// `reasoning_content` on turns that called tools; vLLM ≥ 0.16 reads `reasoning`); nil drops thinking.
     package static let reasoningPassback = Quirk<String?>.choice(
         "reasoning_passback", ["reasoning_content": "reasoning_content", "reasoning": "reasoning", "none": nil], default: nil)
-    /// How tool parameter schemas are cleaned.
+    /// How tool parameter and structured-output schemas are cleaned.
     package static let schemaDialect = Quirk.option("schema_dialect", default: SchemaDialect.openai)
     /// Per upstream model, the largest `max_tokens` it accepts (`models: { NAME: { max_output_tokens: N } }`).
     package static let maxOutputTokens = Quirk<[String: Int]>(
@@ -61,6 +61,10 @@ package enum Quirks {
     /// Send images as `image_url` parts, or describe them in text for providers that reject image input
     /// (DeepSeek answers `unknown variant image_url` and fails every later turn of the conversation).
     package static let sendImages = Quirk.choice("images", ["send": true, "describe": false], default: true)
+    /// How a structured-output schema (`output_config.format`) is sent: as a `json_schema` response format,
+    /// or, for providers without one (DeepSeek documents only `json_object`), as JSON mode or nothing, the
+    /// schema then told to the model in the system prompt.
+    package static let responseFormat = Quirk.option("response_format", default: ResponseFormat.jsonSchema)
 
     /// Every quirk the config file accepts.
     package static let all: [any AnyQuirk] = chatCompletions + anthropicNative + responses
@@ -69,10 +73,10 @@ package enum Quirks {
     static let chatCompletions: [any AnyQuirk] = [
         maxTokensField, reasoningEffort, streamUsage, parallelToolCalls, reasoningPassback, schemaDialect, maxOutputTokens,
         extraBody, sendUser, midSystem, mergeConsecutiveUsers, toolIDFormat, thinkTags, bufferToolArguments, bridgeUserAfterTool,
-        sendImages,
+        sendImages, responseFormat,
     ]
 
-    /// How tool parameter schemas are cleaned.
+    /// How tool parameter and structured-output schemas are cleaned.
     package enum SchemaDialect: String, Sendable, CaseIterable {
         /// Only `$schema` removed.
         case openai
@@ -88,6 +92,16 @@ package enum Quirks {
         case mergeTop = "merge_top"
         /// Kept as a system message in place (OpenAI accepts it; many local templates do not).
         case inlineSystem = "inline_system"
+    }
+
+    /// How a structured-output schema reaches a chat-completions upstream.
+    package enum ResponseFormat: String, Sendable, CaseIterable {
+        /// `response_format: {type: "json_schema", json_schema: {name, schema, strict}}`.
+        case jsonSchema = "json_schema"
+        /// `response_format: {type: "json_object"}` (JSON mode), the schema in the system prompt.
+        case jsonObject = "json_object"
+        /// No `response_format`, the schema in the system prompt only.
+        case omitted = "none"
     }
 
     /// How tool-call ids are sent upstream.

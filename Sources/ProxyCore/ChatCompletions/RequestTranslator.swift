@@ -5,6 +5,12 @@
 package enum RequestTranslator {
     package static func body(for request: MessagesRequest, options: ChatCompletionsOptions) -> (body: JSONValue, toolNames: ToolNameMapping)
     {
+        var request = request
+        let responseFormat = options.quirks[Quirks.responseFormat]
+        if let schema = request.outputSchema, responseFormat != .jsonSchema {
+            // Nothing upstream enforces the shape then: the model has to be told it.
+            request.system.append(ResponseSchema.instruction(for: schema))
+        }
         let functionTools = request.tools.filter { !$0.isServerTool }
         let toolNames = ToolNameMapping(clientNames: functionTools.map(\.name))
         var body: [(key: String, value: JSONValue)] = [("model", .string(options.upstreamModel))]
@@ -25,6 +31,15 @@ package enum RequestTranslator {
             if let choice = request.toolChoice, choice.kind != .tool || functionTools.contains(where: { $0.name == choice.name }) {
                 body.append(("tool_choice", toolChoice(for: choice, toolNames: toolNames)))
                 if choice.disableParallelToolUse, options.quirks[Quirks.parallelToolCalls] { body.append(("parallel_tool_calls", false)) }
+            }
+        }
+        if let schema = request.outputSchema {
+            switch responseFormat {
+            case .jsonSchema:
+                let format = ResponseSchema.format(for: schema, dialect: options.quirks[Quirks.schemaDialect])
+                body.append(("response_format", ["type": "json_schema", "json_schema": .object(format)]))
+            case .jsonObject: body.append(("response_format", ["type": "json_object"]))
+            case .omitted: break
             }
         }
         if options.acceptsReasoningEffort, let effort = ReasoningEffort.derive(thinking: request.thinking, effort: request.effort) {
@@ -83,5 +98,68 @@ package enum ToolSchema {
             members.append(("properties", [:]))
         }
         return .object(members)
+    }
+}
+
+/// A structured-output schema as OpenAI-family upstreams take it: the `name`, `schema` and `strict` of a
+/// chat-completions `response_format.json_schema` or a Responses `text.format`.
+///
+/// `strict` is true only when the schema already keeps OpenAI's strict-mode rules (an object at the root,
+/// every object closed with `additionalProperties: false` and all its properties required, no keyword
+/// strict mode lacks): OpenAI answers 400 to a strict schema that breaks them, and Anthropic's structured
+/// outputs accept schemas that do (optional properties). Otherwise the schema is sent non-strict, which
+/// OpenAI and Groq follow as best effort; servers that constrain decoding to any schema (llama.cpp,
+/// vLLM, LM Studio) enforce it either way.
+package enum ResponseSchema {
+    /// Anthropic's format has no name; OpenAI requires one.
+    static let name = "structured_output"
+    /// The keywords OpenAI's strict mode supports.
+    static let strictKeywords: Set<String> = [
+        "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf", "$ref", "$defs",
+        "definitions", "description", "title", "pattern", "format", "multipleOf", "maximum", "exclusiveMaximum", "minimum",
+        "exclusiveMinimum", "minItems", "maxItems",
+    ]
+
+    /// The format's members for `schema`, cleaned like tool schemas are for `dialect` (no `$schema`;
+    /// Gemini's OpenAPI subset).
+    package static func format(for schema: JSONValue, dialect: Quirks.SchemaDialect) -> [(key: String, value: JSONValue)] {
+        var cleaned = schema
+        if case .object(var members) = schema {
+            members.removeAll { $0.key == "$schema" }
+            cleaned = dialect == .gemini ? GeminiSchema.cleaned(.object(members)) : .object(members)
+        }
+        return [("name", .string(name)), ("schema", cleaned), ("strict", .bool(isStrict(cleaned)))]
+    }
+
+    /// The system-prompt line that tells the model the shape when no upstream field enforces it.
+    static func instruction(for schema: JSONValue) -> String {
+        "Answer with one JSON value that follows this JSON Schema, and nothing else (no prose, no code fences):\n"
+            + schema.serializedString()
+    }
+
+    /// Whether `schema` keeps OpenAI's strict-mode rules.
+    static func isStrict(_ schema: JSONValue) -> Bool {
+        schema["type"] == "object" && keepsStrictRules(schema)
+    }
+
+    private static func keepsStrictRules(_ schema: JSONValue) -> Bool {
+        guard let members = schema.objectValue else { return false }
+        for (key, value) in members {
+            guard strictKeywords.contains(key) else { return false }
+            switch key {
+            case "properties", "$defs", "definitions":
+                guard let entries = value.objectValue, entries.allSatisfy({ keepsStrictRules($0.value) }) else { return false }
+            case "items":
+                guard keepsStrictRules(value) else { return false }
+            case "anyOf":
+                guard let branches = value.arrayValue, branches.allSatisfy(keepsStrictRules) else { return false }
+            default:
+                break
+            }
+        }
+        let type = schema["type"]
+        guard type == "object" || type?.arrayValue?.contains("object") == true || schema["properties"] != nil else { return true }
+        let required = Set(schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        return schema["additionalProperties"] == false && (schema["properties"]?.objectValue ?? []).allSatisfy { required.contains($0.key) }
     }
 }

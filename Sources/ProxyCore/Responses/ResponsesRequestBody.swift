@@ -2,7 +2,8 @@
 /// whole conversation in `input`, no `previous_response_id`.
 ///
 /// Built field by field, like the chat-completions body: what the Responses API has no field for is
-/// left out (`stop_sequences`, `top_k`), and nothing the client sent reaches the upstream unread.
+/// left out (`stop_sequences`, `top_k`), and nothing the client sent reaches the upstream unread. A
+/// structured-output schema goes as `text.format` (every Responses service takes `json_schema`).
 package enum ResponsesRequestBody {
     /// The smallest `max_output_tokens` the API takes ("Expected a value >= 16").
     static let minimumOutputTokens = 16
@@ -33,6 +34,10 @@ package enum ResponsesRequestBody {
             body.append(("reasoning", .object(reasoning)))
             // Without it a stateless call gets reasoning it cannot send back.
             body.append(("include", ["reasoning.encrypted_content"]))
+        }
+        if let schema = request.outputSchema {
+            let format: [(key: String, value: JSONValue)] = [("type", "json_schema")] + ResponseSchema.format(for: schema, dialect: .openai)
+            body.append(("text", ["format": .object(format)]))
         }
         body.append(("store", false))
         if options.sendPromptCacheKey, let session = request.sessionID {
