@@ -4,14 +4,33 @@
 /// `message_start`; blocks with unique increasing indexes, one open at a time, each delta matching its
 /// block's type; tool arguments only in `input_json_delta`s that concatenate to the whole input;
 /// `message_delta` held until the trailing usage chunk; a truncated upstream ends in an `error` event.
+///
+/// Tool calls may stream their fragments in any order across calls. Each named call gets one block, in
+/// the order the calls appear, and all its fragments: the open call streams as it arrives, the others
+/// hold theirs until it is one whole object (then the next opens with what it held) or until other
+/// output or the end writes them out one after the other.
 package struct StreamTranslator: Sendable {
     private struct ToolCall {
         var upstreamIndex: Int?
         var id: String?
         var name: String?
         var blockIndex: Int?
+        /// Every argument fragment so far.
         var arguments = ""
-        var emittedArguments = false
+        /// The fragments not yet written, because the call's block is not open (under `bufferToolArguments`
+        /// none are: the repaired whole goes out when the block closes).
+        var held = ""
+        var objectEnd = JSONObjectEnd()
+        /// Its block was written and closed: nothing more can reach it.
+        var closed = false
+
+        /// Adds an argument fragment; some servers resend the whole string each time: only what is new counts.
+        mutating func add(_ fragment: String) {
+            let fresh = !arguments.isEmpty && fragment.hasPrefix(arguments) ? String(fragment.dropFirst(arguments.count)) : fragment
+            arguments += fresh
+            held += fresh
+            objectEnd.feed(fresh)
+        }
     }
 
     private var builder: StreamEventBuilder
@@ -22,6 +41,7 @@ package struct StreamTranslator: Sendable {
     /// See `Quirks.bufferToolArguments`.
     private let bufferToolArguments: Bool
 
+    /// In the order they appeared.
     private var toolCalls: [ToolCall] = []
     private var currentToolCall: Int?
     private var finishReason: String?
@@ -56,12 +76,14 @@ package struct StreamTranslator: Sendable {
         guard let choice = chunk["choices"]?.arrayValue?.first else { return }
         if let delta = choice["delta"] {
             if let reasoning = Self.reasoningText(in: delta), !reasoning.isEmpty {
+                writeOutToolCalls(into: &events)
                 builder.appendThinking(reasoning, into: &events)
             }
             if let text = delta["content"]?.stringValue, !text.isEmpty {
                 if thinkTags != nil {
                     appendPieces(thinkTags!.feed(text), into: &events)
                 } else {
+                    writeOutToolCalls(into: &events)
                     builder.appendText(text, into: &events)
                 }
             }
@@ -76,7 +98,10 @@ package struct StreamTranslator: Sendable {
             if thinkTags != nil { appendPieces(thinkTags!.finish(), into: &events) }
             finishReason = reason
             matchedStopSequence = StopReason.matchedStopSequence(in: choice, of: stopSequences)
-            if reason == "content_filter" { builder.appendText(StopReason.contentFilterNotice, into: &events) }
+            if reason == "content_filter" {
+                writeOutToolCalls(into: &events)
+                builder.appendText(StopReason.contentFilterNotice, into: &events)
+            }
             closeOpenBlock(into: &events)
         }
     }
@@ -92,11 +117,13 @@ package struct StreamTranslator: Sendable {
     ) throws(AnthropicError) -> TokenUsage {
         if finishReason == nil, !sawEnd {
             // A cut stream is an error, unless it had delivered complete tool calls: then the turn ends
-            // as tool_use (re-sending it would run those tools twice). The call still open must be
-            // complete too, since its start already went out.
-            let deliveredToolCall = toolCalls.contains { $0.blockIndex != nil && !isOpen(toolBlock: $0.blockIndex) }
-            let openCallComplete = openToolCall.map { (try? JSONParser.parse(toolCalls[$0].arguments))?.objectValue != nil } ?? true
-            guard deliveredToolCall, openCallComplete else {
+            // as tool_use (re-sending it would run those tools twice). The calls not yet closed (the open
+            // one, whose start already went out, and those held) must be complete too.
+            let deliveredToolCall = toolCalls.contains(where: \.closed)
+            let pendingCallsComplete = toolCalls.allSatisfy {
+                $0.closed || $0.name == nil || (try? JSONParser.parse($0.arguments))?.objectValue != nil
+            }
+            guard deliveredToolCall, pendingCallsComplete else {
                 throw AnthropicError(.api, "the upstream stream ended unexpectedly")
             }
         }
@@ -115,11 +142,6 @@ package struct StreamTranslator: Sendable {
         return toolCalls.firstIndex { $0.blockIndex == index }
     }
 
-    private func isOpen(toolBlock index: Int?) -> Bool {
-        if case .toolUse(let open) = builder.openBlock { return open == index }
-        return false
-    }
-
     private static func reasoningText(in delta: JSONValue) -> String? {
         if let text = delta["reasoning_content"]?.stringValue { return text }
         if let text = delta["reasoning"]?.stringValue { return text }
@@ -130,7 +152,9 @@ package struct StreamTranslator: Sendable {
         return nil
     }
 
+    /// Text and reasoning, after the tool calls still pending: a call's block cannot follow other output.
     private mutating func appendPieces(_ pieces: [ThinkTagSplitter.Piece], into events: inout [StreamEvent]) {
+        if !pieces.isEmpty { writeOutToolCalls(into: &events) }
         for piece in pieces {
             switch piece {
             case .thinking(let thought): builder.appendThinking(thought, into: &events)
@@ -146,23 +170,10 @@ package struct StreamTranslator: Sendable {
         if let name = function?["name"]?.stringValue, !name.isEmpty, toolCalls[position].name == nil {
             toolCalls[position].name = name
         }
-        if let fragment = Self.argumentsFragment(function?["arguments"]) {
-            var previous = toolCalls[position].arguments
-            // Some servers resend the whole argument string each time: forward only what is new.
-            let fresh = !previous.isEmpty && fragment.hasPrefix(previous) ? String(fragment.dropFirst(previous.count)) : fragment
-            previous += fresh
-            toolCalls[position].arguments = previous
-            if toolCalls[position].blockIndex != nil, !fresh.isEmpty {
-                emitArguments(fresh, of: position, into: &events)
-            }
+        if let fragment = Self.argumentsFragment(function?["arguments"]), !toolCalls[position].closed {
+            toolCalls[position].add(fragment)
         }
-        if toolCalls[position].blockIndex == nil, let name = toolCalls[position].name {
-            let id = ToolCallID.normalized(toolCalls[position].id)
-            let index = builder.startToolUse(id: id, name: toolNames.clientName(for: name), into: &events)
-            toolCalls[position].blockIndex = index
-            let buffered = toolCalls[position].arguments
-            if !buffered.isEmpty { emitArguments(buffered, of: position, into: &events) }
-        }
+        advanceToolCalls(into: &events)
     }
 
     /// Which tool call a delta belongs to: by upstream index, by id when the index is missing (Gemini,
@@ -200,22 +211,104 @@ package struct StreamTranslator: Sendable {
         }
     }
 
-    private mutating func emitArguments(_ fragment: String, of position: Int, into events: inout [StreamEvent]) {
-        guard let blockIndex = toolCalls[position].blockIndex, !bufferToolArguments else { return }
-        // Arguments for a call whose block was closed by later output cannot be sent any more.
-        guard builder.openBlock == .toolUse(index: blockIndex) else { return }
-        builder.appendToolInput(fragment, into: &events)
-        toolCalls[position].emittedArguments = true
+    /// Writes what the tool calls allow now: the open call gets its held fragments; once it is one whole
+    /// object and another named call waits, it closes and the first waiting call opens with what it held.
+    private mutating func advanceToolCalls(into events: inout [StreamEvent]) {
+        while true {
+            if let open = openToolCall {
+                writeHeld(of: open, into: &events)
+                let waiting = toolCalls.indices.contains { $0 != open && !toolCalls[$0].closed && toolCalls[$0].name != nil }
+                guard waiting, toolCalls[open].objectEnd.isWholeObject else { return }
+                closeBlock(of: open, into: &events)
+            }
+            guard let next = toolCalls.firstIndex(where: { !$0.closed && $0.name != nil }) else { return }
+            openBlock(of: next, into: &events)
+        }
     }
 
-    /// Closes the open block; a tool call whose arguments were held back (`bufferToolArguments`) gets
-    /// them whole and repaired first.
-    private mutating func closeOpenBlock(into events: inout [StreamEvent]) {
-        if bufferToolArguments, let position = openToolCall, !toolCalls[position].emittedArguments {
+    /// Writes every named tool call not yet closed, whole and one after the other, the open one first.
+    private mutating func writeOutToolCalls(into events: inout [StreamEvent]) {
+        if let open = openToolCall { closeBlock(of: open, into: &events) }
+        while let next = toolCalls.firstIndex(where: { !$0.closed && $0.name != nil }) {
+            openBlock(of: next, into: &events)
+            closeBlock(of: next, into: &events)
+        }
+    }
+
+    private mutating func openBlock(of position: Int, into events: inout [StreamEvent]) {
+        let id = ToolCallID.normalized(toolCalls[position].id)
+        let name = toolNames.clientName(for: toolCalls[position].name ?? "")
+        toolCalls[position].blockIndex = builder.startToolUse(id: id, name: name, into: &events)
+    }
+
+    private mutating func writeHeld(of position: Int, into events: inout [StreamEvent]) {
+        guard !bufferToolArguments, !toolCalls[position].held.isEmpty else { return }
+        builder.appendToolInput(toolCalls[position].held, into: &events)
+        toolCalls[position].held = ""
+    }
+
+    /// Closes an open call's block after its last held fragments, or its whole arguments repaired when
+    /// they were held back (`bufferToolArguments`).
+    private mutating func closeBlock(of position: Int, into events: inout [StreamEvent]) {
+        if bufferToolArguments {
             builder.appendToolInput(ToolArguments.object(from: .string(toolCalls[position].arguments)).serializedString(), into: &events)
-            toolCalls[position].emittedArguments = true
+        } else {
+            writeHeld(of: position, into: &events)
         }
         builder.closeBlock(into: &events)
+        toolCalls[position].closed = true
+    }
+
+    /// Closes the open block, after writing out the tool calls still pending.
+    private mutating func closeOpenBlock(into events: inout [StreamEvent]) {
+        writeOutToolCalls(into: &events)
+        builder.closeBlock(into: &events)
+    }
+}
+
+/// Follows a tool call's argument text as it grows, to tell when it holds one whole JSON object — when
+/// no fragment can follow — without parsing it again at every fragment.
+private struct JSONObjectEnd {
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    private var started = false
+    private var ended = false
+    /// Not an object, or more than whitespace after its end.
+    private var malformed = false
+
+    /// The text so far opens with `{` and closes it, with only whitespace after.
+    var isWholeObject: Bool { ended && !malformed }
+
+    mutating func feed(_ text: String) {
+        for byte in text.utf8 where !malformed {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+                continue
+            case _ where ended || (!started && byte != UInt8(ascii: "{")):
+                malformed = true
+            case UInt8(ascii: "\""):
+                inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                started = true
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                ended = depth == 0
+            default:
+                continue
+            }
+        }
     }
 }
 
