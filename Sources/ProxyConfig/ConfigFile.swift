@@ -42,9 +42,10 @@ struct ConfigDocument: Decodable {
         var connectTimeout: Double?
         var shutdownGracePeriod: Double?
         var pingInterval: Double?
+        var metrics: ConfigString?
 
         enum CodingKeys: String, CodingKey {
-            case host, port
+            case host, port, metrics
             case shutdownGracePeriod = "shutdown_grace_period"
             case pingInterval = "ping_interval"
             case apiKeys = "api_keys"
@@ -146,8 +147,22 @@ struct ConfigDocument: Decodable {
             upstreamTimeout: server?.requestTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.upstreamTimeout,
             connectTimeout: server?.connectTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.connectTimeout,
             shutdownGracePeriod: server?.shutdownGracePeriod.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.shutdownGracePeriod,
-            pingInterval: try pingInterval(default: defaults.pingInterval, file: file)
+            pingInterval: try pingInterval(default: defaults.pingInterval, file: file),
+            metrics: try metricsAccess(default: defaults.metrics, file: file)
         )
+    }
+
+    private func metricsAccess(
+        default fallback: ServerSettings.MetricsAccess, file: String
+    ) throws(YAMLError) -> ServerSettings.MetricsAccess {
+        guard let configured = server?.metrics else { return fallback }
+        guard let access = ServerSettings.MetricsAccess(rawValue: configured.value) else {
+            let accepted = ServerSettings.MetricsAccess.allCases.map(\.rawValue).joined(separator: ", ")
+            throw YAMLError(
+                file: file, mark: configured.mark, path: "server.metrics",
+                message: "metrics must be one of \(accepted), not '\(configured.value)'")
+        }
+        return access
     }
 
     private func pingInterval(default fallback: Duration, file: String) throws(YAMLError) -> Duration {

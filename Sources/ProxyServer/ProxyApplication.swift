@@ -10,6 +10,7 @@ package enum ProxyApplication {
     /// - Parameters:
     ///   - services: run alongside the server and stopped with it (the config reloader).
     ///   - connections: tracks the open client connections (tests read it).
+    ///   - metrics: what `GET /metrics` shows (tests read it).
     ///   - onServerRunning: called with the bound port once the server listens (tests bind port 0).
     package static func make(
         live: LiveSettings,
@@ -18,15 +19,19 @@ package enum ProxyApplication {
         logger: Logger,
         services: [any Service] = [],
         connections: ConnectionRegistry = ConnectionRegistry(),
+        metrics: ProxyMetrics = ProxyMetrics(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: ProxyRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AccessLogMiddleware(live: live, metrics: metrics))
         router.add(middleware: AnthropicErrorMiddleware(live: live))
         router.add(middleware: ClientAuthMiddleware(live: live))
         InfoEndpoints(live: live, version: version).register(with: router)
-        MessagesEndpoints(live: live, client: client, connections: connections).register(with: router)
+        MessagesEndpoints(live: live, client: client, connections: connections, metrics: metrics).register(with: router)
         ModelsEndpoints(live: live).register(with: router)
+        MetricsEndpoint(live: live, metrics: metrics).register(with: router)
+        metrics.observeCooldowns { live.snapshot.cooldowns.activeCount }
         let server = live.settings.server
         return Application(
             router: router,

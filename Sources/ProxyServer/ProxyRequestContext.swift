@@ -3,11 +3,13 @@ import Logging
 import NIOCore
 
 /// Per-request state: Hummingbird's core storage, the client's channel (to stop work when the client
-/// leaves), and the request id that every log line and error carries.
+/// leaves), the request id that every log line and error carries, and the request's trace.
 struct ProxyRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: any Channel
     var requestID: String
+    /// What the request came to, reported once at its end (set by `AccessLogMiddleware`).
+    var trace: RequestTrace?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -21,6 +21,8 @@ struct ProxyHarness {
     let live: LiveSettings
     /// The proxy's open client connections.
     let connections: ConnectionRegistry
+    /// The proxy's metrics.
+    let metrics: ProxyMetrics
 
     var upstream: MockUpstream { upstreams[0] }
 
@@ -72,8 +74,9 @@ struct ProxyHarness {
             let proxyPort = PortBox()
             let live = try LiveSettings(settings: settings, registry: registry)
             let connections = ConnectionRegistry()
+            let metrics = ProxyMetrics()
             let proxy = ProxyApplication.make(
-                live: live, client: client, version: "test", logger: proxyLogger ?? logger, connections: connections,
+                live: live, client: client, version: "test", logger: proxyLogger ?? logger, connections: connections, metrics: metrics,
                 onServerRunning: { proxyPort.set($0) }
             )
             let proxyGroup = ServiceGroup(configuration: .init(services: [proxy], logger: logger))
@@ -81,7 +84,8 @@ struct ProxyHarness {
             serviceGroups.insert(proxyGroup, at: 0)
             let harness = ProxyHarness(
                 proxyPort: try await proxyPort.wait(), upstreams: upstreams, upstreamURLs: urls, client: client,
-                shutDownProxy: { await proxyGroup.triggerGracefulShutdown() }, live: live, connections: connections
+                shutDownProxy: { await proxyGroup.triggerGracefulShutdown() }, live: live, connections: connections,
+                metrics: metrics
             )
             let outcome = await Result(catching: { try await body(harness) })
             for serviceGroup in serviceGroups { await serviceGroup.triggerGracefulShutdown() }

@@ -39,11 +39,23 @@ package struct ServerSettings: Sendable, Equatable {
     /// A stream sends a `ping` event this often, so idle timers of the client and of proxies or load
     /// balancers in between do not cut it during a long silence (a big prompt's prefill).
     package var pingInterval: Duration
+    /// Who may read `GET /metrics`.
+    package var metrics: MetricsAccess
+
+    /// `server.metrics`.
+    package enum MetricsAccess: String, Sendable, CaseIterable {
+        /// Served; with `api_keys` configured, only to a client that sends one (Prometheus: `authorization`).
+        case key
+        /// Served to anyone who can reach the port, keys or not.
+        case open
+        /// Not served (404).
+        case off
+    }
 
     package init(
         host: String? = nil, port: Int = 8082, apiKeys: [String] = [], logLevel: String = "info",
         maxBodyBytes: Int = 32 * 1024 * 1024, upstreamTimeout: Duration = .seconds(90), connectTimeout: Duration = .seconds(10),
-        shutdownGracePeriod: Duration = .seconds(10), pingInterval: Duration = .seconds(15)
+        shutdownGracePeriod: Duration = .seconds(10), pingInterval: Duration = .seconds(15), metrics: MetricsAccess = .key
     ) {
         self.host = host ?? Self.defaultHost(apiKeys: apiKeys)
         self.port = port
@@ -54,6 +66,7 @@ package struct ServerSettings: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.shutdownGracePeriod = shutdownGracePeriod
         self.pingInterval = pingInterval
+        self.metrics = metrics
     }
 
     /// A proxy that holds provider keys but asks clients for none is only safe on loopback.

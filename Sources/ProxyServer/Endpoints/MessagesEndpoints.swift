@@ -10,6 +10,7 @@ struct MessagesEndpoints: Sendable {
     let live: LiveSettings
     let client: CurlHTTPClient
     let connections: ConnectionRegistry
+    let metrics: ProxyMetrics
 
     func register(with router: Router<ProxyRequestContext>) {
         router.post("/v1/messages") { request, context in try await self.messages(request, context: context) }
@@ -25,18 +26,23 @@ struct MessagesEndpoints: Sendable {
         let snapshot = live.snapshot  // this request's settings, whatever a reload does meanwhile
         let logger = context.logger
         let messagesRequest = try await Self.decodeMessages(request, limit: snapshot.settings.server.maxBodyBytes, logger: logger)
+        let trace = context.trace
+        trace?.requested(model: messagesRequest.model, stream: messagesRequest.stream)
         let client = self.client
+        let metrics = self.metrics
         let connection = connections.watch(for: context.channel)
         let (call, upstream) = try await Self.cancellingOnDisconnect(connection, logger: logger) {
-            try await FallbackSender.send(messagesRequest, snapshot: snapshot, client: client, logger: logger)
+            try await FallbackSender.send(messagesRequest, snapshot: snapshot, client: client, metrics: metrics, logger: logger)
         }
+        trace?.routed(route: call.routeLabel, provider: call.providerName, upstreamModel: call.upstreamModel)
         if messagesRequest.stream {
+            trace?.finishesLater()
             return Self.streamingResponse(
-                call: call, upstream: upstream, snapshot: snapshot, connection: connection,
+                call: call, upstream: upstream, snapshot: snapshot, connection: connection, trace: trace,
                 eventLoop: context.channel.eventLoop, logger: logger)
         }
         let body = try await Self.cancellingOnDisconnect(connection, logger: logger) { try await call.collect(upstream) }
-        return try Self.messageResponse(call: call, body: body, logger: logger)
+        return try Self.messageResponse(call: call, body: body, trace: trace, logger: logger)
     }
 
     @inline(never)
@@ -55,10 +61,10 @@ struct MessagesEndpoints: Sendable {
     @inline(never)
     private static func streamingResponse(
         call: UpstreamCall, upstream: HTTPClientResponse, snapshot: SettingsSnapshot, connection: ConnectionCloseWatch,
-        eventLoop: any EventLoop, logger: Logger
+        trace: RequestTrace?, eventLoop: any EventLoop, logger: Logger
     ) -> Response {
         let streaming = StreamingResponse(
-            call: call, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"),
+            call: call, upstream: upstream, messageID: AnthropicID.make(prefix: "msg_"), trace: trace,
             shutdownGracePeriod: snapshot.settings.server.shutdownGracePeriod,
             pingInterval: snapshot.settings.server.pingInterval, redactor: snapshot.redactor, logger: logger
         )
@@ -78,8 +84,11 @@ struct MessagesEndpoints: Sendable {
 
     /// The adapter's message for a complete upstream answer, as the response; logs the usage line.
     @inline(never)
-    private static func messageResponse(call: UpstreamCall, body: [UInt8], logger: Logger) throws(AnthropicError) -> Response {
+    private static func messageResponse(
+        call: UpstreamCall, body: [UInt8], trace: RequestTrace?, logger: Logger
+    ) throws(AnthropicError) -> Response {
         let (json, usage) = try call.answer.responseBody(from: body)
+        trace?.used(usage.usage)
         logger.info("\(UsageLog.line(clientModel: call.clientModel, upstreamModel: call.upstreamModel, usage: usage, streamed: false))")
         let response = Response(
             status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))

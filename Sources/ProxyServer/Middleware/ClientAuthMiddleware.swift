@@ -3,14 +3,17 @@ import Hummingbird
 import ProxyCore
 
 /// Requires one of the configured client keys on API endpoints, sent as `x-api-key` (preferred) or
-/// `Authorization: Bearer`. The health and index endpoints stay open for probes.
+/// `Authorization: Bearer`; `/metrics` too unless `server.metrics: open`. The health and index endpoints
+/// stay open for probes.
 struct ClientAuthMiddleware: RouterMiddleware {
     typealias Context = ProxyRequestContext
     let live: LiveSettings
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let keys = live.settings.server.apiKeys
-        guard !keys.isEmpty, request.uri.path.hasPrefix("/v1/") else {
+        let server = live.settings.server
+        let keys = server.apiKeys
+        let path = request.uri.path
+        guard !keys.isEmpty, path.hasPrefix("/v1/") || (path == "/metrics" && server.metrics == .key) else {
             return try await next(request, context)
         }
         guard let presented = Self.presentedKey(request).map({ Array($0.utf8) }),

@@ -11,6 +11,12 @@ final class TargetCooldowns: Sendable {
         until.withLock { $0[provider + "/" + model] = end }
     }
 
+    /// How many targets are cooling down now.
+    var activeCount: Int {
+        let now = ContinuousClock.now
+        return until.withLock { entries in entries.values.count { $0 > now } }
+    }
+
     func isCooling(_ provider: String, _ model: String) -> Bool {
         until.withLock { entries in
             let key = provider + "/" + model

@@ -10,7 +10,7 @@ import ProxyCore
 /// later requests. Other errors (a 400 for a bad request) are the client's to see and are not retried.
 enum FallbackSender {
     static func send(
-        _ request: MessagesRequest, snapshot: SettingsSnapshot, client: CurlHTTPClient, logger: Logger
+        _ request: MessagesRequest, snapshot: SettingsSnapshot, client: CurlHTTPClient, metrics: ProxyMetrics, logger: Logger
     ) async throws -> (call: UpstreamCall, response: HTTPClientResponse) {
         let (targets, estimatedTokens) = try plan(request, snapshot: snapshot)
         var lastError: (any AnthropicErrorRepresentable)?
@@ -26,12 +26,16 @@ enum FallbackSender {
                 lastError = error
                 continue
             }
+            let sent = ContinuousClock.now
             do {
-                return (call, try await call.send(with: client))
+                let response = try await call.send(with: client)
+                metrics.upstreamResponded(provider: call.providerName, model: call.upstreamModel, after: .now - sent)
+                return (call, response)
             } catch let error as any AnthropicErrorRepresentable {
-                guard handOver(error.anthropicError, from: target, isLast: isLast, cooldowns: snapshot.cooldowns, logger: logger) else {
-                    throw error
-                }
+                let handedOver = handOver(error.anthropicError, from: target, isLast: isLast, cooldowns: snapshot.cooldowns, logger: logger)
+                metrics.upstreamFailed(
+                    provider: call.providerName, model: call.upstreamModel, kind: Self.failureKind(error), handedOver: handedOver)
+                guard handedOver else { throw error }
                 lastError = error
             }
         }
@@ -55,12 +59,25 @@ enum FallbackSender {
                 request: request, target: target, adapter: snapshot.adapter(for: target), estimatedInputTokens: estimatedTokens,
                 settings: snapshot.settings
             )
-            logger.info("\(request.stream ? "stream" : "request") \(request.model) → \(call.routeLabel)")
+            logger.debug("\(request.stream ? "stream" : "request") \(request.model) → \(call.routeLabel)")
             return .success(call)
         } catch {
             if !isLast { logger.warning("\(target.label) is not usable (\(error.message)); trying the next fallback") }
             return .failure(error)
         }
+    }
+
+    /// The `kind` label of an upstream failure: how the transport failed, or the error type the upstream's
+    /// answer maps to (`rate_limit_error`, `overloaded_error`…).
+    private static func failureKind(_ error: any AnthropicErrorRepresentable) -> String {
+        if let transport = error as? UpstreamTransportError {
+            switch transport.failure.kind {
+            case .timeout: return "timeout"
+            case .dnsFailure, .connectionRefused, .tlsFailure: return "connect"
+            default: return "transport"
+            }
+        }
+        return error.anthropicError.type.rawValue
     }
 
     /// Records `error` from `target`; true when the next target should be tried.

@@ -16,13 +16,24 @@ struct StreamRelay {
     /// Whether any event was rendered: a `ping` may not come before the stream's `message_start`, which an
     /// Anthropic-native upstream sends itself.
     private var started = false
+    /// Whether the stream's first answer event (anything after the opening `message_start`) went out.
+    private var wroteAnswer = false
     private let call: UpstreamCall
+    private let trace: RequestTrace?
     private let logger: Logger
 
-    init(call: UpstreamCall, messageID: String, logger: Logger) {
+    init(call: UpstreamCall, messageID: String, trace: RequestTrace?, logger: Logger) {
         stream = call.answer.makeStream(messageID: messageID)
         self.call = call
+        self.trace = trace
         self.logger = logger
+    }
+
+    /// The events `feed` returned were written: the first time, that is the first answer event.
+    mutating func wrote() {
+        guard !wroteAnswer else { return }
+        wroteAnswer = true
+        trace?.firstTokenSent()
     }
 
     /// `message_start`.
@@ -44,6 +55,7 @@ struct StreamRelay {
     @inline(never)
     mutating func finish() throws(AnthropicError) -> ByteBuffer? {
         let usage = try stream.finish(into: &pending)
+        trace?.used(usage.usage)
         logger.info("\(UsageLog.line(clientModel: call.clientModel, upstreamModel: call.upstreamModel, usage: usage, streamed: true))")
         return takePending()
     }

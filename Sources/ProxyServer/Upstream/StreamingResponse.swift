@@ -21,6 +21,8 @@ struct StreamingResponse: Sendable {
     let call: UpstreamCall
     let upstream: HTTPClientResponse
     let messageID: String
+    /// Told of the first answer event, the usage and the end.
+    let trace: RequestTrace?
     let shutdownGracePeriod: Duration
     let pingInterval: Duration
     let redactor: SecretRedactor
@@ -36,6 +38,8 @@ struct StreamingResponse: Sendable {
 
     func body(connection: ConnectionCloseWatch, eventLoop: any EventLoop) -> ResponseBody {
         ResponseBody { writer in
+            trace?.streamStarted()
+            defer { trace?.finish(status: 200) }
             let alarms = StreamAlarms()
             let upstreamBody = upstream.body
             let pings = eventLoop.scheduleRepeatedTask(
@@ -66,7 +70,7 @@ struct StreamingResponse: Sendable {
     /// Reads the upstream stream to its end, writing each upstream chunk's events as one buffer. Upstream
     /// failures become an `error` event; a failed write to the client (it left) is thrown.
     private func forward(to writer: inout any ResponseBodyWriter, alarms: StreamAlarms) async throws {
-        var relay = StreamRelay(call: call, messageID: messageID, logger: logger)
+        var relay = StreamRelay(call: call, messageID: messageID, trace: trace, logger: logger)
         do {
             if upstream.header("content-type")?.contains("application/json") == true {
                 try await replayWholeMessage(to: &writer)
@@ -80,7 +84,10 @@ struct StreamingResponse: Sendable {
                     try await writer.write(relay.end(with: Self.shutdownError))
                     return
                 }
-                if let events = try relay.feed(chunk, ping: raised.contains(.ping)) { try await writer.write(events) }
+                if let events = try relay.feed(chunk, ping: raised.contains(.ping)) {
+                    try await writer.write(events)
+                    relay.wrote()
+                }
             }
             if let events = try relay.finish() { try await writer.write(events) }
         } catch let error as any AnthropicErrorRepresentable {
@@ -104,6 +111,8 @@ struct StreamingResponse: Sendable {
     private func replay(_ body: [UInt8]) throws(AnthropicError) -> ByteBuffer {
         var (message, usage) = try call.answer.message(from: body)
         message.id = messageID
+        trace?.firstTokenSent()
+        trace?.used(usage.usage)
         logger.info("\(UsageLog.line(clientModel: call.clientModel, upstreamModel: call.upstreamModel, usage: usage, streamed: true))")
         return StreamRelay.render(MessageReplay.events(for: message, estimatedInputTokens: call.estimatedInputTokens))
     }

@@ -1,0 +1,175 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+import ProxyCore
+import Synchronization
+
+/// The proxy's metrics, recorded through swift-metrics into a Prometheus registry that `GET /metrics`
+/// renders in Prometheus' text format.
+///
+/// One instance per running proxy (not the process-wide `MetricsSystem`), so several proxies in one
+/// process — tests — keep separate counts. Label values a client chooses (its model name) are capped in
+/// number: past `LabelValues.limit` distinct values they count as `other`, so no client can grow the
+/// registry without bound.
+package final class ProxyMetrics: Sendable {
+    private let registry = PrometheusCollectorRegistry()
+    private let factory: HelpedMetricsFactory
+    private let clientModels = LabelValues()
+    /// Sampled at each scrape: the targets cooling down after a 429.
+    private let cooldowns: Mutex<(@Sendable () -> Int)?> = Mutex(nil)
+
+    package init() {
+        factory = HelpedMetricsFactory(registry: registry)
+        // The series without labels exist from the start, so a scrape before any traffic shows them at 0.
+        for name in [Name.requestsInFlight, Name.streamsInFlight, Name.cooldownsActive] { Meter(label: name, factory: factory).set(0) }
+    }
+
+    /// The text exposition of every metric.
+    package func exposition() -> [UInt8] {
+        let active = cooldowns.withLock { $0?() } ?? 0
+        Meter(label: Name.cooldownsActive, factory: factory).set(active)
+        return registry.emitToBuffer()
+    }
+
+    /// Where `exposition` reads the number of cooling targets from.
+    func observeCooldowns(_ count: @escaping @Sendable () -> Int) {
+        cooldowns.withLock { $0 = count }
+    }
+
+    func requestStarted() {
+        Meter(label: Name.requestsInFlight, factory: factory).increment()
+    }
+
+    /// A finished request: its count by client model, route, status class and streaming, and its duration.
+    func requestFinished(clientModel: String?, route: String?, status: Int, stream: Bool, duration: Duration) {
+        Meter(label: Name.requestsInFlight, factory: factory).decrement()
+        let route = route ?? "none"
+        let streamed = stream ? "true" : "false"
+        Counter(
+            label: Name.requests,
+            dimensions: [
+                ("client_model", clientModels.value(for: clientModel ?? "none")), ("route", route), ("status_class", "\(status / 100)xx"),
+                ("stream", streamed),
+            ], factory: factory
+        ).increment()
+        Timer(label: Name.requestDuration, dimensions: [("route", route), ("stream", streamed)], factory: factory).record(
+            duration: duration)
+    }
+
+    func streamStarted() {
+        Meter(label: Name.streamsInFlight, factory: factory).increment()
+    }
+
+    func streamEnded() {
+        Meter(label: Name.streamsInFlight, factory: factory).decrement()
+    }
+
+    /// The time from sending to the upstream's response head.
+    func upstreamResponded(provider: String, model: String, after duration: Duration) {
+        Timer(label: Name.upstreamLatency, dimensions: [("provider", provider), ("model", model)], factory: factory).record(
+            duration: duration)
+    }
+
+    /// The time from the client's request to the first answer event written to it.
+    func firstToken(provider: String, model: String, after duration: Duration) {
+        Timer(label: Name.timeToFirstToken, dimensions: [("provider", provider), ("model", model)], factory: factory)
+            .record(duration: duration)
+    }
+
+    func tokens(provider: String, model: String, usage: TokenUsage) {
+        for (type, count) in [
+            ("input", usage.inputTokens), ("output", usage.outputTokens), ("cache_read", usage.cacheReadInputTokens),
+            ("cache_creation", usage.cacheCreationInputTokens),
+        ] where count > 0 {
+            Counter(label: Name.tokens, dimensions: [("provider", provider), ("model", model), ("type", type)], factory: factory)
+                .increment(by: count)
+        }
+    }
+
+    /// A target failed; `handedOver` when the request then went to the route's next fallback.
+    func upstreamFailed(provider: String, model: String, kind: String, handedOver: Bool) {
+        Counter(label: Name.upstreamFailures, dimensions: [("provider", provider), ("kind", kind)], factory: factory).increment()
+        if handedOver {
+            Counter(label: Name.fallbacks, dimensions: [("provider", provider), ("model", model)], factory: factory).increment()
+        }
+    }
+
+    /// The metric names (Prometheus conventions: one prefix, `_total` counters, base units) and their help.
+    package enum Name {
+        package static let requests = "claude_code_proxy_requests_total"
+        package static let requestDuration = "claude_code_proxy_request_duration_seconds"
+        package static let requestsInFlight = "claude_code_proxy_requests_in_flight"
+        package static let streamsInFlight = "claude_code_proxy_streams_in_flight"
+        package static let upstreamLatency = "claude_code_proxy_upstream_response_seconds"
+        package static let timeToFirstToken = "claude_code_proxy_time_to_first_token_seconds"
+        package static let tokens = "claude_code_proxy_tokens_total"
+        package static let fallbacks = "claude_code_proxy_fallbacks_total"
+        package static let upstreamFailures = "claude_code_proxy_upstream_failures_total"
+        package static let cooldownsActive = "claude_code_proxy_cooldowns_active"
+
+        package static let help: [String: String] = [
+            requests: "Requests to /v1/messages by client model, route (provider/model), status class and streaming.",
+            requestDuration: "Time from a request's arrival to the end of its answer (a stream's last event).",
+            requestsInFlight: "Requests to /v1/messages being served now.",
+            streamsInFlight: "Streamed answers being written now.",
+            upstreamLatency: "Time from sending a request upstream to the upstream's response head.",
+            timeToFirstToken: "Time from a streamed request's arrival to the first answer event written to the client.",
+            tokens: "Tokens by provider, upstream model and type (input, output, cache_read, cache_creation).",
+            fallbacks: "Requests handed to a route's next target after this target failed.",
+            upstreamFailures:
+                "Upstream calls that failed, by provider and kind (the error type of its answer, or timeout, connect, transport).",
+            cooldownsActive: "Targets tried last because they answered 429 with a retry-after that has not passed.",
+        ]
+    }
+}
+
+/// A swift-metrics factory over a Prometheus registry that gives each metric its help text, which
+/// Prometheus' tooling (`promtool check metrics`) requires; the durations are histograms in seconds.
+private struct HelpedMetricsFactory: MetricsFactory {
+    let registry: PrometheusCollectorRegistry
+
+    static let seconds: [Duration] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300].map { .milliseconds(Int64($0 * 1000)) }
+
+    private func help(_ label: String) -> String { ProxyMetrics.Name.help[label] ?? "" }
+
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        registry.makeCounter(name: label, labels: dimensions, help: help(label))
+    }
+
+    func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+        registry.makeCounter(name: label, labels: dimensions, help: help(label))
+    }
+
+    func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        registry.makeGauge(name: label, labels: dimensions, help: help(label))
+    }
+
+    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        registry.makeGauge(name: label, labels: dimensions, help: help(label))
+    }
+
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        registry.makeDurationHistogram(name: label, labels: dimensions, buckets: Self.seconds, help: help(label))
+    }
+
+    func destroyCounter(_ handler: any CounterHandler) {}
+    func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {}
+    func destroyMeter(_ handler: any MeterHandler) {}
+    func destroyRecorder(_ handler: any RecorderHandler) {}
+    func destroyTimer(_ handler: any TimerHandler) {}
+}
+
+/// The values one label may take: the first `limit` seen, then `other`.
+private final class LabelValues: Sendable {
+    static let limit = 200
+    private let seen = Mutex<Set<String>>([])
+
+    func value(for candidate: String) -> String {
+        seen.withLock { seen in
+            if seen.contains(candidate) { return candidate }
+            guard seen.count < Self.limit else { return "other" }
+            seen.insert(candidate)
+            return candidate
+        }
+    }
+}
