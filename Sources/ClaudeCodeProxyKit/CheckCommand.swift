@@ -1,5 +1,6 @@
 import ArgumentParser
 import CurlHTTP
+import ProxyConfig
 import ProxyCore
 
 #if canImport(FoundationEssentials)
@@ -9,7 +10,9 @@ import ProxyCore
 #endif
 
 /// `claude-code-proxy check`: validate the settings and see whether each provider answers, without
-/// starting the server. Exit status 1 when anything is wrong.
+/// starting the server. Every problem of a config file is listed, each as `FILE:LINE:COL: message`; a
+/// provider that needs no API key (`api_key_required: false`, or an adapter such as Ollama's) is not
+/// one. Exit status 1 when anything is wrong.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
@@ -20,9 +23,13 @@ struct CheckCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        let (settings, source) = try CommandFailure.reporting {
-            try SettingsLoader(configPath: config, registry: ProxyCommand.registry).load()
+        let loaded = Result { try SettingsLoader(configPath: config, registry: ProxyCommand.registry).load() }
+        if case .failure(let problems as YAMLProblems) = loaded {
+            for problem in problems.errors { print(problem) }
+            print("\(problems.count) problem(s) found")
+            throw ExitCode.failure
         }
+        let (settings, source) = try CommandFailure.reporting { try loaded.get() }
         print("settings from \(source): \(settings.providers.count) provider(s), \(settings.routes.count) route(s)")
         let client = CurlHTTPClient()
         defer { client.shutdown() }
@@ -32,7 +39,11 @@ struct CheckCommand: AsyncParsableCommand {
             let reachability = await Self.probe(provider.baseURL, client: client)
             line += reachability ?? "reachable"
             if reachability != nil { problems += 1 }
-            if provider.apiKey == nil, ProxyCommand.registry.adapter(for: provider)?.requiresAPIKey == true {
+            // The rule requests follow: the adapter's default, unless the section says `api_key_required`.
+            let requiredByDefault = ProxyCommand.registry.adapter(for: provider)?.requiresAPIKey ?? true
+            do {
+                _ = try provider.apiKey(requiredByDefault: requiredByDefault)
+            } catch {
                 line += "; no API key (\(provider.apiKeySource ?? "api_key"))"
                 problems += 1
             }

@@ -2,35 +2,63 @@ import ProxyCore
 
 /// config.yaml → `ProxySettings`.
 ///
-/// Every problem is reported as `FILE:LINE:COL: message (at key.path)`: unknown keys (with a suggestion),
-/// wrong types, missing keys, unknown provider types and routes naming undefined providers. A provider's
+/// Every problem is reported as `FILE:LINE:COL: message (at key.path)`, all of them in one go: unknown
+/// keys (with a suggestion), wrong types, missing keys, unknown provider types and routes naming undefined
+/// providers. Each provider section and each route is checked on its own, so a broken one hides nothing
+/// in the others; only a file that is not well-formed YAML stops at its first problem. A provider's
 /// `api_key: ${VAR}` with VAR unset is not an error here: the provider fails with a clear message only
 /// when a request is routed to it, so one missing key never stops the others from serving.
 package enum ConfigFile {
     package static func load(
         text: String, file: String, environment: [String: String], profiles: ProfileLibrary = ProfileLibrary(directories: []),
         registry: AdapterRegistry = .builtIn
-    ) throws(YAMLError) -> ProxySettings {
-        let document = try YAMLDecoder(file: file).decode(ConfigDocument.self, fromYAML: text, environment: environment)
+    ) throws(YAMLProblems) -> ProxySettings {
+        var (document, problems) = YAMLDecoder(file: file).decodeCollecting(ConfigDocument.self, fromYAML: text, environment: environment)
+        guard let document else { throw problems }
         var providers: [ProviderSettings] = []
-        for entry in document.providers.entries {
-            var section = entry.value
+        for entry in document.providers?.entries ?? [] {
+            guard var section = entry.value.value else { continue }
             if let profile = section.profile {
-                let path = "providers.\(entry.key).profile"
-                section = section.merged(over: try profiles.profile(profile, usedAt: path, file: file, environment: environment))
+                do throws(YAMLProblems) {
+                    let path = "providers.\(entry.key).profile"
+                    section = section.merged(over: try profiles.profile(profile, usedAt: path, file: file, environment: environment))
+                } catch {
+                    problems.append(contentsOf: error)
+                    continue
+                }
             }
-            providers.append(try section.settings(name: entry.key, mark: entry.keyMark, file: file, knownTypes: registry.kinds))
+            let settings = section.settings(
+                name: entry.key, mark: entry.keyMark, file: file, knownTypes: registry.kinds, problems: &problems)
+            if let settings { providers.append(settings) }
         }
-        return try document.settings(providers: providers, file: file)
+        let settings = document.settings(providers: providers, file: file, problems: &problems)
+        try problems.throwIfAny()
+        return settings
     }
 }
 
-/// The file's shape, key for key; `settings(providers:file:)` checks what crosses sections.
+/// The file's shape, key for key; `settings(providers:file:problems:)` checks what crosses sections.
 struct ConfigDocument: Decodable {
     var server: ServerSection?
     var limits: LimitsSection?
-    var providers: OrderedYAMLMapping<ProviderSection>
-    var models: [RouteSection]
+    /// nil when missing or not a mapping; an entry's value is nil when that section has a problem.
+    var providers: OrderedYAMLMapping<YAMLChecked<ProviderSection>>?
+    /// nil when missing or not a sequence; the routes are checked as far as they decoded.
+    var models: [YAMLChecked<RouteSection>]?
+
+    enum CodingKeys: String, CodingKey {
+        case server, limits, providers, models
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        server = try container.decodeIfPresent(ServerSection.self, forKey: .server)
+        limits = try container.decodeIfPresent(LimitsSection.self, forKey: .limits)
+        providers = try decoder.recordingProblems {
+            try container.decode(OrderedYAMLMapping<YAMLChecked<ProviderSection>>.self, forKey: .providers)
+        }
+        models = try decoder.recordingProblems { try container.decode([YAMLChecked<RouteSection>].self, forKey: .models) }
+    }
 
     struct ServerSection: Decodable {
         var host: String?
@@ -41,11 +69,19 @@ struct ConfigDocument: Decodable {
         var requestTimeout: Double?
         var connectTimeout: Double?
         var shutdownGracePeriod: Double?
-        var pingInterval: Double?
+        var pingInterval: YAMLMarked<Double>?
         var metrics: ConfigString?
+        var clientHeaderTimeout: YAMLMarked<Double>?
+        var clientBodyTimeout: YAMLMarked<Double>?
+        var clientIdleTimeout: YAMLMarked<Double>?
+        var maxConnections: YAMLMarked<Int>?
 
         enum CodingKeys: String, CodingKey {
             case host, port, metrics
+            case clientHeaderTimeout = "client_header_timeout"
+            case clientBodyTimeout = "client_body_timeout"
+            case clientIdleTimeout = "client_idle_timeout"
+            case maxConnections = "max_connections"
             case shutdownGracePeriod = "shutdown_grace_period"
             case pingInterval = "ping_interval"
             case apiKeys = "api_keys"
@@ -96,13 +132,17 @@ struct ConfigDocument: Decodable {
         var model: String?
     }
 
-    func settings(providers: [ProviderSettings], file: String) throws(YAMLError) -> ProxySettings {
+    /// The settings from what decoded, with the routes and server values checked; each problem goes to
+    /// `problems` (the settings are only used when there is none).
+    func settings(providers: [ProviderSettings], file: String, problems: inout YAMLProblems) -> ProxySettings {
         var routes: [ModelRoute] = []
-        for (position, route) in models.enumerated() {
-            try checkProviderExists(route.provider, path: "models[\(position)].provider", file: file)
+        for (position, route) in (models ?? []).enumerated() {
+            guard let route = route.decoded else { continue }
+            checkProviderExists(route.provider, path: "models[\(position)].provider", file: file, problems: &problems)
             var fallbacks: [RouteStep] = []
             for (index, fallback) in (route.fallbacks ?? []).enumerated() {
-                try checkProviderExists(fallback.provider, path: "models[\(position)].fallbacks[\(index)].provider", file: file)
+                checkProviderExists(
+                    fallback.provider, path: "models[\(position)].fallbacks[\(index)].provider", file: file, problems: &problems)
                 fallbacks.append(RouteStep(provider: fallback.provider.value, model: fallback.model))
             }
             let conditions = RouteConditions(
@@ -114,44 +154,65 @@ struct ConfigDocument: Decodable {
                     pattern: route.match, provider: route.provider.value, model: route.model, fallbacks: fallbacks, conditions: conditions)
             )
         }
-        return ProxySettings(server: try serverSettings(file: file), tokens: tokenLimits, providers: providers, routes: routes)
+        return ProxySettings(
+            server: serverSettings(file: file, problems: &problems), tokens: tokenLimits, providers: providers, routes: routes)
     }
 
-    private func checkProviderExists(_ name: ConfigString, path: String, file: String) throws(YAMLError) {
-        guard providers[name.value] == nil else { return }
-        throw YAMLError(
-            file: file, mark: name.mark, path: path,
-            message:
-                "route names provider '\(name.value)', which is not defined under providers (defined: \(providers.keys.joined(separator: ", ")))"
-        )
+    /// A route's provider must be defined (a section with problems of its own counts as defined). Not
+    /// checked when `providers` itself is missing or wrong: that is reported already.
+    private func checkProviderExists(_ name: ConfigString, path: String, file: String, problems: inout YAMLProblems) {
+        guard let providers, providers[name.value] == nil else { return }
+        problems.append(
+            YAMLError(
+                file: file, mark: name.mark, path: path,
+                message:
+                    "route names provider '\(name.value)', which is not defined under providers (defined: \(providers.keys.joined(separator: ", ")))"
+            ))
     }
 
-    private func serverSettings(file: String) throws(YAMLError) -> ServerSettings {
+    private func serverSettings(file: String, problems: inout YAMLProblems) -> ServerSettings {
         let defaults = ServerSettings()
         let keys = (server?.apiKeys ?? []).filter { $0.isComplete && !$0.value.isEmpty }.map(\.value)
-        var logLevel = defaults.logLevel
-        if let level = server?.logLevel {
-            guard let normalized = LogLevelName.normalized(level.value) else {
-                throw YAMLError(
-                    file: file, mark: level.mark, path: "server.log_level",
-                    message: "log_level must be one of \(LogLevelName.accepted), not '\(level.value)'")
-            }
-            logLevel = normalized
-        }
         return ServerSettings(
             host: server?.host,
             port: server?.port ?? defaults.port,
             apiKeys: keys,
-            logLevel: logLevel,
+            logLevel: problems.check { () throws(YAMLError) in try logLevel(default: defaults.logLevel, file: file) } ?? defaults.logLevel,
             maxBodyBytes: server?.maxBodyBytes ?? defaults.maxBodyBytes,
             upstreamTimeout: server?.requestTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.upstreamTimeout,
             connectTimeout: server?.connectTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.connectTimeout,
             shutdownGracePeriod: server?.shutdownGracePeriod.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.shutdownGracePeriod,
-            pingInterval: try pingInterval(default: defaults.pingInterval, file: file),
-            metrics: try metricsAccess(default: defaults.metrics, file: file)
+            pingInterval: seconds(
+                server?.pingInterval, key: "ping_interval", default: defaults.pingInterval, file: file, problems: &problems),
+            metrics: problems.check { () throws(YAMLError) in try metricsAccess(default: defaults.metrics, file: file) }
+                ?? defaults.metrics,
+            clientTimeouts: ClientTimeouts(
+                header: seconds(
+                    server?.clientHeaderTimeout, key: "client_header_timeout", default: defaults.clientTimeouts.header, file: file,
+                    problems: &problems),
+                body: seconds(
+                    server?.clientBodyTimeout, key: "client_body_timeout", default: defaults.clientTimeouts.body, file: file,
+                    problems: &problems),
+                idle: seconds(
+                    server?.clientIdleTimeout, key: "client_idle_timeout", default: defaults.clientTimeouts.idle, file: file,
+                    problems: &problems)
+            ),
+            maxConnections: maxConnections(default: defaults.maxConnections, file: file, problems: &problems)
         )
     }
 
+    /// `server.log_level`, normalised.
+    private func logLevel(default fallback: String, file: String) throws(YAMLError) -> String {
+        guard let level = server?.logLevel else { return fallback }
+        guard let normalized = LogLevelName.normalized(level.value) else {
+            throw YAMLError(
+                file: file, mark: level.mark, path: "server.log_level",
+                message: "log_level must be one of \(LogLevelName.accepted), not '\(level.value)'")
+        }
+        return normalized
+    }
+
+    /// `server.metrics`.
     private func metricsAccess(
         default fallback: ServerSettings.MetricsAccess, file: String
     ) throws(YAMLError) -> ServerSettings.MetricsAccess {
@@ -165,13 +226,32 @@ struct ConfigDocument: Decodable {
         return access
     }
 
-    private func pingInterval(default fallback: Duration, file: String) throws(YAMLError) -> Duration {
-        guard let seconds = server?.pingInterval else { return fallback }
-        guard seconds >= 0.01 else {
-            throw YAMLError(
-                file: file, mark: nil, path: "server.ping_interval", message: "ping_interval must be at least 0.01 seconds, not \(seconds)")
+    /// A `server` duration in seconds, at least 0.01.
+    private func seconds(
+        _ configured: YAMLMarked<Double>?, key: String, default fallback: Duration, file: String, problems: inout YAMLProblems
+    ) -> Duration {
+        guard let configured else { return fallback }
+        guard configured.value >= 0.01 else {
+            problems.append(
+                YAMLError(
+                    file: file, mark: configured.mark, path: "server.\(key)",
+                    message: "\(key) must be at least 0.01 seconds, not \(configured.value)"))
+            return fallback
         }
-        return .milliseconds(Int64(seconds * 1000))
+        return .milliseconds(Int64(configured.value * 1000))
+    }
+
+    /// `server.max_connections`, at least 1.
+    private func maxConnections(default fallback: Int, file: String, problems: inout YAMLProblems) -> Int {
+        guard let configured = server?.maxConnections else { return fallback }
+        guard configured.value >= 1 else {
+            problems.append(
+                YAMLError(
+                    file: file, mark: configured.mark, path: "server.max_connections",
+                    message: "max_connections must be at least 1, not \(configured.value)"))
+            return fallback
+        }
+        return configured.value
     }
 
     private var tokenLimits: TokenLimits {

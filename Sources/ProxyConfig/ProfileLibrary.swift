@@ -33,19 +33,21 @@ package struct ProfileLibrary: Sendable {
         return ProfileLibrary(directories: directories.filter { seen.insert($0).inserted })
     }
 
-    /// The profile `name`, decoded; errors point into the profile's own file.
+    /// The profile `name`, decoded; its problems point into the profile's own file.
     func profile(
         _ name: ConfigString, usedAt path: String, file: String, environment: [String: String]
-    ) throws(YAMLError) -> ProviderSection {
+    ) throws(YAMLProblems) -> ProviderSection {
         let safe = !name.value.isEmpty && name.value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
         for directory in directories where safe {
             let profilePath = directory + "/" + name.value + ".yaml"
             guard let text = try? String(contentsOfFile: profilePath, encoding: .utf8) else { continue }
             return try YAMLDecoder(file: profilePath).decode(ProviderSection.self, fromYAML: text, environment: environment)
         }
-        throw YAMLError(
-            file: file, mark: name.mark, path: path,
-            message: "no provider profile '\(name.value)' (looked for \(name.value).yaml in \(directories.joined(separator: ", ")))"
-        )
+        throw YAMLProblems([
+            YAMLError(
+                file: file, mark: name.mark, path: path,
+                message: "no provider profile '\(name.value)' (looked for \(name.value).yaml in \(directories.joined(separator: ", ")))"
+            )
+        ])
     }
 }

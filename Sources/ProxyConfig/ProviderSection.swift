@@ -86,9 +86,36 @@ struct ProviderSection: Decodable {
         return result
     }
 
-    /// The settings of provider `name` (written at `mark`), checked: required keys present, enumerations valid.
-    func settings(name: String, mark: YAMLMark?, file: String, knownTypes: Set<String>) throws(YAMLError) -> ProviderSettings {
+    /// The settings of provider `name` (written at `mark`), checked: required keys present, enumerations
+    /// valid. nil when anything is wrong; each problem is added to `problems`.
+    func settings(
+        name: String, mark: YAMLMark?, file: String, knownTypes: Set<String>, problems: inout YAMLProblems
+    ) -> ProviderSettings? {
         let path = "providers.\(name)"
+        var own = YAMLProblems()
+        let type = own.check { () throws(YAMLError) in try checkedType(path: path, mark: mark, file: file, knownTypes: knownTypes) }
+        let baseURL = own.check { () throws(YAMLError) in try checkedBaseURL(path: path, mark: mark, file: file) }
+        let bearer = own.check { () throws(YAMLError) in
+            try Self.oneOf(["api-key", "bearer"], auth, path: "\(path).auth", file: file) == "bearer"
+        }
+        let options = own.check { () throws(YAMLError) in try checkedOptions(path: path, file: file) }
+        let quirks = checkedQuirks(path: path, file: file, problems: &own)
+        problems.append(contentsOf: own)
+        guard own.isEmpty, let type, let baseURL, let bearer, let options else { return nil }
+        let key = apiKey.flatMap { $0.isComplete && !$0.value.isEmpty ? $0.value : nil }
+        let source = apiKey.map { key in
+            key.missingVariables.isEmpty
+                ? "api_key in \(file)" : key.missingVariables.joined(separator: ", ") + " (used by api_key in \(file))"
+        }
+        return ProviderSettings(
+            name: name, type: type, baseURL: baseURL, apiKey: key, apiKeySource: source, apiVersion: apiVersion,
+            headers: headers?.entries.map { HTTPHeader($0.key, $0.value) } ?? [], deployments: deployments ?? [:],
+            apiKeyRequired: apiKeyRequired, bearerAuth: bearer, options: options, quirks: quirks
+        )
+    }
+
+    /// `type`, which must name a registered adapter.
+    private func checkedType(path: String, mark: YAMLMark?, file: String, knownTypes: Set<String>) throws(YAMLError) -> String {
         guard let type else {
             throw YAMLError(file: file, mark: mark, path: path, message: "missing required key 'type' (or a 'profile' that sets it)")
         }
@@ -98,6 +125,11 @@ struct ProviderSection: Decodable {
                 message: "unknown provider type '\(type.value)'; expected one of: \(knownTypes.sorted().joined(separator: ", "))"
             )
         }
+        return type.value
+    }
+
+    /// `base_url`, which must be an http or https URL.
+    private func checkedBaseURL(path: String, mark: YAMLMark?, file: String) throws(YAMLError) -> String {
         guard let baseURL else {
             throw YAMLError(file: file, mark: mark, path: path, message: "missing required key 'base_url' (or a 'profile' that sets it)")
         }
@@ -107,18 +139,7 @@ struct ProviderSection: Decodable {
                 message: "base_url must start with http:// or https://, not '\(baseURL.value)'"
             )
         }
-        let key = apiKey.flatMap { $0.isComplete && !$0.value.isEmpty ? $0.value : nil }
-        let source = apiKey.map { key in
-            key.missingVariables.isEmpty
-                ? "api_key in \(file)" : key.missingVariables.joined(separator: ", ") + " (used by api_key in \(file))"
-        }
-        let bearer = try Self.oneOf(["api-key", "bearer"], auth, path: "\(path).auth", file: file) == "bearer"
-        return ProviderSettings(
-            name: name, type: type.value, baseURL: baseURL.value, apiKey: key, apiKeySource: source, apiVersion: apiVersion,
-            headers: headers?.entries.map { HTTPHeader($0.key, $0.value) } ?? [], deployments: deployments ?? [:],
-            apiKeyRequired: apiKeyRequired, bearerAuth: bearer, options: try checkedOptions(path: path, file: file),
-            quirks: try checkedQuirks(path: path, file: file)
-        )
+        return baseURL.value
     }
 
     /// `options`, which must be a mapping.
@@ -130,17 +151,20 @@ struct ProviderSection: Decodable {
         return options.jsonValue
     }
 
-    /// The configured quirks, each checked against its declaration.
-    private func checkedQuirks(path: String, file: String) throws(YAMLError) -> ProviderQuirks {
+    /// The configured quirks, each checked against its declaration (a wrong one is added to `problems`).
+    private func checkedQuirks(path: String, file: String, problems: inout YAMLProblems) -> ProviderQuirks {
         var values: [String: JSONValue] = [:]
         for quirk in Quirks.all {
             guard let node = quirks[quirk.key] else { continue }
             let value = node.jsonValue
             guard quirk.accepts(value) else {
                 let found = value.stringValue.map { "'\($0)'" } ?? value.typeDescription
-                throw YAMLError(
-                    file: file, mark: node.mark, path: "\(path).\(quirk.key)", message: "expected one of: \(quirk.expected); found \(found)"
-                )
+                problems.append(
+                    YAMLError(
+                        file: file, mark: node.mark, path: "\(path).\(quirk.key)",
+                        message: "expected one of: \(quirk.expected); found \(found)"
+                    ))
+                continue
             }
             values[quirk.key] = value
         }

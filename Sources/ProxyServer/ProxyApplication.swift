@@ -36,7 +36,10 @@ package enum ProxyApplication {
         return Application(
             router: router,
             server: .http1(
-                configuration: .init(additionalChannelHandlers: [ReceiveBufferPolicy(), ClientHangupHandler(registry: connections)])),
+                configuration: .init(additionalChannelHandlers: [
+                    ReceiveBufferPolicy(), ClientHangupHandler(registry: connections, limit: server.maxConnections),
+                    ClientDeadlinesHandler(timeouts: server.clientTimeouts, shutdownGracePeriod: server.shutdownGracePeriod),
+                ])),
             configuration: .init(address: .hostname(server.host, port: server.port), serverName: nil),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? server.port) },

@@ -14,6 +14,35 @@ struct ConfigFileTests {
         #expect(settings.targets(for: RequestTraits(model: "claude-sonnet-4-5")).first?.provider.type == "ollama")
         #expect(settings.server.apiKeys.isEmpty)
         #expect(settings.server.host == "127.0.0.1")
+        #expect(settings.server.clientTimeouts == ClientTimeouts(header: .seconds(10), body: .seconds(60), idle: .seconds(120)))
+        #expect(settings.server.maxConnections == 1024)
+        #expect(settings.server.metrics == .key)
+    }
+
+    @Test("the client connection keys set the deadlines and the limit; a value out of range is a problem at its line")
+    func clientConnectionKeys() throws {
+        let text = """
+            server: { client_header_timeout: 2.5, client_body_timeout: 30, client_idle_timeout: 5, max_connections: 64, metrics: open }
+            providers: {}
+            models: []
+            """
+        let server = try ConfigFile.load(text: text, file: "c.yaml", environment: [:]).server
+        #expect(server.clientTimeouts == ClientTimeouts(header: .milliseconds(2500), body: .seconds(30), idle: .seconds(5)))
+        #expect(server.maxConnections == 64)
+        #expect(server.metrics == .open)
+        #expect(throws: (any Error).self) {
+            try ConfigFile.load(text: "server:\n  max_connections: 0\nproviders: {}\nmodels: []\n", file: "c.yaml", environment: [:])
+        }
+        do {
+            _ = try ConfigFile.load(
+                text: "server:\n  client_body_timeout: 0\n  metrics: maybe\nproviders: {}\nmodels: []\n", file: "c.yaml", environment: [:])
+            Issue.record("loaded")
+        } catch {
+            #expect(
+                "\(error)".contains(
+                    "c.yaml:2:24: client_body_timeout must be at least 0.01 seconds, not 0.0 (at server.client_body_timeout)"))
+            #expect("\(error)".contains("c.yaml:3:12: metrics must be one of key, open, off, not 'maybe' (at server.metrics)"))
+        }
     }
 
     @Test(
@@ -46,15 +75,92 @@ struct ConfigFileTests {
             ),
             (
                 "server:\n  ping_interval: 0\nproviders: {}\nmodels: []\n",
-                "c.yaml: ping_interval must be at least 0.01 seconds, not 0.0 (at server.ping_interval)"
+                "c.yaml:2:18: ping_interval must be at least 0.01 seconds, not 0.0 (at server.ping_interval)"
             ),
         ])
     func errors(text: String, expected: String) {
-        #expect(throws: YAMLError.self) { try ConfigFile.load(text: text, file: "c.yaml", environment: [:]) }
+        #expect(throws: YAMLProblems.self) { try ConfigFile.load(text: text, file: "c.yaml", environment: [:]) }
         do {
             _ = try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
         } catch {
             #expect(error.description == expected)
+            #expect(error.count == 1, "one mistake, one problem: \(error)")
         }
+    }
+
+    /// A file with a mistake in nearly every section.
+    static let manyMistakes = """
+        server:
+          port: abc
+          log_level: loud
+          ping_interval: 0
+        limits: { max_tokens: lots }
+        providers:
+          good: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k }
+          typo:
+            type: openai
+            bse_url: http://a
+          wrong:
+            type: opanai
+            base_url: ftp://a
+            auth: basic
+            reasoning_effort: sometimes
+          odd: { type: ollama, base_url: "http://a", headers: [x] }
+        models:
+          - { match: "*haiku*", provider: nowhere }
+          - { mtch: "*sonnet*", provider: good }
+          - match: "*"
+            provider: good
+            fallbacks: [{ provider: typo }, { provider: gone }]
+            when: { thinking: maybe }
+        extra: 1
+        """
+
+    @Test("every problem of the file is listed, in order, each with its position; none follows from another")
+    func everyProblemListed() throws {
+        let problems = try #require(yamlProblems { try ConfigFile.load(text: Self.manyMistakes, file: "c.yaml", environment: [:]) })
+        #expect(
+            problems.errors.map(\.description) == [
+                "c.yaml:2:9: expected an integer, found 'abc' (at server.port)",
+                "c.yaml:3:14: log_level must be one of trace, debug, info, notice, warning, error, critical, not 'loud' (at server.log_level)",
+                "c.yaml:4:18: ping_interval must be at least 0.01 seconds, not 0.0 (at server.ping_interval)",
+                "c.yaml:5:23: expected an integer, found 'lots' (at limits.max_tokens)",
+                "c.yaml:10:5: unknown key 'bse_url'; did you mean 'base_url'? (at providers.typo.bse_url)",
+                "c.yaml:12:11: unknown provider type 'opanai'; expected one of: anthropic, azure, azure-responses, ollama, openai, openai-responses (at providers.wrong.type)",
+                "c.yaml:13:15: base_url must start with http:// or https://, not 'ftp://a' (at providers.wrong.base_url)",
+                "c.yaml:14:11: expected one of: api-key, bearer; found 'basic' (at providers.wrong.auth)",
+                "c.yaml:15:23: expected one of: auto, always, never; found 'sometimes' (at providers.wrong.reasoning_effort)",
+                "c.yaml:16:55: expected a mapping, found a sequence (at providers.odd.headers)",
+                "c.yaml:18:35: route names provider 'nowhere', which is not defined under providers (defined: good, typo, wrong, odd) (at models[0].provider)",
+                "c.yaml:19:5: missing required key 'match' (found 'mtch' on line 19; misspelt?) (at models[1])",
+                "c.yaml:22:49: route names provider 'gone', which is not defined under providers (defined: good, typo, wrong, odd) (at models[2].fallbacks[1].provider)",
+                "c.yaml:23:23: expected a boolean (true or false), found 'maybe' (at models[2].when.thinking)",
+                "c.yaml:24:1: unknown key 'extra'; expected one of: server, limits, providers, models (at extra)",
+            ], "\(problems)")
+        #expect(problems.description.hasPrefix("15 problems:\nc.yaml:2:9: expected an integer"))
+    }
+
+    @Test("a problem in a profile is listed with the problems of the config file, at its own file and line")
+    func profileProblemsListed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profiles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "type: openai\nbase_url: http://a\napi_kye: k\n".write(
+            to: directory.appendingPathComponent("broken.yaml"), atomically: true, encoding: .utf8)
+        let text = """
+            server: { port: abc }
+            providers:
+              p: { profile: broken }
+              q: { profile: missing }
+            models: [{ match: "*", provider: p }]
+            """
+        let profiles = ProfileLibrary(directories: [directory.path])
+        let problems = try #require(yamlProblems { try ConfigFile.load(text: text, file: "c.yaml", environment: [:], profiles: profiles) })
+        #expect(
+            problems.errors.map(\.description) == [
+                "c.yaml:1:17: expected an integer, found 'abc' (at server.port)",
+                "c.yaml:4:17: no provider profile 'missing' (looked for missing.yaml in \(directory.path)) (at providers.q.profile)",
+                "\(directory.path)/broken.yaml:3:1: unknown key 'api_kye'; did you mean 'api_key'? (at api_kye)",
+            ], "\(problems)")
     }
 }

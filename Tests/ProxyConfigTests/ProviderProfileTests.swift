@@ -66,7 +66,7 @@ struct ProviderProfileTests {
                 "c.yaml:2:64: expected one of: reasoning_content, reasoning, none; found 'thoughts' (at providers.p.reasoning_passback)"
             ),
             (
-                "providers:\n  p: { api_key: k }\nmodels: []\n",
+                "providers:\n  p: { base_url: \"http://a\", api_key: k }\nmodels: []\n",
                 "c.yaml:2:3: missing required key 'type' (or a 'profile' that sets it) (at providers.p)"
             ),
             (

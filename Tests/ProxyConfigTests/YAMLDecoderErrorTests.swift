@@ -79,11 +79,14 @@ import Testing
                 == "config.yaml:28:44: unknown key 'weight'; expected one of: provider, model (at models[1].fallbacks[0].weight)")
     }
 
-    @Test func firstUnknownKeyInDocumentOrderIsReported() {
+    @Test func everyUnknownKeyIsReportedInDocumentOrder() {
         let text = sample(replacing: "  port: 8082", with: "  port: 8082\n  hots: x") + "\nlogging: debug\n"
+        let problems = yamlProblems { try decodeYAML(YAMLSampleConfig.self, text) }
         #expect(
-            decodingError(YAMLSampleConfig.self, text)
-                == "config.yaml:4:3: unknown key 'hots'; did you mean 'host'? (at server.hots)")
+            problems?.errors.map(\.description) == [
+                "config.yaml:4:3: unknown key 'hots'; did you mean 'host'? (at server.hots)",
+                "config.yaml:30:1: unknown key 'logging'; expected one of: server, providers, models (at logging)",
+            ])
     }
 
     @Test func unknownTopLevelKey() {

@@ -7,7 +7,8 @@ func parseYAML(_ text: String, environment: [String: String] = [:]) throws -> YA
     try #require(try YAMLParser.parse(text, file: "config.yaml", environment: environment))
 }
 
-/// The error `body` throws, as a YAMLError (failing the test when it throws nothing or something else).
+/// The error `body` throws, as a YAMLError (failing the test when it throws nothing, several problems
+/// or something else).
 func yamlError<T>(_ body: () throws -> T) -> YAMLError? {
     do {
         _ = try body()
@@ -15,8 +16,28 @@ func yamlError<T>(_ body: () throws -> T) -> YAMLError? {
         return nil
     } catch let error as YAMLError {
         return error
+    } catch let problems as YAMLProblems {
+        guard problems.count == 1 else {
+            Issue.record("expected one problem, got \(problems)")
+            return nil
+        }
+        return problems.errors[0]
     } catch {
         Issue.record("expected a YAMLError, got \(error)")
+        return nil
+    }
+}
+
+/// The problems `body` throws (failing the test when it throws nothing or something else).
+func yamlProblems<T>(_ body: () throws -> T) -> YAMLProblems? {
+    do {
+        _ = try body()
+        Issue.record("expected problems, got a value")
+        return nil
+    } catch let problems as YAMLProblems {
+        return problems
+    } catch {
+        Issue.record("expected YAMLProblems, got \(error)")
         return nil
     }
 }

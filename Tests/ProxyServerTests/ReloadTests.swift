@@ -38,6 +38,88 @@ struct ReloadTests {
         }
     }
 
+    /// A reloader whose lines at `info` and above go to `log`.
+    static func reloader(_ harness: ProxyHarness, file: String, pollInterval: Duration, log: LogRecord) -> ConfigReloader {
+        let logger = Logger(label: "reload-test") { label in
+            ConsoleLogHandler(label: label, level: .info) { line in log.lines.withLock { $0.append(line) } }
+        }
+        return ConfigReloader(live: harness.live, watchedFile: file, pollInterval: pollInterval, logger: logger) {
+            try ConfigFile.load(text: try String(contentsOfFile: file, encoding: .utf8), file: file, environment: [:])
+        }
+    }
+
+    /// Waits (up to 5 s) until `condition` holds.
+    static func eventually(_ condition: () -> Bool) async throws {
+        for _ in 0..<250 where !condition() { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    @Test("a change loaded on SIGHUP is not loaded again by the file watcher: one log line")
+    func signalThenWatcher() async throws {
+        let file = Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) {
+            harness in
+            let log = LogRecord()
+            let reloader = Self.reloader(harness, file: file, pollInterval: .milliseconds(50), log: log)
+            let watching = Task { try await reloader.run() }
+            defer { watching.cancel() }
+            try Self.config(harness.upstreamURLs, routeTo: "second").write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(reloader.reload(reason: "SIGHUP"))
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(harness.live.settings.routes.first?.provider == "second")
+            #expect(log.reloads.count == 1, "\(log.reloads)")
+        }
+    }
+
+    @Test("a change the watcher loaded, then a SIGHUP, a rewrite with the same text and concurrent reloads: one log line")
+    func watcherThenSignal() async throws {
+        let file = Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) {
+            harness in
+            let log = LogRecord()
+            let reloader = Self.reloader(harness, file: file, pollInterval: .milliseconds(50), log: log)
+            let watching = Task { try await reloader.run() }
+            defer { watching.cancel() }
+            let changed = Self.config(harness.upstreamURLs, routeTo: "second")
+            try changed.write(toFile: file, atomically: true, encoding: .utf8)
+            try await Self.eventually { !log.reloads.isEmpty }
+            #expect(log.reloads.first?.contains("changed") == true, "the watcher noticed it: \(log.reloads)")
+            #expect(reloader.reload(reason: "SIGHUP"))
+            try changed.write(toFile: file, atomically: true, encoding: .utf8)
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 { group.addTask { reloader.reload(reason: "SIGHUP") } }
+            }
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(harness.live.settings.routes.first?.provider == "second")
+            #expect(log.reloads.count == 1, "\(log.reloads)")
+        }
+    }
+
+    @Test("a broken file is reported once, by whichever notices it first, and its fix once")
+    func brokenFileReportedOnce() async throws {
+        let file = Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) {
+            harness in
+            let log = LogRecord()
+            let reloader = Self.reloader(harness, file: file, pollInterval: .milliseconds(50), log: log)
+            let watching = Task { try await reloader.run() }
+            defer { watching.cancel() }
+            try "providers:\n  first: { type: opanai }\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try await Self.eventually { !log.lines.withLock { $0 }.isEmpty }
+            #expect(!reloader.reload(reason: "SIGHUP"))
+            try await Task.sleep(for: .milliseconds(300))
+            let failures = log.lines.withLock { $0 }.filter { $0.contains("config not reloaded") }
+            #expect(failures.count == 1, "\(failures)")
+            try Self.config(harness.upstreamURLs, routeTo: "second").write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(reloader.reload(reason: "SIGHUP"))
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(log.reloads.count == 1, "\(log.reloads)")
+            #expect(log.lines.withLock { $0 }.count == 2)
+        }
+    }
+
     @Test("a reload under load switches routes without a single failed request")
     func reloadUnderLoad() async throws {
         let file = Self.temporaryFile()
@@ -114,4 +196,12 @@ struct ReloadTests {
 final class LoadRecord: Sendable {
     let reloaded = Atomic<Bool>(false)
     let statuses = Mutex<[Int]>([])
+}
+
+/// A reloader's log lines.
+final class LogRecord: Sendable {
+    let lines = Mutex<[String]>([])
+
+    /// The lines that report settings applied.
+    var reloads: [String] { lines.withLock { $0 }.filter { $0.contains("config reloaded") } }
 }

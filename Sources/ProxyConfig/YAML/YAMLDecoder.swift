@@ -3,9 +3,14 @@
 ///
 /// Strictness: after the value has decoded, every mapping the value's types opened is checked for keys
 /// they never asked about (`contains`, `decode`, `decodeIfPresent` and nested containers count as asking),
-/// depth-first in document order, so a typo such as `bse_url` fails with "unknown key 'bse_url'; did you
-/// mean 'base_url'?" instead of being silently ignored. Mappings a type never opened (a raw ``YAMLNode``
-/// field, say) are not checked.
+/// so a typo such as `bse_url` fails with "unknown key 'bse_url'; did you mean 'base_url'?" instead of
+/// being silently ignored. Mappings a type never opened (a raw ``YAMLNode`` field, say), or whose decoding
+/// stopped early, are not checked.
+///
+/// Every problem is reported, not only the first: a value that `decodeIfPresent` finds present but wrong
+/// is recorded and read as absent, so the rest of its mapping is still checked; ``YAMLChecked`` and
+/// `recordingProblems` let a config type go on past a section or a required key that failed. The decoded
+/// value is only ever returned when there is no problem at all.
 ///
 /// Scalars are read by the Swift type asked for: `String` accepts any non-null scalar (`8080`, `true`),
 /// numbers and booleans accept quoted text that spells them (`"8080"`), except `!!str`-tagged scalars.
@@ -18,16 +23,9 @@ package struct YAMLDecoder: Sendable {
         self.file = file
     }
 
-    package func decode<T: Decodable>(_ type: T.Type, from node: YAMLNode) throws(YAMLError) -> T {
-        let session = YAMLDecodingSession(file: file, root: node)
-        let decoder = YAMLNodeDecoder(session: session, node: node, path: .root)
-        do {
-            let value = try decoder.decodeValue(type)
-            try session.verifyNoUnknownKeys(in: node, at: .root)
-            return value
-        } catch {
-            throw session.yamlError(from: error, at: decoder)
-        }
+    /// The value, or every problem found in `node`.
+    package func decode<T: Decodable>(_ type: T.Type, from node: YAMLNode) throws(YAMLProblems) -> T {
+        try Self.complete(decodeCollecting(type, from: node))
     }
 
     /// Parses and decodes in one step; an empty document is decoded as an empty mapping, so a config type
@@ -36,11 +34,47 @@ package struct YAMLDecoder: Sendable {
         _ type: T.Type,
         fromYAML text: String,
         environment: [String: String]
-    ) throws(YAMLError) -> T {
-        let node =
-            try YAMLParser.parse(text, file: file, environment: environment)
-            ?? YAMLNode(mark: YAMLMark(line: 1, column: 1), value: .mapping([]))
-        return try decode(type, from: node)
+    ) throws(YAMLProblems) -> T {
+        try Self.complete(decodeCollecting(type, fromYAML: text, environment: environment))
+    }
+
+    /// As much of the value as decoded, and every problem found: for a caller that checks more than the
+    /// decoder can (references across sections, say) and reports all of it at once. The value is nil
+    /// when the document is not well-formed YAML or its root did not decode; with problems it is partial
+    /// (a wrong optional value reads as absent; see ``YAMLChecked`` for the parts checked on their own).
+    package func decodeCollecting<T: Decodable>(
+        _ type: T.Type,
+        fromYAML text: String,
+        environment: [String: String]
+    ) -> (value: T?, problems: YAMLProblems) {
+        let node: YAMLNode
+        do {
+            node =
+                try YAMLParser.parse(text, file: file, environment: environment)
+                ?? YAMLNode(mark: YAMLMark(line: 1, column: 1), value: .mapping([]))
+        } catch {
+            return (nil, YAMLProblems([error]))
+        }
+        return decodeCollecting(type, from: node)
+    }
+
+    /// `decodeCollecting(_:fromYAML:environment:)` for a tree already parsed.
+    package func decodeCollecting<T: Decodable>(_ type: T.Type, from node: YAMLNode) -> (value: T?, problems: YAMLProblems) {
+        let session = YAMLDecodingSession(file: file, root: node)
+        let decoder = YAMLNodeDecoder(session: session, node: node, path: .root)
+        var value: T?
+        do {
+            value = try decoder.decodeValue(type)
+        } catch {
+            session.record(error)
+        }
+        session.recordUnknownKeys(in: node, at: .root)
+        return (value, session.problems)
+    }
+
+    private static func complete<T>(_ result: (value: T?, problems: YAMLProblems)) throws(YAMLProblems) -> T {
+        guard let value = result.value, result.problems.isEmpty else { throw result.problems }
+        return value
     }
 }
 
@@ -50,6 +84,10 @@ final class YAMLDecodingSession {
     let file: String
     let root: YAMLNode
     private var usage: [YAMLPath: YAMLKeyUsage] = [:]
+    /// What was wrong, in the order found.
+    private(set) var problems = YAMLProblems()
+    /// Subtrees whose unknown keys ``YAMLChecked`` already reported, so the final pass skips them.
+    private var checkedSubtrees: Set<YAMLPath> = []
 
     init(file: String, root: YAMLNode) {
         self.file = file
@@ -64,27 +102,40 @@ final class YAMLDecodingSession {
         return created
     }
 
-    /// Reports the first key, in document order, of a mapping that was opened but never asked for that key.
-    func verifyNoUnknownKeys(in node: YAMLNode, at path: YAMLPath) throws(YAMLError) {
+    /// Keeps `error` for the report on the whole document.
+    func record(_ error: YAMLError) {
+        problems.append(error)
+    }
+
+    /// Records every key, in document order, of a mapping under `node` that was opened and decoded to
+    /// the end but never asked for that key. With `final`, the subtree is not looked at again.
+    func recordUnknownKeys(in node: YAMLNode, at path: YAMLPath, final: Bool = false) {
+        guard !checkedSubtrees.contains(path) else { return }
+        if final { checkedSubtrees.insert(path) }
         switch node.value {
         case .scalar:
             return
         case .sequence(let elements):
             for (index, element) in elements.enumerated() {
-                try verifyNoUnknownKeys(in: element, at: path.appending(.index(index)))
+                recordUnknownKeys(in: element, at: path.appending(.index(index)))
             }
         case .mapping(let entries):
             guard let keys = usage[path] else { return }
             for entry in entries {
                 let entryPath = path.appending(.key(entry.key))
-                guard keys.wasAsked(entry.key) else {
-                    throw YAMLError(
-                        file: file, mark: entry.keyMark, path: entryPath.description,
-                        message: keys.unknownKeyMessage(entry.key))
+                guard !keys.isComplete || keys.wasAsked(entry.key) else {
+                    record(
+                        YAMLError(file: file, mark: entry.keyMark, path: entryPath.description, message: keys.unknownKeyMessage(entry.key)))
+                    continue
                 }
-                try verifyNoUnknownKeys(in: entry.value, at: entryPath)
+                recordUnknownKeys(in: entry.value, at: entryPath)
             }
         }
+    }
+
+    /// Marks the mapping at `path`, when one was opened there, as decoded only in part.
+    func markIncomplete(at path: YAMLPath) {
+        usage[path]?.markIncomplete()
     }
 
     /// Any error thrown while decoding as a ``YAMLError``: ours pass through; `DecodingError`s thrown by

@@ -3,6 +3,12 @@
 final class YAMLKeyUsage {
     private(set) var asked: [String] = []
     private var askedSet: Set<String> = []
+    /// False once the mapping's decoding stopped early: the keys it did not get to ask about are not unknown.
+    private(set) var isComplete = true
+
+    func markIncomplete() {
+        isComplete = false
+    }
 
     func ask(_ key: String) {
         if askedSet.insert(key).inserted { asked.append(key) }

@@ -52,6 +52,25 @@ struct YAMLKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         try child(key).decodeValue(type)
     }
 
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) -> Bool? { recovering(key) { try $0.decodeBool() } }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) -> String? { recovering(key) { try $0.decodeString() } }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) -> Double? { recovering(key) { try $0.decodeDouble() } }
+    func decodeIfPresent(_ type: Float.Type, forKey key: Key) -> Float? { recovering(key) { try $0.decodeFloat() } }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) -> Int? { recovering(key) { try $0.decodeInteger(type) } }
+    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) -> Int8? { recovering(key) { try $0.decodeInteger(type) } }
+    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) -> Int16? { recovering(key) { try $0.decodeInteger(type) } }
+    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) -> Int32? { recovering(key) { try $0.decodeInteger(type) } }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) -> Int64? { recovering(key) { try $0.decodeInteger(type) } }
+    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) -> UInt? { recovering(key) { try $0.decodeInteger(type) } }
+    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) -> UInt8? { recovering(key) { try $0.decodeInteger(type) } }
+    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) -> UInt16? { recovering(key) { try $0.decodeInteger(type) } }
+    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) -> UInt32? { recovering(key) { try $0.decodeInteger(type) } }
+    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) -> UInt64? { recovering(key) { try $0.decodeInteger(type) } }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) -> T? {
+        recovering(key) { try $0.decodeValue(type) }
+    }
+
     func nestedContainer<NestedKey: CodingKey>(
         keyedBy type: NestedKey.Type,
         forKey key: Key
@@ -81,6 +100,22 @@ struct YAMLKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     private func entry(_ key: String) -> YAMLMappingEntry? {
         guard let positions else { return entries.first { $0.key == key } }
         return positions[key].map { entries[$0] }
+    }
+
+    /// `decodeIfPresent`: nil when `key` is absent or null, else `read` of its value. A value that is there
+    /// but wrong is recorded as a problem of the document and read as absent, so the rest of this mapping
+    /// is still checked (and the document fails all the same).
+    private func recovering<T>(_ key: Key, _ read: (YAMLNodeDecoder) throws -> T) -> T? {
+        usage.ask(key.stringValue)
+        guard let entry = entry(key.stringValue) else { return nil }
+        let child = decoder.child(entry.value, .key(entry.key))
+        guard !child.isNull else { return nil }
+        do {
+            return try read(child)
+        } catch {
+            decoder.session.record(decoder.session.yamlError(from: error, at: child))
+            return nil
+        }
     }
 
     /// The decoder for the value at `key`, or "missing required key" at this mapping's mark.

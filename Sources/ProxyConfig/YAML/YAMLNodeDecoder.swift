@@ -46,8 +46,23 @@ final class YAMLNodeDecoder: Decoder {
         do {
             return try T(from: self)
         } catch {
+            session.markIncomplete(at: path)
             throw session.yamlError(from: error, at: self)
         }
+    }
+
+    /// The value as far as it decoded (nil when its decoding stopped), and whether it has no problem,
+    /// unknown keys included; every problem is recorded.
+    func checkedValue<T: Decodable>(_ type: T.Type) -> (value: T?, isValid: Bool) {
+        let before = session.problems.count
+        var value: T?
+        do {
+            value = try decodeValue(type)
+        } catch {
+            session.record(error)
+        }
+        session.recordUnknownKeys(in: node, at: path, final: true)
+        return (value, session.problems.count == before)
     }
 
     /// An error at this node.
@@ -67,4 +82,17 @@ extension Decoder {
 
     /// The node being decoded, for types that want the raw tree (nil with other decoders).
     package var yamlNode: YAMLNode? { (self as? YAMLNodeDecoder)?.node }
+
+    /// `body`'s value; when decoding YAML, a problem it throws is recorded for the report on the whole
+    /// document and nil returned, so a config type goes on to its other keys after a required one failed
+    /// (the document fails all the same). Other decoders get the error.
+    func recordingProblems<T>(_ body: () throws -> T) throws -> T? {
+        guard let decoder = self as? YAMLNodeDecoder else { return try body() }
+        do {
+            return try body()
+        } catch {
+            decoder.session.record(decoder.session.yamlError(from: error, at: decoder))
+            return nil
+        }
+    }
 }

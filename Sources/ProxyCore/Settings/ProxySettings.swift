@@ -20,6 +20,23 @@ package struct ProxySettings: Sendable {
     }
 }
 
+/// How long a client connection may take at each stage, so that no client can hold a connection (and
+/// its file descriptor) by sending slowly or not at all.
+package struct ClientTimeouts: Sendable, Equatable {
+    /// From the connection's start to a complete request head.
+    package var header: Duration
+    /// From the head to the request's last body byte.
+    package var body: Duration
+    /// From the end of a response to the next request's head (an idle keep-alive connection).
+    package var idle: Duration
+
+    package init(header: Duration = .seconds(10), body: Duration = .seconds(60), idle: Duration = .seconds(120)) {
+        self.header = header
+        self.body = body
+        self.idle = idle
+    }
+}
+
 /// How the proxy listens and guards its door.
 package struct ServerSettings: Sendable, Equatable {
     /// Interface to bind. Loopback unless clients must present a key (see `defaultHost(apiKeys:)`).
@@ -41,6 +58,10 @@ package struct ServerSettings: Sendable, Equatable {
     package var pingInterval: Duration
     /// Who may read `GET /metrics`.
     package var metrics: MetricsAccess
+    /// How long a client may take to send a request, and to come back on a kept-alive connection.
+    package var clientTimeouts: ClientTimeouts
+    /// Client connections open at once; more are closed as they arrive.
+    package var maxConnections: Int
 
     /// `server.metrics`.
     package enum MetricsAccess: String, Sendable, CaseIterable {
@@ -55,7 +76,8 @@ package struct ServerSettings: Sendable, Equatable {
     package init(
         host: String? = nil, port: Int = 8082, apiKeys: [String] = [], logLevel: String = "info",
         maxBodyBytes: Int = 32 * 1024 * 1024, upstreamTimeout: Duration = .seconds(90), connectTimeout: Duration = .seconds(10),
-        shutdownGracePeriod: Duration = .seconds(10), pingInterval: Duration = .seconds(15), metrics: MetricsAccess = .key
+        shutdownGracePeriod: Duration = .seconds(10), pingInterval: Duration = .seconds(15), metrics: MetricsAccess = .key,
+        clientTimeouts: ClientTimeouts = ClientTimeouts(), maxConnections: Int = 1024
     ) {
         self.host = host ?? Self.defaultHost(apiKeys: apiKeys)
         self.port = port
@@ -67,6 +89,8 @@ package struct ServerSettings: Sendable, Equatable {
         self.shutdownGracePeriod = shutdownGracePeriod
         self.pingInterval = pingInterval
         self.metrics = metrics
+        self.clientTimeouts = clientTimeouts
+        self.maxConnections = maxConnections
     }
 
     /// A proxy that holds provider keys but asks clients for none is only safe on loopback.
@@ -75,18 +99,24 @@ package struct ServerSettings: Sendable, Equatable {
     }
 }
 
-/// The seed's `max_tokens` rules and token estimation switch.
+/// The `max_tokens` rules and token estimation switch.
+///
+/// The defaults are config.yaml's: a client's positive `max_tokens` is sent as asked (capped at the
+/// limit), since a client asking for 10 tokens wants a short answer or a cheap probe, not 1024. The
+/// seed's environment variables keep the seed's documented raise (`MIN_TOKENS_LIMIT`, 100).
 package struct TokenLimits: Sendable, Equatable {
     /// Upper clamp for every request. The seed's 4096 silently truncates Claude Code's file writes;
     /// 16384 is the output cap of gpt-4o and gpt-4o-mini, the default models.
     package var maxTokensLimit: Int
-    /// Requests asking for fewer tokens than this get `defaultMaxTokens` instead.
+    /// Requests asking for fewer tokens than this get `defaultMaxTokens` instead; 0 raises none but
+    /// those with no or a non-positive `max_tokens`.
     package var minTokensLimit: Int
+    /// What a request gets when it asks for no, a non-positive, or (see `minTokensLimit`) too small a `max_tokens`.
     package var defaultMaxTokens: Int
     /// Estimate usage when the upstream reports none, so no response claims 0 input tokens.
     package var enableTokenEstimation: Bool
 
-    package init(maxTokensLimit: Int = 16384, minTokensLimit: Int = 100, defaultMaxTokens: Int = 1024, enableTokenEstimation: Bool = true) {
+    package init(maxTokensLimit: Int = 16384, minTokensLimit: Int = 0, defaultMaxTokens: Int = 1024, enableTokenEstimation: Bool = true) {
         self.maxTokensLimit = maxTokensLimit
         self.minTokensLimit = minTokensLimit
         self.defaultMaxTokens = defaultMaxTokens
@@ -94,7 +124,7 @@ package struct TokenLimits: Sendable, Equatable {
     }
 
     /// `max_tokens` for the upstream: the client's value, or the default when it is missing, ≤ 0 or
-    /// below the minimum; then capped at the limit.
+    /// below the minimum (when there is one); then capped at the limit.
     package func upstreamMaxTokens(requested: Int?) -> Int {
         var value = requested ?? defaultMaxTokens
         if value <= 0 || value < minTokensLimit { value = defaultMaxTokens }

@@ -7,18 +7,22 @@ import NIOCore
 /// `inputClosed` event and the channel stays open until the proxy's next write. HTTP/1.1 API clients never
 /// half-close to wait for an answer, so the proxy treats it as a hang-up. Closing marks the connection's
 /// `ConnectionCloseWatch`, which cancels the request's upstream work. One handler per connection.
+///
+/// A connection beyond `limit` open ones is closed at once, before it can send anything.
 package final class ClientHangupHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     package typealias InboundIn = NIOAny
 
     private let watch = ConnectionCloseWatch()
     private let registry: ConnectionRegistry
+    private let limit: Int
 
-    package init(registry: ConnectionRegistry) {
+    package init(registry: ConnectionRegistry, limit: Int = .max) {
         self.registry = registry
+        self.limit = limit
     }
 
     package func handlerAdded(context: ChannelHandlerContext) {
-        registry.register(watch, for: context.channel)
+        if registry.register(watch, for: context.channel) > limit { context.close(promise: nil) }
     }
 
     /// Also runs when a closing channel tears its pipeline down, inactive or not.

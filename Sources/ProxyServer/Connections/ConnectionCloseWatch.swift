@@ -76,8 +76,13 @@ package final class ConnectionRegistry: Sendable {
         watches.withLock { $0[ObjectIdentifier(channel)] } ?? ConnectionCloseWatch(closed: true)
     }
 
-    func register(_ watch: ConnectionCloseWatch, for channel: any Channel) {
-        watches.withLock { $0[ObjectIdentifier(channel)] = watch }
+    /// Registers a connection; returns how many are open with it.
+    @discardableResult
+    func register(_ watch: ConnectionCloseWatch, for channel: any Channel) -> Int {
+        watches.withLock {
+            $0[ObjectIdentifier(channel)] = watch
+            return $0.count
+        }
     }
 
     func unregister(_ channel: any Channel) {

@@ -1,10 +1,12 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 import ProxyCore
 
 /// Turns every failure into an Anthropic-shaped error response: every error that renders itself
-/// (`AnthropicErrorRepresentable`), Hummingbird's (unknown path → 404, unsupported method), and anything
-/// unexpected (→ 500, logged).
+/// (`AnthropicErrorRepresentable`), Hummingbird's (unknown path → 404, unsupported method), a request
+/// the client broke off or garbled (→ 400, logged at info: the client failed, not the proxy), and
+/// anything unexpected (→ 500, logged as an error).
 struct AnthropicErrorMiddleware: RouterMiddleware {
     typealias Context = ProxyRequestContext
     /// Error messages can quote an upstream's answer, which may quote the key it rejected.
@@ -31,6 +33,10 @@ struct AnthropicErrorMiddleware: RouterMiddleware {
             return anthropic.response(requestID: context.requestID)
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as HTTPParserError {
+            context.logger.info("\(request.method) \(request.uri.path): the client's request ended early or was malformed (\(error))")
+            return AnthropicError.invalidRequest("the request ended early or was malformed: \(error)").response(
+                requestID: context.requestID)
         } catch {
             context.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
             return AnthropicError(.api, "internal proxy error").response(requestID: context.requestID)

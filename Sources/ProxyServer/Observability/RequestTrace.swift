@@ -108,8 +108,12 @@ final class RequestTrace: Sendable {
             metrics.requestFinished(
                 clientModel: state.clientModel, route: state.route, status: status, stream: state.stream, duration: duration)
         }
-        let line = Self.line(method: method, path: path, status: status, state: state, duration: duration)
-        if path == "/health" || path == "/" { logger.debug("\(line)") } else { logger.info("\(line)") }
+        // Built only when the level is on: the message is an autoclosure.
+        if path == "/health" || path == "/" {
+            logger.debug("\(Self.line(method: method, path: path, status: status, state: state, duration: duration))")
+        } else {
+            logger.info("\(Self.line(method: method, path: path, status: status, state: state, duration: duration))")
+        }
     }
 
     /// `POST /v1/messages 200 claude-opus-4-5 → openai/gpt-4o stream 1843 ms, first token 212 ms, tokens 1200 in / 56 out`.

@@ -1,6 +1,7 @@
 import Logging
 import ProxyCore
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 #if canImport(Glibc)
@@ -15,6 +16,12 @@ import UnixSignals
 /// replace the running ones (atomically: see `LiveSettings`). A broken file is reported in the log and
 /// the proxy keeps serving with what it had. The listening address cannot change while running; a
 /// new host or port is reported as needing a restart.
+///
+/// Each change is loaded and logged once, whichever of the signal and the file watcher notices it first:
+/// both share what the last reload saw (the file's stamp, the outcome), reloads never overlap, the
+/// watcher waits for the file to hold still before reading it (an editor that truncates and then writes
+/// is one change), and a reload that finds the same settings, or the same problem, as the last one says
+/// so only at `debug`.
 package struct ConfigReloader: Service {
     let live: LiveSettings
     /// Reads and validates the settings from their source (the config file, or the environment).
@@ -23,6 +30,7 @@ package struct ConfigReloader: Service {
     let watchedFile: String?
     let pollInterval: Duration
     let logger: Logger
+    private let state: ReloadState
 
     package init(
         live: LiveSettings, watchedFile: String?, pollInterval: Duration = .seconds(2), logger: Logger,
@@ -33,40 +41,73 @@ package struct ConfigReloader: Service {
         self.watchedFile = watchedFile
         self.pollInterval = pollInterval
         self.logger = logger
+        self.state = ReloadState(stamp: watchedFile.flatMap(FileStamp.init(path:)))
     }
 
+    /// Watches until the server shuts down, then returns normally: a service that throws during a graceful
+    /// shutdown fails the whole group, and the process would exit with an error after a clean stop.
     package func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
-                        reload(reason: "SIGHUP")
-                    }
-                }
-                if let watchedFile {
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        var last = FileStamp(path: watchedFile)
-                        while true {
-                            try await Task.sleep(for: pollInterval)
-                            let now = FileStamp(path: watchedFile)
-                            if now != last {
-                                last = now
-                                reload(reason: "\(watchedFile) changed")
-                            }
+                        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                            reload(reason: "SIGHUP")
                         }
                     }
+                    if let watchedFile {
+                        group.addTask { try await watch(watchedFile) }
+                    }
+                    try await group.next()
                 }
-                try await group.next()
+            }
+        } catch is CancellationError {}
+    }
+
+    /// Loads, validates and swaps in the settings; returns whether they were applied (or already were).
+    @discardableResult
+    package func reload(reason: String) -> Bool {
+        state.seen.withLock { seen in apply(reason: reason, seen: &seen) }
+    }
+
+    /// Polls `file`; a change no reload has seen yet is reloaded once the file holds still.
+    private func watch(_ file: String) async throws {
+        while true {
+            try await Task.sleep(for: pollInterval)
+            guard state.seen.withLock({ $0.stamp }) != FileStamp(path: file) else { continue }
+            try await waitUntilStill(file)
+            state.seen.withLock { seen in
+                // A SIGHUP may have loaded this very change while the watcher waited.
+                guard seen.stamp != FileStamp(path: file) else { return }
+                apply(reason: "\(file) changed", seen: &seen)
             }
         }
     }
 
-    /// Loads, validates and swaps in the settings; returns whether they were applied.
+    /// Returns once `file`'s stamp stays the same over a short pause.
+    private func waitUntilStill(_ file: String) async throws {
+        var last = FileStamp(path: file)
+        while true {
+            try await Task.sleep(for: min(pollInterval, .milliseconds(200)))
+            let now = FileStamp(path: file)
+            if now == last { return }
+            last = now
+        }
+    }
+
+    /// The reload itself, with the lock held.
     @discardableResult
-    package func reload(reason: String) -> Bool {
+    private func apply(reason: String, seen: inout ReloadState.Seen) -> Bool {
+        // Taken before reading: an edit made during the load is a change the watcher still notices.
+        seen.stamp = watchedFile.flatMap(FileStamp.init(path:))
         let old = live.settings
         do {
             let settings = try load()
+            seen.failure = nil
+            guard !settings.isSame(as: old) else {
+                logger.debug("config reloaded (\(reason)): nothing changed")
+                return true
+            }
             try live.replace(with: settings)
             if settings.server.host != old.server.host || settings.server.port != old.server.port {
                 logger.warning("config reloaded (\(reason)), but the new listening address takes a restart")
@@ -75,14 +116,44 @@ package struct ConfigReloader: Service {
             }
             return true
         } catch {
-            logger.error("config not reloaded (\(reason)); still serving the previous one: \(error)")
+            let problem = "\(error)"
+            if problem == seen.failure {
+                logger.debug("config not reloaded (\(reason)): the same problem as before")
+            } else {
+                logger.error("config not reloaded (\(reason)); still serving the previous one: \(problem)")
+            }
+            seen.failure = problem
             return false
         }
     }
 }
 
+/// What the last reload saw, shared by the SIGHUP and file-watching tasks (and held while reloading, so
+/// two reloads never overlap).
+final class ReloadState: Sendable {
+    struct Seen {
+        /// The config file's stamp when it was last read; nil when missing (or nothing is watched).
+        var stamp: FileStamp?
+        /// The last reload's problem, when it failed.
+        var failure: String?
+    }
+
+    let seen: Mutex<Seen>
+
+    init(stamp: FileStamp?) {
+        seen = Mutex(Seen(stamp: stamp))
+    }
+}
+
+extension ProxySettings {
+    /// Whether serving `other` instead would change nothing.
+    fileprivate func isSame(as other: ProxySettings) -> Bool {
+        server == other.server && tokens == other.tokens && providers == other.providers && routes == other.routes
+    }
+}
+
 /// A file's modification time and size, to notice edits by polling (no inotify dependency).
-struct FileStamp: Equatable {
+struct FileStamp: Equatable, Sendable {
     var seconds: Int
     var nanoseconds: Int
     var size: Int

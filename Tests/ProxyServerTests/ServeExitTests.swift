@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// `claude-code-proxy serve`, run as the binary a user runs: every graceful stop exits with status 0, with
+/// or without a config file, whatever the config reloader is doing at that moment.
+@Suite("serve exits cleanly", .timeLimit(.minutes(1)))
+struct ServeExitTests {
+    /// Starts `serve` (a config file, or the seed's environment), signals it `after` its start line, and
+    /// returns its exit status and output.
+    static func serve(configFile: Bool, signal: Int32, after delay: Duration) async throws -> (status: Int32, output: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = CheckCommandTests.executable
+        process.currentDirectoryURL = directory
+        var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "OPENAI_API_KEY": "sk-test"]
+        if configFile {
+            let config = directory.appendingPathComponent("config.yaml")
+            try "providers:\n  local: { type: ollama, base_url: \"http://127.0.0.1:9\" }\nmodels:\n  - { match: \"*\", provider: local }\n"
+                .write(to: config, atomically: true, encoding: .utf8)
+            process.arguments = ["serve", "--config", config.path, "--host", "127.0.0.1", "--port", "0"]
+        } else {
+            environment["PORT"] = "0"
+            process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0"]
+        }
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let exited = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
+        try process.run()
+        var printed = Data()
+        while !String(decoding: printed, as: UTF8.self).contains("listening on") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed += chunk
+        }
+        try await Task.sleep(for: delay)
+        kill(process.processIdentifier, signal)
+        var status: Int32 = -1
+        for await code in exited.stream {
+            status = code
+            break
+        }
+        printed += output.fileHandleForReading.readDataToEndOfFile()
+        return (status, String(decoding: printed, as: UTF8.self))
+    }
+
+    @Test(
+        "SIGTERM and SIGINT at different moments of the reload loop (it polls every 2 s): exit status 0",
+        arguments: [
+            (true, SIGTERM, Duration.milliseconds(50)), (true, SIGTERM, .milliseconds(1900)), (true, SIGTERM, .milliseconds(2100)),
+            (true, SIGINT, .milliseconds(900)), (true, SIGINT, .milliseconds(2050)), (false, SIGTERM, .milliseconds(300)),
+            (false, SIGINT, .milliseconds(2050)),
+        ]
+    )
+    func cleanExit(configFile: Bool, signal: Int32, delay: Duration) async throws {
+        let (status, output) = try await Self.serve(configFile: configFile, signal: signal, after: delay)
+        #expect(status == 0, "\(output)")
+        #expect(!output.contains("Error:"), "\(output)")
+    }
+}
