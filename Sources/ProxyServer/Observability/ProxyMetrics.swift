@@ -15,19 +15,25 @@ package final class ProxyMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let factory: HelpedMetricsFactory
     private let clientModels = LabelValues()
+    private let requestsInFlight: Meter
+    private let streamsInFlight: Meter
+    private let cooldownsActive: Meter
     /// Sampled at each scrape: the targets cooling down after a 429.
     private let cooldowns: Mutex<(@Sendable () -> Int)?> = Mutex(nil)
 
     package init() {
         factory = HelpedMetricsFactory(registry: registry)
         // The series without labels exist from the start, so a scrape before any traffic shows them at 0.
-        for name in [Name.requestsInFlight, Name.streamsInFlight, Name.cooldownsActive] { Meter(label: name, factory: factory).set(0) }
+        requestsInFlight = Meter(label: Name.requestsInFlight, factory: factory)
+        streamsInFlight = Meter(label: Name.streamsInFlight, factory: factory)
+        cooldownsActive = Meter(label: Name.cooldownsActive, factory: factory)
+        for meter in [requestsInFlight, streamsInFlight, cooldownsActive] { meter.set(0) }
     }
 
     /// The text exposition of every metric.
     package func exposition() -> [UInt8] {
         let active = cooldowns.withLock { $0?() } ?? 0
-        Meter(label: Name.cooldownsActive, factory: factory).set(active)
+        cooldownsActive.set(active)
         return registry.emitToBuffer()
     }
 
@@ -37,12 +43,12 @@ package final class ProxyMetrics: Sendable {
     }
 
     func requestStarted() {
-        Meter(label: Name.requestsInFlight, factory: factory).increment()
+        requestsInFlight.increment()
     }
 
     /// A finished request: its count by client model, route, status class and streaming, and its duration.
     func requestFinished(clientModel: String?, route: String?, status: Int, stream: Bool, duration: Duration) {
-        Meter(label: Name.requestsInFlight, factory: factory).decrement()
+        requestsInFlight.decrement()
         let route = route ?? "none"
         let streamed = stream ? "true" : "false"
         Counter(
@@ -57,11 +63,11 @@ package final class ProxyMetrics: Sendable {
     }
 
     func streamStarted() {
-        Meter(label: Name.streamsInFlight, factory: factory).increment()
+        streamsInFlight.increment()
     }
 
     func streamEnded() {
-        Meter(label: Name.streamsInFlight, factory: factory).decrement()
+        streamsInFlight.decrement()
     }
 
     /// The time from sending to the upstream's response head.
@@ -125,15 +131,35 @@ package final class ProxyMetrics: Sendable {
 
 /// A swift-metrics factory over a Prometheus registry that gives each metric its help text, which
 /// Prometheus' tooling (`promtool check metrics`) requires; the durations are histograms in seconds.
-private struct HelpedMetricsFactory: MetricsFactory {
+///
+/// Each series' handler is made once and kept: the registry validates names, labels and help text on
+/// every lookup, which per request would cost more than the counting itself.
+private final class HelpedMetricsFactory: MetricsFactory, Sendable {
     let registry: PrometheusCollectorRegistry
+    private let handlers = Mutex<[String: any Sendable]>([:])
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    /// The kept handler of a series, made by `make` the first time.
+    private func handler<Handler: Sendable>(_ label: String, _ dimensions: [(String, String)], make: () -> Handler) -> Handler {
+        var key = label
+        for (name, value) in dimensions { key += "\u{1}" + name + "\u{2}" + value }
+        return handlers.withLock { handlers in
+            if let kept = handlers[key] as? Handler { return kept }
+            let made = make()
+            handlers[key] = made
+            return made
+        }
+    }
 
     static let seconds: [Duration] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300].map { .milliseconds(Int64($0 * 1000)) }
 
     private func help(_ label: String) -> String { ProxyMetrics.Name.help[label] ?? "" }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: help(label))
+        handler(label, dimensions) { registry.makeCounter(name: label, labels: dimensions, help: help(label)) }
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
@@ -141,7 +167,7 @@ private struct HelpedMetricsFactory: MetricsFactory {
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        registry.makeGauge(name: label, labels: dimensions, help: help(label))
+        handler(label, dimensions) { registry.makeGauge(name: label, labels: dimensions, help: help(label)) }
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
@@ -149,7 +175,9 @@ private struct HelpedMetricsFactory: MetricsFactory {
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        registry.makeDurationHistogram(name: label, labels: dimensions, buckets: Self.seconds, help: help(label))
+        handler(label, dimensions) {
+            registry.makeDurationHistogram(name: label, labels: dimensions, buckets: Self.seconds, help: help(label))
+        }
     }
 
     func destroyCounter(_ handler: any CounterHandler) {}
