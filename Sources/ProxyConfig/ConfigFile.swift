@@ -179,9 +179,9 @@ struct ConfigDocument: Decodable {
             apiKeys: keys,
             logLevel: problems.check { () throws(YAMLError) in try logLevel(default: defaults.logLevel, file: file) } ?? defaults.logLevel,
             maxBodyBytes: server?.maxBodyBytes ?? defaults.maxBodyBytes,
-            upstreamTimeout: server?.requestTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.upstreamTimeout,
-            connectTimeout: server?.connectTimeout.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.connectTimeout,
-            shutdownGracePeriod: server?.shutdownGracePeriod.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.shutdownGracePeriod,
+            upstreamTimeout: server?.requestTimeout.map(Self.duration) ?? defaults.upstreamTimeout,
+            connectTimeout: server?.connectTimeout.map(Self.duration) ?? defaults.connectTimeout,
+            shutdownGracePeriod: server?.shutdownGracePeriod.map(Self.duration) ?? defaults.shutdownGracePeriod,
             pingInterval: seconds(
                 server?.pingInterval, key: "ping_interval", default: defaults.pingInterval, file: file, problems: &problems),
             metrics: problems.check { () throws(YAMLError) in try metricsAccess(default: defaults.metrics, file: file) }
@@ -230,28 +230,32 @@ struct ConfigDocument: Decodable {
     private func seconds(
         _ configured: YAMLMarked<Double>?, key: String, default fallback: Duration, file: String, problems: inout YAMLProblems
     ) -> Duration {
-        guard let configured else { return fallback }
-        guard configured.value >= 0.01 else {
-            problems.append(
-                YAMLError(
-                    file: file, mark: configured.mark, path: "server.\(key)",
-                    message: "\(key) must be at least 0.01 seconds, not \(configured.value)"))
-            return fallback
-        }
-        return .milliseconds(Int64(configured.value * 1000))
+        atLeast(0.01, configured, key: key, unit: " seconds", file: file, problems: &problems).map(Self.duration) ?? fallback
     }
 
     /// `server.max_connections`, at least 1.
     private func maxConnections(default fallback: Int, file: String, problems: inout YAMLProblems) -> Int {
-        guard let configured = server?.maxConnections else { return fallback }
-        guard configured.value >= 1 else {
+        atLeast(1, server?.maxConnections, key: "max_connections", unit: "", file: file, problems: &problems) ?? fallback
+    }
+
+    /// The configured value when it is at least `minimum`; nil when none is configured, or (a problem at
+    /// its line) when it is smaller.
+    private func atLeast<Value: Comparable & Decodable>(
+        _ minimum: Value, _ configured: YAMLMarked<Value>?, key: String, unit: String, file: String, problems: inout YAMLProblems
+    ) -> Value? {
+        guard let configured else { return nil }
+        guard configured.value >= minimum else {
             problems.append(
                 YAMLError(
-                    file: file, mark: configured.mark, path: "server.max_connections",
-                    message: "max_connections must be at least 1, not \(configured.value)"))
-            return fallback
+                    file: file, mark: configured.mark, path: "server.\(key)",
+                    message: "\(key) must be at least \(minimum)\(unit), not \(configured.value)"))
+            return nil
         }
         return configured.value
+    }
+
+    private static func duration(seconds: Double) -> Duration {
+        .milliseconds(Int64(seconds * 1000))
     }
 
     private var tokenLimits: TokenLimits {

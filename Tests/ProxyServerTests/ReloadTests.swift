@@ -30,21 +30,31 @@ struct ReloadTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml").path
     }
 
-    static func reloader(_ harness: ProxyHarness, file: String, pollInterval: Duration = .seconds(60)) -> ConfigReloader {
-        var logger = Logger(label: "reload-test")
-        logger.logLevel = .critical
+    /// A reloader of `file`; its lines at `info` and above go to `log` when one is given.
+    static func reloader(
+        _ harness: ProxyHarness, file: String, pollInterval: Duration = .seconds(60), log: LogRecord? = nil
+    ) -> ConfigReloader {
+        var logger = Logger(label: "reload-test") { label in
+            ConsoleLogHandler(label: label, level: .info) { line in log?.lines.withLock { $0.append(line) } }
+        }
+        if log == nil { logger.logLevel = .critical }
         return ConfigReloader(live: harness.live, watchedFile: file, pollInterval: pollInterval, logger: logger) {
             try ConfigFile.load(text: try String(contentsOfFile: file, encoding: .utf8), file: file, environment: [:])
         }
     }
 
-    /// A reloader whose lines at `info` and above go to `log`.
-    static func reloader(_ harness: ProxyHarness, file: String, pollInterval: Duration, log: LogRecord) -> ConfigReloader {
-        let logger = Logger(label: "reload-test") { label in
-            ConsoleLogHandler(label: label, level: .info) { line in log.lines.withLock { $0.append(line) } }
-        }
-        return ConfigReloader(live: harness.live, watchedFile: file, pollInterval: pollInterval, logger: logger) {
-            try ConfigFile.load(text: try String(contentsOfFile: file, encoding: .utf8), file: file, environment: [:])
+    /// Runs `body` with a proxy serving `file` (routed to `first`) and its reloader watching the file
+    /// every 50 ms, its lines in the `LogRecord`.
+    static func watching(_ body: (ProxyHarness, ConfigReloader, LogRecord, String) async throws -> Void) async throws {
+        let file = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try writeAndLoad(config($0, routeTo: "first"), to: file) }) {
+            (harness: ProxyHarness) async throws in
+            let log = LogRecord()
+            let reloader = reloader(harness, file: file, pollInterval: .milliseconds(50), log: log)
+            let watching = Task { try await reloader.run() }
+            defer { watching.cancel() }
+            try await body(harness, reloader, log, file)
         }
     }
 
@@ -55,14 +65,7 @@ struct ReloadTests {
 
     @Test("a change loaded on SIGHUP is not loaded again by the file watcher: one log line")
     func signalThenWatcher() async throws {
-        let file = Self.temporaryFile()
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) {
-            harness in
-            let log = LogRecord()
-            let reloader = Self.reloader(harness, file: file, pollInterval: .milliseconds(50), log: log)
-            let watching = Task { try await reloader.run() }
-            defer { watching.cancel() }
+        try await Self.watching { harness, reloader, log, file in
             try Self.config(harness.upstreamURLs, routeTo: "second").write(toFile: file, atomically: true, encoding: .utf8)
             #expect(reloader.reload(reason: "SIGHUP"))
             try await Task.sleep(for: .milliseconds(600))
@@ -73,14 +76,7 @@ struct ReloadTests {
 
     @Test("a change the watcher loaded, then a SIGHUP, a rewrite with the same text and concurrent reloads: one log line")
     func watcherThenSignal() async throws {
-        let file = Self.temporaryFile()
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) {
-            harness in
-            let log = LogRecord()
-            let reloader = Self.reloader(harness, file: file, pollInterval: .milliseconds(50), log: log)
-            let watching = Task { try await reloader.run() }
-            defer { watching.cancel() }
+        try await Self.watching { harness, reloader, log, file in
             let changed = Self.config(harness.upstreamURLs, routeTo: "second")
             try changed.write(toFile: file, atomically: true, encoding: .utf8)
             try await Self.eventually { !log.reloads.isEmpty }
@@ -98,14 +94,7 @@ struct ReloadTests {
 
     @Test("a broken file is reported once, by whichever notices it first, and its fix once")
     func brokenFileReportedOnce() async throws {
-        let file = Self.temporaryFile()
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.writeAndLoad(Self.config($0, routeTo: "first"), to: file) }) {
-            harness in
-            let log = LogRecord()
-            let reloader = Self.reloader(harness, file: file, pollInterval: .milliseconds(50), log: log)
-            let watching = Task { try await reloader.run() }
-            defer { watching.cancel() }
+        try await Self.watching { harness, reloader, log, file in
             try "providers:\n  first: { type: opanai }\n".write(toFile: file, atomically: true, encoding: .utf8)
             try await Self.eventually { !log.lines.withLock { $0 }.isEmpty }
             #expect(!reloader.reload(reason: "SIGHUP"))

@@ -89,16 +89,19 @@ final class RequestTrace: Sendable {
 
     /// The handler's response is out: reports the request unless its stream will.
     func responded(status: Int) {
-        guard !state.withLock({ $0.finishesLater }) else { return }
-        finish(status: status)
+        report(status: status, byHandler: true)
     }
 
     /// Reports the request, once.
     func finish(status: Int) {
+        report(status: status, byHandler: false)
+    }
+
+    private func report(status: Int, byHandler: Bool) {
         let duration = ContinuousClock.now - start
         guard
             let state = state.withLock({ state -> State? in
-                guard !state.finished else { return nil }
+                guard !state.finished, !(byHandler && state.finishesLater) else { return nil }
                 state.finished = true
                 return state
             })
