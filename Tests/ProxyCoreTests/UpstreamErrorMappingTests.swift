@@ -146,6 +146,11 @@ struct UpstreamErrorMappingTests {
                 "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
                 "prompt is too long: 1200000 tokens > 1048576 maximum"
             ),
+            // llama.cpp's llama-server, on a context overflow.
+            (
+                "request (9032 tokens) exceeds the available context size (8192 tokens), try increasing it",
+                "prompt is too long: 9032 tokens > 8192 maximum"
+            ),
         ]
     )
     func contextOverflowRewrite(upstream: String, expected: String) {

@@ -90,6 +90,8 @@ package enum ContextOverflow {
         (try! Regex(#"input token count \(([\d,]+)\) exceeds the maximum number of tokens allowed \(([\d,]+)\)"#), (1, 2)),
         // Together: "The input (X tokens) is longer than the model's context length (Y tokens)"
         (try! Regex(#"input \(([\d,]+) tokens\) is longer than the model's context length \(([\d,]+) tokens\)"#), (1, 2)),
+        // llama.cpp: "request (9032 tokens) exceeds the available context size (8192 tokens), try increasing it"
+        (try! Regex(#"request \(([\d,]+) tokens\) exceeds the available context size \(([\d,]+) tokens\)"#), (1, 2)),
     ]
 
     private static let markers = [
@@ -108,11 +110,16 @@ package enum ContextOverflow {
         }
         for (pattern, (prompt, limit)) in promptOverLimit {
             if let match = try? pattern.firstMatch(in: upstreamMessage), let n = number(match, prompt), let m = number(match, limit) {
-                return "prompt is too long: \(n) tokens > \(m) maximum"
+                return promptTooLong(tokens: n, maximum: m)
             }
         }
         let lowered = upstreamMessage.lowercased()
         return markers.contains(where: lowered.contains) ? "prompt is too long" : nil
+    }
+
+    /// The sentence Claude Code compacts on, for a prompt of `tokens` over a window of `maximum`.
+    package static func promptTooLong(tokens: Int, maximum: Int) -> String {
+        "prompt is too long: \(tokens) tokens > \(maximum) maximum"
     }
 
     private static func number(_ match: Regex<AnyRegexOutput>.Match, _ group: Int) -> Int? {
