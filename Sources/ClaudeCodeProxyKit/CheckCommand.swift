@@ -43,6 +43,7 @@ struct CheckCommand: AsyncParsableCommand {
             let requiredByDefault = ProxyCommand.registry.adapter(for: provider)?.requiresAPIKey ?? true
             do {
                 _ = try provider.apiKey(requiredByDefault: requiredByDefault)
+                if provider.keyPool.count > 1 { line += "; a pool of \(provider.keyPool.count) keys" }
             } catch {
                 line += "; no API key (\(provider.apiKeySource ?? "api_key"))"
                 problems += 1

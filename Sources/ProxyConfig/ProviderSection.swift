@@ -8,6 +8,8 @@ struct ProviderSection: Decodable {
     var type: ConfigString?
     var baseURL: ConfigString?
     var apiKey: ConfigString?
+    /// A key pool: several keys of the same service, which requests spread over.
+    var apiKeys: [ConfigString]?
     var apiKeyRequired: Bool?
     var auth: ConfigString?
     var apiVersion: String?
@@ -22,6 +24,7 @@ struct ProviderSection: Decodable {
         case profile, type
         case baseURL = "base_url"
         case apiKey = "api_key"
+        case apiKeys = "api_keys"
         case apiKeyRequired = "api_key_required"
         case auth
         case apiVersion = "api_version"
@@ -42,6 +45,7 @@ struct ProviderSection: Decodable {
         type = try container.decodeIfPresent(ConfigString.self, forKey: .type)
         baseURL = try container.decodeIfPresent(ConfigString.self, forKey: .baseURL)
         apiKey = try container.decodeIfPresent(ConfigString.self, forKey: .apiKey)
+        apiKeys = try container.decodeIfPresent([ConfigString].self, forKey: .apiKeys)
         apiKeyRequired = try container.decodeIfPresent(Bool.self, forKey: .apiKeyRequired)
         auth = try container.decodeIfPresent(ConfigString.self, forKey: .auth)
         apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
@@ -62,7 +66,10 @@ struct ProviderSection: Decodable {
         result.profile = self.profile
         result.type = type ?? profile.type
         result.baseURL = baseURL ?? profile.baseURL
-        result.apiKey = apiKey ?? profile.apiKey
+        if apiKey != nil || apiKeys != nil {  // a section's own key or pool replaces the profile's, whichever it set
+            result.apiKey = apiKey
+            result.apiKeys = apiKeys
+        }
         result.apiKeyRequired = apiKeyRequired ?? profile.apiKeyRequired
         result.auth = auth ?? profile.auth
         result.apiVersion = apiVersion ?? profile.apiVersion
@@ -99,19 +106,41 @@ struct ProviderSection: Decodable {
             try Self.oneOf(["api-key", "bearer"], auth, path: "\(path).auth", file: file) == "bearer"
         }
         let options = own.check { () throws(YAMLError) in try checkedOptions(path: path, file: file) }
+        let keys = own.check { () throws(YAMLError) in try checkedKeys(path: path, mark: mark, file: file) }
         let quirks = checkedQuirks(path: path, file: file, problems: &own)
         problems.append(contentsOf: own)
-        guard own.isEmpty, let type, let baseURL, let bearer, let options else { return nil }
-        let key = apiKey.flatMap { $0.isComplete && !$0.value.isEmpty ? $0.value : nil }
-        let source = apiKey.map { key in
-            key.missingVariables.isEmpty
-                ? "api_key in \(file)" : key.missingVariables.joined(separator: ", ") + " (used by api_key in \(file))"
-        }
-        return ProviderSettings(
-            name: name, type: type, baseURL: baseURL, apiKey: key, apiKeySource: source, apiVersion: apiVersion,
+        guard own.isEmpty, let type, let baseURL, let bearer, let options, let keys else { return nil }
+        let usable = keys.filter { $0.isComplete && !$0.value.isEmpty }.map(\.value)
+        let pool = usable.reduce(into: [String]()) { pool, key in if !pool.contains(key) { pool.append(key) } }
+        let keyName = apiKeys == nil ? "api_key" : "api_keys"
+        let missing = keys.flatMap(\.missingVariables)
+        let source =
+            keys.isEmpty
+            ? nil : missing.isEmpty ? "\(keyName) in \(file)" : missing.joined(separator: ", ") + " (used by \(keyName) in \(file))"
+        var settings = ProviderSettings(
+            name: name, type: type, baseURL: baseURL, apiKey: pool.first, apiKeySource: source, apiVersion: apiVersion,
             headers: headers?.entries.map { HTTPHeader($0.key, $0.value) } ?? [], deployments: deployments ?? [:],
             apiKeyRequired: apiKeyRequired, bearerAuth: bearer, options: options, quirks: quirks
         )
+        settings.keyPool = pool
+        return settings
+    }
+
+    /// The key (`api_key`) or the pool (`api_keys`, not empty) as written; at most one of them.
+    private func checkedKeys(path: String, mark: YAMLMark?, file: String) throws(YAMLError) -> [ConfigString] {
+        switch (apiKey, apiKeys) {
+        case (let key?, nil): return [key]
+        case (nil, let pool?):
+            guard !pool.isEmpty else {
+                throw YAMLError(file: file, mark: mark, path: "\(path).api_keys", message: "api_keys must list at least one key")
+            }
+            return pool
+        case (nil, nil): return []
+        case (let key?, _?):
+            throw YAMLError(
+                file: file, mark: key.mark, path: "\(path).api_key",
+                message: "set either api_key (one key) or api_keys (a pool), not both")
+        }
     }
 
     /// `type`, which must name a registered adapter.

@@ -77,6 +77,14 @@ struct ConfigFileTests {
                 "server:\n  ping_interval: 0\nproviders: {}\nmodels: []\n",
                 "c.yaml:2:18: ping_interval must be at least 0.01 seconds, not 0.0 (at server.ping_interval)"
             ),
+            (
+                "providers:\n  x:\n    type: openai\n    base_url: \"http://a\"\n    api_key: k\n    api_keys: [k1, k2]\nmodels: []\n",
+                "c.yaml:5:14: set either api_key (one key) or api_keys (a pool), not both (at providers.x.api_key)"
+            ),
+            (
+                "providers:\n  x: { type: openai, base_url: \"http://a\", api_keys: [] }\nmodels: []\n",
+                "c.yaml:2:3: api_keys must list at least one key (at providers.x.api_keys)"
+            ),
         ])
     func errors(text: String, expected: String) {
         #expect(throws: YAMLProblems.self) { try ConfigFile.load(text: text, file: "c.yaml", environment: [:]) }
@@ -140,13 +148,20 @@ struct ConfigFileTests {
         #expect(problems.description.hasPrefix("15 problems:\nc.yaml:2:9: expected an integer"))
     }
 
-    @Test("a problem in a profile is listed with the problems of the config file, at its own file and line")
-    func profileProblemsListed() throws {
+    /// A new folder of provider profiles, `NAME.yaml` each; the caller removes it.
+    static func profileDirectory(_ profiles: [String: String]) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profiles-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in profiles {
+            try text.write(to: directory.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
+        }
+        return directory
+    }
+
+    @Test("a problem in a profile is listed with the problems of the config file, at its own file and line")
+    func profileProblemsListed() throws {
+        let directory = try Self.profileDirectory(["broken": "type: openai\nbase_url: http://a\napi_kye: k\n"])
         defer { try? FileManager.default.removeItem(at: directory) }
-        try "type: openai\nbase_url: http://a\napi_kye: k\n".write(
-            to: directory.appendingPathComponent("broken.yaml"), atomically: true, encoding: .utf8)
         let text = """
             server: { port: abc }
             providers:
@@ -162,5 +177,31 @@ struct ConfigFileTests {
                 "c.yaml:4:17: no provider profile 'missing' (looked for missing.yaml in \(directory.path)) (at providers.q.profile)",
                 "\(directory.path)/broken.yaml:3:1: unknown key 'api_kye'; did you mean 'api_key'? (at api_kye)",
             ], "\(problems)")
+    }
+
+    @Test("api_keys is a pool: its keys in order, duplicates and keys whose variable is unset left out, over a profile's api_key")
+    func keyPool() throws {
+        let directory = try Self.profileDirectory(["hosted": "type: openai\nbase_url: http://a\napi_key: ${PROFILE_KEY}\n"])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let text = """
+            providers:
+              pooled: { profile: hosted, api_keys: ["${KEY_A}", "${KEY_B}", "${KEY_A}", "${KEY_C}"] }
+              single: { profile: hosted }
+              unset: { profile: hosted, api_keys: ["${KEY_C}"] }
+            models: [{ match: "*", provider: pooled }]
+            """
+        let settings = try ConfigFile.load(
+            text: text, file: "c.yaml", environment: ["KEY_A": "sk-a", "KEY_B": "sk-b", "PROFILE_KEY": "sk-p"],
+            profiles: ProfileLibrary(directories: [directory.path]))
+        let pooled = try #require(settings.providers.first { $0.name == "pooled" })
+        #expect(pooled.keyPool == ["sk-a", "sk-b"])
+        #expect(pooled.apiKey == "sk-a")
+        #expect(pooled.apiKeySource == "KEY_C (used by api_keys in c.yaml)")
+        let single = try #require(settings.providers.first { $0.name == "single" })
+        #expect(single.keyPool == ["sk-p"])
+        let unset = try #require(settings.providers.first { $0.name == "unset" })
+        #expect(unset.keyPool.isEmpty)
+        #expect(unset.apiKey == nil)
+        #expect(throws: AnthropicError.self) { try unset.apiKey(requiredByDefault: true) }
     }
 }

@@ -94,4 +94,22 @@ struct CheckCommandTests {
             #expect(status == 1)
         }
     }
+
+    @Test("a key pool is reported with its size; a pool whose every variable is unset is a problem")
+    func keyPool() async throws {
+        try await ProxyHarness.run(upstreamCount: 1, settings: { _ in ProxySettings(providers: [], routes: []) }) { harness in
+            let (status, output) = try await Self.check(
+                """
+                providers:
+                  pooled: { type: openai, base_url: "\(harness.upstreamURLs[0])/v1", api_keys: [sk-one-1234567, sk-two-1234567] }
+                  empty: { type: openai, base_url: "\(harness.upstreamURLs[0])/v1", api_keys: ["${POOL_KEY_A}", "${POOL_KEY_B}"] }
+                models:
+                  - { match: "*", provider: pooled, fallbacks: [{ provider: empty }] }
+                """)
+            #expect(
+                output.contains("provider 'pooled' (openai) at \(harness.upstreamURLs[0])/v1: reachable; a pool of 2 keys\n"), "\(output)")
+            #expect(output.contains("reachable; no API key (POOL_KEY_A, POOL_KEY_B (used by api_keys in"), "\(output)")
+            #expect(status == 1)
+        }
+    }
 }

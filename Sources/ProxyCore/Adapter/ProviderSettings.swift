@@ -23,6 +23,9 @@ public struct ProviderSettings: Sendable, Equatable {
     /// Settings for the adapter alone (`options:`, a mapping), for adapters from other packages whose
     /// service needs more than the common keys: `settings.options["region"]?.stringValue`.
     public var options: JSONValue
+    /// Every key of the provider's pool (`api_keys`), in order; empty or one key when there is no pool.
+    /// The proxy builds one adapter per key, whose `apiKey` is that key, and spreads requests over them.
+    package var keyPool: [String] = []
     /// The chat-completions body and stream quirks (`providers/*.yaml` profiles set most of them).
     package var quirks: ProviderQuirks
 

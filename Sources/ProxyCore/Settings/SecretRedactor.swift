@@ -11,7 +11,7 @@ package struct SecretRedactor: Sendable {
     }
 
     package init(settings: ProxySettings) {
-        self.init(secrets: settings.providers.compactMap(\.apiKey) + settings.server.apiKeys)
+        self.init(secrets: settings.providers.flatMap { $0.keyPool + [$0.apiKey].compactMap { $0 } } + settings.server.apiKeys)
     }
 
     package func redact(_ text: String) -> String {

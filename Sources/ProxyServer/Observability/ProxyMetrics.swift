@@ -18,7 +18,7 @@ package final class ProxyMetrics: Sendable {
     private let requestsInFlight: Meter
     private let streamsInFlight: Meter
     private let cooldownsActive: Meter
-    /// Sampled at each scrape: the targets cooling down after a 429.
+    /// Sampled at each scrape: the keys of targets cooling down after a refusal.
     private let cooldowns: Mutex<(@Sendable () -> Int)?> = Mutex(nil)
 
     package init() {
@@ -92,6 +92,13 @@ package final class ProxyMetrics: Sendable {
         }
     }
 
+    /// One call to an upstream with one of its provider's keys (by its short hash, never the key itself)
+    /// and how it answered: its HTTP status, or `transport` when none came.
+    func upstreamKeyAnswered(provider: String, key: String, status: String) {
+        Counter(label: Name.upstreamCalls, dimensions: [("provider", provider), ("key", key), ("status", status)], factory: factory)
+            .increment()
+    }
+
     /// A target failed; `handedOver` when the request then went to the route's next fallback.
     func upstreamFailed(provider: String, model: String, kind: String, handedOver: Bool) {
         Counter(label: Name.upstreamFailures, dimensions: [("provider", provider), ("kind", kind)], factory: factory).increment()
@@ -112,6 +119,7 @@ package final class ProxyMetrics: Sendable {
         package static let fallbacks = "claude_code_proxy_fallbacks_total"
         package static let upstreamFailures = "claude_code_proxy_upstream_failures_total"
         package static let cooldownsActive = "claude_code_proxy_cooldowns_active"
+        package static let upstreamCalls = "claude_code_proxy_upstream_calls_total"
 
         package static let help: [String: String] = [
             requests: "Requests to /v1/messages by client model, route (provider/model), status class and streaming.",
@@ -124,7 +132,9 @@ package final class ProxyMetrics: Sendable {
             fallbacks: "Requests handed to a route's next target after this target failed.",
             upstreamFailures:
                 "Upstream calls that failed, by provider and kind (the error type of its answer, or timeout, connect, transport).",
-            cooldownsActive: "Targets tried last because they answered 429 with a retry-after that has not passed.",
+            cooldownsActive: "Provider keys tried last because their target refused them recently (a 429, or a 401).",
+            upstreamCalls:
+                "Calls to upstreams by provider, key (the first 8 hex digits of its SHA-256; none without a key) and HTTP status (or transport).",
         ]
     }
 }

@@ -1,44 +1,45 @@
 import ProxyCore
 
 /// The settings one request is served with: the config as of the request's start, the adapters built
-/// from it once per load, the model catalog, the redactor of its secrets, and the cooldowns of targets
-/// that recently answered 429 with a `retry-after`.
+/// from it once per load (one per key of a pool), the model catalog, the redactor of its secrets, and the
+/// cooldowns of the keys that targets recently refused.
 struct SettingsSnapshot: Sendable {
     let settings: ProxySettings
     let catalog: ModelCatalog
     let redactor: SecretRedactor
     let cooldowns = TargetCooldowns()
-    private let adapters: [String: any ProviderAdapter]
+    private let pools: [String: KeyPool]
 
     init(settings: ProxySettings, registry: AdapterRegistry) throws(AnthropicError) {
         self.settings = settings
         self.catalog = ModelCatalog(settings: settings)
         self.redactor = SecretRedactor(settings: settings)
-        var adapters: [String: any ProviderAdapter] = [:]
+        var pools: [String: KeyPool] = [:]
         for provider in settings.providers {
-            guard let adapter = registry.adapter(for: provider) else {
+            guard let pool = KeyPool(provider: provider, registry: registry) else {
                 throw AnthropicError(.api, "provider '\(provider.name)' has unknown type '\(provider.type)'")
             }
-            adapters[provider.name] = adapter
+            pools[provider.name] = pool
         }
-        self.adapters = adapters
+        self.pools = pools
     }
 
-    /// The adapter of a target's provider. Every configured provider has one (`init` fails otherwise),
+    /// The adapters of a target's provider. Every configured provider has them (`init` fails otherwise),
     /// and targets only name configured providers.
-    func adapter(for target: RouteTarget) -> any ProviderAdapter {
-        adapters[target.provider.name]!
+    func pool(for target: RouteTarget) -> KeyPool {
+        pools[target.provider.name]!
     }
 
     /// Where a request goes, in the order to try: the route's target, then its fallbacks, with targets
-    /// still cooling down after a 429 moved to the end.
+    /// whose every key is cooling down moved to the end.
     func targets(for traits: RequestTraits) throws(AnthropicError) -> [RouteTarget] {
         let targets = settings.targets(for: traits, catalog: catalog)
         guard !targets.isEmpty else {
             throw AnthropicError.notFound("no route in the proxy's config matches model '\(traits.model)'")
         }
         let (cooling, ready) = targets.reduce(into: ([RouteTarget](), [RouteTarget]())) { split, target in
-            if cooldowns.isCooling(target.provider.name, target.upstreamModel) { split.0.append(target) } else { split.1.append(target) }
+            let pool = pool(for: target)
+            if pool.keyIDs.allSatisfy({ cooldowns.isCooling(target, key: $0) }) { split.0.append(target) } else { split.1.append(target) }
         }
         return ready + cooling
     }

@@ -2,41 +2,63 @@ import CurlHTTP
 import Logging
 import ProxyCore
 
-/// Sends a request to its route's targets in turn until one answers.
+/// Sends a request to its route's targets in turn, and to each target's keys in turn, until one answers.
 ///
-/// A target that cannot take the request (no API key configured), or that fails before its response
-/// head — 429, 408, 5xx, a timeout, an unreachable host — hands the request to the next one; nothing has
-/// reached the client yet, so it cannot tell. A 429 with `retry-after` also cools the target down for
-/// later requests. Other errors (a 400 for a bad request) are the client's to see and are not retried.
+/// A key that an upstream refuses before its response head — 429 (rate limited) or 401 (not accepted) —
+/// cools down and hands the request to the target's next key, if its pool has one. A target that cannot
+/// take the request (no API key configured), or that fails before its response head — 429, 408, 5xx, a
+/// timeout, an unreachable host — hands the request to the next target. Nothing has reached the client
+/// yet, so it cannot tell. Other errors (a 400 for a bad request) are the client's to see and are not
+/// retried.
 enum FallbackSender {
     static func send(
         _ request: MessagesRequest, snapshot: SettingsSnapshot, client: CurlHTTPClient, metrics: ProxyMetrics, logger: Logger
     ) async throws -> (call: UpstreamCall, response: HTTPClientResponse) {
         let (targets, estimatedTokens) = try plan(request, snapshot: snapshot)
         var lastError: (any AnthropicErrorRepresentable)?
-        for (position, target) in targets.enumerated() {
-            let isLast = position == targets.count - 1
-            let call: UpstreamCall
-            switch prepare(request, target: target, estimatedTokens: estimatedTokens, snapshot: snapshot, isLast: isLast, logger: logger) {
-            case .success(let prepared):
-                call = prepared
-            case .failure(let error):
-                // The target cannot even be asked (its API key is not configured): try the next one.
-                guard !isLast else { throw error }
-                lastError = error
-                continue
-            }
-            let sent = ContinuousClock.now
-            do {
-                let response = try await call.send(with: client)
-                metrics.upstreamResponded(provider: call.providerName, model: call.upstreamModel, after: .now - sent)
-                return (call, response)
-            } catch let error as any AnthropicErrorRepresentable {
-                let handedOver = handOver(error.anthropicError, from: target, isLast: isLast, cooldowns: snapshot.cooldowns, logger: logger)
-                metrics.upstreamFailed(
-                    provider: call.providerName, model: call.upstreamModel, kind: Self.failureKind(error), handedOver: handedOver)
-                guard handedOver else { throw error }
-                lastError = error
+        targets: for (position, target) in targets.enumerated() {
+            let isLastTarget = position == targets.count - 1
+            let pool = snapshot.pool(for: target)
+            let keys = pool.order(session: request.sessionID) { snapshot.cooldowns.isCooling(target, key: pool.keyIDs[$0]) }
+            for (keyPosition, key) in keys.enumerated() {
+                let isLastKey = keyPosition == keys.count - 1
+                let call: UpstreamCall
+                switch prepare(
+                    request, target: target, adapter: pool.adapters[key], estimatedTokens: estimatedTokens, snapshot: snapshot,
+                    isLast: isLastTarget, logger: logger)
+                {
+                case .success(let prepared):
+                    call = prepared
+                case .failure(let error):
+                    // The target cannot even be asked (its API key is not configured): try the next one.
+                    guard !isLastTarget else { throw error }
+                    lastError = error
+                    continue targets
+                }
+                let sent = ContinuousClock.now
+                do {
+                    let response = try await call.send(with: client)
+                    metrics.upstreamResponded(provider: call.providerName, model: call.upstreamModel, after: .now - sent)
+                    metrics.upstreamKeyAnswered(provider: call.providerName, key: pool.keyIDs[key], status: "\(response.status)")
+                    return (call, response)
+                } catch let error as any AnthropicErrorRepresentable {
+                    let anthropicError = error.anthropicError
+                    metrics.upstreamKeyAnswered(provider: call.providerName, key: pool.keyIDs[key], status: Self.statusLabel(error))
+                    coolDown(pool.keyIDs[key], of: target, after: anthropicError, cooldowns: snapshot.cooldowns)
+                    if !isLastKey, Self.refusesKey(anthropicError) {
+                        logger.warning(
+                            "\(target.label) refused key \(pool.keyIDs[key]) (\(anthropicError.status) \(anthropicError.message)); trying the provider's next key"
+                        )
+                        lastError = error
+                        continue
+                    }
+                    let handedOver = handOver(anthropicError, from: target, isLast: isLastTarget, logger: logger)
+                    metrics.upstreamFailed(
+                        provider: call.providerName, model: call.upstreamModel, kind: Self.failureKind(error), handedOver: handedOver)
+                    guard handedOver else { throw error }
+                    lastError = error
+                    continue targets
+                }
             }
         }
         throw lastError ?? AnthropicError(.api, "no target to send the request to")
@@ -52,12 +74,12 @@ enum FallbackSender {
 
     @inline(never)
     private static func prepare(
-        _ request: MessagesRequest, target: RouteTarget, estimatedTokens: Int, snapshot: SettingsSnapshot, isLast: Bool, logger: Logger
+        _ request: MessagesRequest, target: RouteTarget, adapter: any ProviderAdapter, estimatedTokens: Int, snapshot: SettingsSnapshot,
+        isLast: Bool, logger: Logger
     ) -> Result<UpstreamCall, AnthropicError> {
         do {
             let call = try UpstreamCall(
-                request: request, target: target, adapter: snapshot.adapter(for: target), estimatedInputTokens: estimatedTokens,
-                settings: snapshot.settings
+                request: request, target: target, adapter: adapter, estimatedInputTokens: estimatedTokens, settings: snapshot.settings
             )
             logger.debug("\(request.stream ? "stream" : "request") \(request.model) → \(call.routeLabel)")
             return .success(call)
@@ -80,12 +102,19 @@ enum FallbackSender {
         return error.anthropicError.type.rawValue
     }
 
-    /// Records `error` from `target`; true when the next target should be tried.
+    /// The `status` label of a failed call: its HTTP status, or `transport` when none came.
+    private static func statusLabel(_ error: any AnthropicErrorRepresentable) -> String {
+        error is UpstreamTransportError ? "transport" : "\(error.anthropicError.status)"
+    }
+
+    /// Whether an upstream failure is about the key rather than the request: another key may succeed.
+    private static func refusesKey(_ error: AnthropicError) -> Bool {
+        error.status == 429 || error.status == 401
+    }
+
+    /// Logs `error` from `target`; true when the next target should be tried.
     @inline(never)
-    private static func handOver(
-        _ error: AnthropicError, from target: RouteTarget, isLast: Bool, cooldowns: TargetCooldowns, logger: Logger
-    ) -> Bool {
-        noteFailure(error, target: target, cooldowns: cooldowns)
+    private static func handOver(_ error: AnthropicError, from target: RouteTarget, isLast: Bool, logger: Logger) -> Bool {
         guard !isLast, shouldFallBack(after: error) else { return false }
         logger.warning("\(target.label) failed (\(error.status) \(error.message)); trying the next fallback")
         return true
@@ -97,12 +126,16 @@ enum FallbackSender {
         error.status == 429 || error.status == 408 || error.status >= 500
     }
 
-    private static func noteFailure(_ error: AnthropicError, target: RouteTarget, cooldowns: TargetCooldowns) {
-        guard error.status == 429, let retryAfter = error.headers.first(where: { $0.name == "retry-after" }),
-            let seconds = Int(retryAfter.value)
-        else {
-            return
+    /// Cools a key down after a refusal: a 429 for its `retry-after` (or a few seconds), a 401 for a minute.
+    private static func coolDown(_ key: String, of target: RouteTarget, after error: AnthropicError, cooldowns: TargetCooldowns) {
+        switch error.status {
+        case 429:
+            let retryAfter = error.headers.first { $0.name == "retry-after" }.flatMap { Int($0.value) }
+            cooldowns.coolDown(target, key: key, for: retryAfter.map { .seconds($0) } ?? TargetCooldowns.rateLimited)
+        case 401:
+            cooldowns.coolDown(target, key: key, for: TargetCooldowns.refused)
+        default:
+            break
         }
-        cooldowns.coolDown(target.provider.name, target.upstreamModel, for: .seconds(seconds))
     }
 }
