@@ -4,6 +4,7 @@ series are read back through Prometheus' query API. `promtool check metrics` lin
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -20,6 +21,11 @@ from mock_upstream import JSONReply, SSEReply, completion, text_stream, usage
 pytestmark = pytest.mark.timeout(90)
 
 CLIENT_KEY = "e2e-metrics-client-key"
+FIRST_KEYS = ["sk-first-pool-key-a", "sk-first-pool-key-b"]
+
+
+def short_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
 def fetch(url: str, headers: dict | None = None) -> tuple[int, bytes]:
@@ -38,7 +44,7 @@ def proxied(make_upstream, make_proxy, tmp_path):
     config.write_text(f"""\
 server: {{ api_keys: ["{CLIENT_KEY}"], metrics: key, log_level: info }}
 providers:
-  first: {{ type: openai, base_url: "{first.url}", api_key: sk-1 }}
+  first: {{ type: openai, base_url: "{first.url}", api_keys: ["{FIRST_KEYS[0]}", "{FIRST_KEYS[1]}"] }}
   second: {{ type: openai, base_url: "{second.url}", api_key: sk-2 }}
 models:
   - {{ match: "*", provider: first, model: gpt-4o, fallbacks: [{{ provider: second, model: gpt-4o-mini }}] }}
@@ -130,6 +136,12 @@ def test_prometheus_scrapes_the_proxy(proxied, prometheus):
     ttft = query(prometheus, 'claude_code_proxy_time_to_first_token_seconds_count{provider="first"}')
     assert float(ttft[0]["value"][1]) == 1
     assert float(query(prometheus, 'up{job="proxy"}')[0]["value"][1]) == 1
+    calls = query(prometheus, 'sum by (key, status) (claude_code_proxy_upstream_calls_total{provider="first"})')
+    by_key = {(c["metric"]["key"], c["metric"]["status"]): float(c["value"][1]) for c in calls}
+    a, b = (short_hash(key) for key in FIRST_KEYS)
+    assert by_key == {(a, "200"): 1, (b, "200"): 1, (a, "503"): 1}, "the pool's keys in turn, each by its hash"
+    print("Prometheus query sum by (key, status) (claude_code_proxy_upstream_calls_total{provider=\"first\"}):",
+          json.dumps({f"{key}/{status}": value for (key, status), value in by_key.items()}))
     print("Prometheus query sum(claude_code_proxy_requests_total) by route:", json.dumps(by_route),
           "| raw:", json.dumps(requests))
 

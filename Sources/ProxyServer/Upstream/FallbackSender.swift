@@ -24,8 +24,8 @@ enum FallbackSender {
                 let isLastKey = keyPosition == keys.count - 1
                 let call: UpstreamCall
                 switch prepare(
-                    request, target: target, adapter: pool.adapters[key], estimatedTokens: estimatedTokens, snapshot: snapshot,
-                    isLast: isLastTarget, logger: logger)
+                    request, target: target, adapter: pool.adapters[key], keyID: pool.keyIDs[key], estimatedTokens: estimatedTokens,
+                    snapshot: snapshot, isLast: isLastTarget, logger: logger)
                 {
                 case .success(let prepared):
                     call = prepared
@@ -37,17 +37,15 @@ enum FallbackSender {
                 }
                 let sent = ContinuousClock.now
                 do {
-                    let response = try await call.send(with: client)
+                    let response = try await call.send(with: client, metrics: metrics)
                     metrics.upstreamResponded(provider: call.providerName, model: call.upstreamModel, after: .now - sent)
-                    metrics.upstreamKeyAnswered(provider: call.providerName, key: pool.keyIDs[key], status: "\(response.status)")
                     return (call, response)
                 } catch let error as any AnthropicErrorRepresentable {
                     let anthropicError = error.anthropicError
-                    metrics.upstreamKeyAnswered(provider: call.providerName, key: pool.keyIDs[key], status: Self.statusLabel(error))
-                    coolDown(pool.keyIDs[key], of: target, after: anthropicError, cooldowns: snapshot.cooldowns)
+                    coolDown(call.keyID, of: target, after: anthropicError, cooldowns: snapshot.cooldowns)
                     if !isLastKey, Self.refusesKey(anthropicError) {
                         logger.warning(
-                            "\(target.label) refused key \(pool.keyIDs[key]) (\(anthropicError.status) \(anthropicError.message)); trying the provider's next key"
+                            "\(target.label) refused key \(call.keyID) (\(anthropicError.status) \(anthropicError.message)); trying the provider's next key"
                         )
                         lastError = error
                         continue
@@ -74,12 +72,13 @@ enum FallbackSender {
 
     @inline(never)
     private static func prepare(
-        _ request: MessagesRequest, target: RouteTarget, adapter: any ProviderAdapter, estimatedTokens: Int, snapshot: SettingsSnapshot,
-        isLast: Bool, logger: Logger
+        _ request: MessagesRequest, target: RouteTarget, adapter: any ProviderAdapter, keyID: String, estimatedTokens: Int,
+        snapshot: SettingsSnapshot, isLast: Bool, logger: Logger
     ) -> Result<UpstreamCall, AnthropicError> {
         do {
             let call = try UpstreamCall(
-                request: request, target: target, adapter: adapter, estimatedInputTokens: estimatedTokens, settings: snapshot.settings
+                request: request, target: target, adapter: adapter, keyID: keyID, estimatedInputTokens: estimatedTokens,
+                settings: snapshot.settings
             )
             logger.debug("\(request.stream ? "stream" : "request") \(request.model) → \(call.routeLabel)")
             return .success(call)
@@ -100,11 +99,6 @@ enum FallbackSender {
             }
         }
         return error.anthropicError.type.rawValue
-    }
-
-    /// The `status` label of a failed call: its HTTP status, or `transport` when none came.
-    private static func statusLabel(_ error: any AnthropicErrorRepresentable) -> String {
-        error is UpstreamTransportError ? "transport" : "\(error.anthropicError.status)"
     }
 
     /// Whether an upstream failure is about the key rather than the request: another key may succeed.

@@ -16,6 +16,8 @@ final class UpstreamCall: Sendable {
     let upstreamModel: String
     /// `provider/model`, as logged and returned in `x-proxy-route`.
     let routeLabel: String
+    /// The short hash of the provider key this call is sent with (`KeyPool.keyIDs`).
+    let keyID: String
     let estimatedInputTokens: Int
     let answer: any UpstreamAnswer
     /// Taken by `send`.
@@ -24,7 +26,8 @@ final class UpstreamCall: Sendable {
     /// Asks the adapter for the call; kept out of line so its temporaries never land in an async frame.
     @inline(never)
     init(
-        request: MessagesRequest, target: RouteTarget, adapter: any ProviderAdapter, estimatedInputTokens: Int, settings: ProxySettings
+        request: MessagesRequest, target: RouteTarget, adapter: any ProviderAdapter, keyID: String, estimatedInputTokens: Int,
+        settings: ProxySettings
     ) throws(AnthropicError) {
         let context = CallContext(
             upstreamModel: target.upstreamModel, maxTokens: settings.tokens.upstreamMaxTokens(requested: request.maxTokens),
@@ -35,6 +38,7 @@ final class UpstreamCall: Sendable {
         self.providerName = target.provider.name
         self.upstreamModel = target.upstreamModel
         self.routeLabel = target.label
+        self.keyID = keyID
         self.estimatedInputTokens = estimatedInputTokens
         self.answer = prepared.answer
         let headers = prepared.request.headers + adapter.settings.headers
@@ -53,8 +57,9 @@ final class UpstreamCall: Sendable {
     }
 
     /// Sends the request; returns the response once its head arrived with a success status. A failure
-    /// status is the adapter's error for it; a transport failure an `UpstreamTransportError`.
-    func send(with client: CurlHTTPClient) async throws -> HTTPClientResponse {
+    /// status is the adapter's error for it; a transport failure an `UpstreamTransportError`. Either way
+    /// `metrics` counts the call under its key.
+    func send(with client: CurlHTTPClient, metrics: ProxyMetrics) async throws -> HTTPClientResponse {
         guard let request = unsentRequest.withLock({ $0.take() }) else {
             throw AnthropicError(.api, "internal error: the request to provider '\(providerName)' was already sent")
         }
@@ -62,8 +67,10 @@ final class UpstreamCall: Sendable {
         do {
             response = try await client.execute(request)
         } catch let error as HTTPClientError {
+            metrics.upstreamKeyAnswered(provider: providerName, key: keyID, status: "transport")
             throw UpstreamTransportError(provider: providerName, failure: error)
         }
+        metrics.upstreamKeyAnswered(provider: providerName, key: keyID, status: String(response.status))
         guard (200..<300).contains(response.status) else {
             let body = (try? await response.body.collect(upTo: 64 * 1024)) ?? []
             throw answer.error(status: response.status, headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: body)
