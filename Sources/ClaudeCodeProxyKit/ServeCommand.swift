@@ -42,6 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
         let redactor = SecretRedactor(settings: settings)
         LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level, redactor: redactor) }
         let logger = Logger(label: "claude-code-proxy")
+        let threads = ServerThreads.start(count: settings.server.threads)
+        logger.debug("\(threads) event-loop thread(s)\(settings.server.threads == nil ? ", one per usable CPU" : " (server.threads)")")
         let loader = SettingsLoader(configPath: configFile(source: source), host: host, port: port, registry: registry)
         let server = try CommandFailure.reporting {
             try ProxyRun(settings: settings, loader: loader, registry: registry) { port in
@@ -60,7 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.notice(
             "claude-code-proxy \(ClaudeCodeProxy.version) listening on http://\(settings.server.host):\(port) (settings from \(source))")
         for provider in settings.providers {
-            let key = provider.apiKey == nil ? "no API key" : "API key set"
+            let key =
+                provider.keyPool.count > 1
+                ? "a pool of \(provider.keyPool.count) API keys" : provider.apiKey == nil ? "no API key" : "API key set"
             logger.notice("provider '\(provider.name)': \(provider.type) at \(provider.baseURL), \(key)")
         }
         for route in settings.routes {

@@ -75,6 +75,7 @@ struct ConfigDocument: Decodable {
         var clientBodyTimeout: YAMLMarked<Double>?
         var clientIdleTimeout: YAMLMarked<Double>?
         var maxConnections: YAMLMarked<Int>?
+        var threads: YAMLMarked<Int>?
 
         enum CodingKeys: String, CodingKey {
             case host, port, metrics
@@ -82,6 +83,7 @@ struct ConfigDocument: Decodable {
             case clientBodyTimeout = "client_body_timeout"
             case clientIdleTimeout = "client_idle_timeout"
             case maxConnections = "max_connections"
+            case threads
             case shutdownGracePeriod = "shutdown_grace_period"
             case pingInterval = "ping_interval"
             case apiKeys = "api_keys"
@@ -197,7 +199,9 @@ struct ConfigDocument: Decodable {
                     server?.clientIdleTimeout, key: "client_idle_timeout", default: defaults.clientTimeouts.idle, file: file,
                     problems: &problems)
             ),
-            maxConnections: maxConnections(default: defaults.maxConnections, file: file, problems: &problems)
+            maxConnections: atLeast(1, server?.maxConnections, key: "max_connections", unit: "", file: file, problems: &problems)
+                ?? defaults.maxConnections,
+            threads: atLeast(1, server?.threads, key: "threads", unit: "", file: file, problems: &problems)
         )
     }
 
@@ -231,11 +235,6 @@ struct ConfigDocument: Decodable {
         _ configured: YAMLMarked<Double>?, key: String, default fallback: Duration, file: String, problems: inout YAMLProblems
     ) -> Duration {
         atLeast(0.01, configured, key: key, unit: " seconds", file: file, problems: &problems).map(Self.duration) ?? fallback
-    }
-
-    /// `server.max_connections`, at least 1.
-    private func maxConnections(default fallback: Int, file: String, problems: inout YAMLProblems) -> Int {
-        atLeast(1, server?.maxConnections, key: "max_connections", unit: "", file: file, problems: &problems) ?? fallback
     }
 
     /// The configured value when it is at least `minimum`; nil when none is configured, or (a problem at

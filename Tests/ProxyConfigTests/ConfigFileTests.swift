@@ -82,6 +82,10 @@ struct ConfigFileTests {
                 "c.yaml:5:14: set either api_key (one key) or api_keys (a pool), not both (at providers.x.api_key)"
             ),
             (
+                "server:\n  threads: 0\nproviders: {}\nmodels: []\n",
+                "c.yaml:2:12: threads must be at least 1, not 0 (at server.threads)"
+            ),
+            (
                 "providers:\n  x: { type: openai, base_url: \"http://a\", api_keys: [] }\nmodels: []\n",
                 "c.yaml:2:3: api_keys must list at least one key (at providers.x.api_keys)"
             ),

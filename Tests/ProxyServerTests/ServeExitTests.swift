@@ -5,24 +5,40 @@ import Testing
 /// or without a config file, whatever the config reloader is doing at that moment.
 @Suite("serve exits cleanly", .timeLimit(.minutes(1)))
 struct ServeExitTests {
+    static let localConfig =
+        "providers:\n  local: { type: ollama, base_url: \"http://127.0.0.1:9\" }\nmodels:\n  - { match: \"*\", provider: local }\n"
+
     /// Starts `serve` (a config file, or the seed's environment), signals it `after` its start line, and
     /// returns its exit status and output.
     static func serve(configFile: Bool, signal: Int32, after delay: Duration) async throws -> (status: Int32, output: String) {
+        try await serve(config: configFile ? localConfig : nil, signal: signal, after: delay)
+    }
+
+    /// Starts `serve` with `config` (nil: the seed's environment), through `launcher` (e.g. `taskset -c 0`)
+    /// when given, signals it `after` its start line, and returns its exit status and output.
+    static func serve(
+        config: String?, launcher: [String] = [], signal: Int32, after delay: Duration
+    ) async throws -> (status: Int32, output: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let process = Process()
-        process.executableURL = CheckCommandTests.executable
         process.currentDirectoryURL = directory
         var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "OPENAI_API_KEY": "sk-test"]
-        if configFile {
-            let config = directory.appendingPathComponent("config.yaml")
-            try "providers:\n  local: { type: ollama, base_url: \"http://127.0.0.1:9\" }\nmodels:\n  - { match: \"*\", provider: local }\n"
-                .write(to: config, atomically: true, encoding: .utf8)
-            process.arguments = ["serve", "--config", config.path, "--host", "127.0.0.1", "--port", "0"]
+        var arguments = ["serve", "--host", "127.0.0.1", "--port", "0"]
+        if let config {
+            let file = directory.appendingPathComponent("config.yaml")
+            try config.write(to: file, atomically: true, encoding: .utf8)
+            arguments += ["--config", file.path]
         } else {
             environment["PORT"] = "0"
-            process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0"]
+        }
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = launcher.dropFirst() + [CheckCommandTests.executable.path] + arguments
+        } else {
+            process.executableURL = CheckCommandTests.executable
+            process.arguments = arguments
         }
         process.environment = environment
         let output = Pipe()

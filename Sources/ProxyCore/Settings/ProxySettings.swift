@@ -62,6 +62,9 @@ package struct ServerSettings: Sendable, Equatable {
     package var clientTimeouts: ClientTimeouts
     /// Client connections open at once; more are closed as they arrive.
     package var maxConnections: Int
+    /// The event-loop threads, which also run the request handling (`server.threads`); nil: one per
+    /// CPU the process may use.
+    package var threads: Int?
 
     /// `server.metrics`.
     package enum MetricsAccess: String, Sendable, CaseIterable {
@@ -77,7 +80,7 @@ package struct ServerSettings: Sendable, Equatable {
         host: String? = nil, port: Int = 8082, apiKeys: [String] = [], logLevel: String = "info",
         maxBodyBytes: Int = 32 * 1024 * 1024, upstreamTimeout: Duration = .seconds(90), connectTimeout: Duration = .seconds(10),
         shutdownGracePeriod: Duration = .seconds(10), pingInterval: Duration = .seconds(15), metrics: MetricsAccess = .key,
-        clientTimeouts: ClientTimeouts = ClientTimeouts(), maxConnections: Int = 1024
+        clientTimeouts: ClientTimeouts = ClientTimeouts(), maxConnections: Int = 1024, threads: Int? = nil
     ) {
         self.host = host ?? Self.defaultHost(apiKeys: apiKeys)
         self.port = port
@@ -91,6 +94,7 @@ package struct ServerSettings: Sendable, Equatable {
         self.metrics = metrics
         self.clientTimeouts = clientTimeouts
         self.maxConnections = maxConnections
+        self.threads = threads
     }
 
     /// A proxy that holds provider keys but asks clients for none is only safe on loopback.
