@@ -36,6 +36,9 @@ extension CurlTransfer {
         // A CONNECT reply from an HTTPS_PROXY must not be mistaken for the response head.
         try set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1, "proxy header setting")
 
+        if let size = request.receiveBufferSize {
+            try set(CURLOPT_BUFFERSIZE, size, "receive buffer size")
+        }
         try setTimeouts(request.timeouts, set)
         try setTLS(configuration, check, set)
         try setMethodAndBody(request, host: host, check, set)
@@ -86,7 +89,8 @@ extension CurlTransfer {
     }
 
     /// GET is libcurl's default, HEAD is NOBODY, anything else a custom verb; a body goes out with an
-    /// exact Content-Length from libcurl's own copy, so the request value may die meanwhile.
+    /// exact Content-Length from the transfer's own copy (`uploadBody`, freed once it is sent), so the
+    /// request value may die meanwhile.
     private func setMethodAndBody(
         _ request: HTTPClientRequest, host: String,
         _ check: (CURLcode, String) throws(HTTPClientError) -> Void,
@@ -113,13 +117,14 @@ extension CurlTransfer {
         guard sendsBody else { return }
         try check(
             ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)), "body size")
-        let code = request.body.withUnsafeBytes { bytes in
-            if let base = bytes.baseAddress {
-                return ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base))
-            }
-            return ccurl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, "")
+        guard !request.body.isEmpty else {
+            try check(ccurl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, ""), "body")
+            return
         }
-        try check(code, "body")
+        let body = UnsafeMutableRawBufferPointer.allocate(byteCount: request.body.count, alignment: 1)
+        body.copyBytes(from: request.body)
+        uploadBody = body
+        try check(ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, body.baseAddress), "body")
     }
 
     /// The caller's headers plus an empty `Expect:` (libcurl otherwise waits up to 1 s for a

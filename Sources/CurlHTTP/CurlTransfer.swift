@@ -14,6 +14,9 @@ final class CurlTransfer: @unchecked Sendable {
     var headerList: UnsafeMutablePointer<curl_slist>?
     /// libcurl writes a detailed message here when a transfer fails (CURLOPT_ERRORBUFFER).
     let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The request body libcurl sends (CURLOPT_POSTFIELDS, not copied); freed when the response head
+    /// arrives with all of it sent, so a long stream does not keep it.
+    var uploadBody: UnsafeMutableRawBufferPointer?
 
     private var head = ResponseHeadParser()
     private var headDelivered = false
@@ -48,6 +51,7 @@ final class CurlTransfer: @unchecked Sendable {
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         errorBuffer.deallocate()
+        uploadBody?.deallocate()
     }
 
     /// The transfer joined the multi handle: its clocks start now.
@@ -147,8 +151,20 @@ final class CurlTransfer: @unchecked Sendable {
 
     private func deliverHead(status: Int, headers: [(name: String, value: String)]) {
         headDelivered = true
+        releaseSentBody()
         lastActivity = .now
         if let deadline { scheduleCheck(deadline) }
         channel.deliverHead(status: status, headers: headers)
+    }
+
+    /// Frees the request body once the response head is here and libcurl has sent all of it: it will not
+    /// read it again (a retry on a fresh connection happens only before any response byte). A server that
+    /// answers before reading the whole body keeps it until the transfer ends.
+    private func releaseSentBody() {
+        guard let body = uploadBody else { return }
+        var sent: curl_off_t = 0
+        guard ccurl_easy_getinfo_off_t(easy, CURLINFO_SIZE_UPLOAD_T, &sent) == CURLE_OK, sent >= body.count else { return }
+        body.deallocate()
+        uploadBody = nil
     }
 }

@@ -153,6 +153,44 @@ extension CurlHTTPTests {
             #expect(server.acceptedCount == 1)
         }
 
+        @Test func eachBodyArrivesWholeWhenTheServerClosesKeptAliveConnections() async throws {
+            // libcurl reuses the connection, finds it closed and sends the request again on a new one: the
+            // transfer must still hold the body then (it frees it only once the response head is in).
+            let seen = Locked<[ReceivedRequest]>([])
+            let server = try TestServer { connection in
+                guard let request = connection.readRequest() else { return }
+                seen.append(request)
+                connection.respond(body: bytes("ok"))
+            }
+            defer { server.stop() }
+            let client = makeClient()
+            defer { client.shutdown() }
+
+            let bodies = (0..<4).map { index in (0..<(20_000 + index)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) } }
+            for body in bodies {
+                let response = try await client.execute(.init(method: "POST", url: server.baseURL + "/again", body: body))
+                #expect(response.status == 200)
+                #expect(try await response.body.collect(upTo: 10) == bytes("ok"))
+            }
+            #expect(seen.value.map(\.body) == bodies)
+            #expect(server.acceptedCount == 4)
+        }
+
+        @Test func aSmallReceiveBufferStillDeliversALargeBodyWhole() async throws {
+            let payload = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 % 241) }
+            let server = try TestServer { connection in
+                guard connection.readRequest() != nil else { return }
+                connection.respond(body: payload)
+            }
+            defer { server.stop() }
+            let client = makeClient()
+            defer { client.shutdown() }
+
+            let response = try await client.execute(
+                .init(method: "POST", url: server.baseURL + "/big", body: bytes("{}"), receiveBufferSize: 1024))
+            #expect(try await response.body.collect(upTo: 1 << 20) == payload)
+        }
+
         @Test func malformedRequestsAreRejectedWithoutEchoingSecrets() async throws {
             let client = makeClient()
             defer { client.shutdown() }

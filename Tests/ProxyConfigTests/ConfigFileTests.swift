@@ -15,7 +15,7 @@ struct ConfigFileTests {
         #expect(settings.server.apiKeys.isEmpty)
         #expect(settings.server.host == "127.0.0.1")
         #expect(settings.server.clientTimeouts == ClientTimeouts(header: .seconds(10), body: .seconds(60), idle: .seconds(120)))
-        #expect(settings.server.maxConnections == 1024)
+        #expect(settings.server.maxConnections == ServerSettings.defaultMaxConnections)
         #expect(settings.server.metrics == .key)
     }
 
@@ -207,5 +207,14 @@ struct ConfigFileTests {
         #expect(unset.keyPool.isEmpty)
         #expect(unset.apiKey == nil)
         #expect(throws: AnthropicError.self) { try unset.apiKey(requiredByDefault: true) }
+    }
+
+    @Test("max_connections defaults to half the open-file limit, less a margin")
+    func maxConnectionsFollowsTheFileLimit() throws {
+        var limit = rlimit()
+        #expect(getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0)
+        #expect(ServerSettings.defaultMaxConnections == max(64, (Int(limit.rlim_cur) - 64) / 2))
+        let settings = try ConfigFile.load(text: "providers: {}\nmodels: []\n", file: "c.yaml", environment: [:])
+        #expect(settings.server.maxConnections == ServerSettings.defaultMaxConnections)
     }
 }

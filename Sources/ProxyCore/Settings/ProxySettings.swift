@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Everything the running proxy is configured with, whether it came from config.yaml or from the seed's
 /// environment variables; both loaders produce this one type.
 package struct ProxySettings: Sendable {
@@ -80,7 +84,7 @@ package struct ServerSettings: Sendable, Equatable {
         host: String? = nil, port: Int = 8082, apiKeys: [String] = [], logLevel: String = "info",
         maxBodyBytes: Int = 32 * 1024 * 1024, upstreamTimeout: Duration = .seconds(90), connectTimeout: Duration = .seconds(10),
         shutdownGracePeriod: Duration = .seconds(10), pingInterval: Duration = .seconds(15), metrics: MetricsAccess = .key,
-        clientTimeouts: ClientTimeouts = ClientTimeouts(), maxConnections: Int = 1024, threads: Int? = nil
+        clientTimeouts: ClientTimeouts = ClientTimeouts(), maxConnections: Int = ServerSettings.defaultMaxConnections, threads: Int? = nil
     ) {
         self.host = host ?? Self.defaultHost(apiKeys: apiKeys)
         self.port = port
@@ -96,6 +100,14 @@ package struct ServerSettings: Sendable, Equatable {
         self.maxConnections = maxConnections
         self.threads = threads
     }
+
+    /// Half the process's open-file limit, less a margin for everything else: each client connection may
+    /// hold an upstream one, so the proxy refuses connections before it runs out of descriptors.
+    package static let defaultMaxConnections: Int = {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        return max(64, (Int(min(limit.rlim_cur, 1 << 20)) - 64) / 2)
+    }()
 
     /// A proxy that holds provider keys but asks clients for none is only safe on loopback.
     package static func defaultHost(apiKeys: [String]) -> String {

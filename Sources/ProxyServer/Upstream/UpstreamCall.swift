@@ -52,9 +52,13 @@ final class UpstreamCall: Sendable {
                     connect: settings.server.connectTimeout,
                     firstByte: settings.server.upstreamTimeout,
                     idle: settings.server.upstreamTimeout
-                )
+                ),
+                receiveBufferSize: request.stream ? Self.streamReceiveBuffer : nil
             ))
     }
+
+    /// libcurl's receive buffer for a streamed answer, held as long as the stream: its events are small.
+    static let streamReceiveBuffer = 4096
 
     /// Sends the request; returns the response once its head arrived with a success status. A failure
     /// status is the adapter's error for it; a transport failure an `UpstreamTransportError`. Either way
