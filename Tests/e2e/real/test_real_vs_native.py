@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cases import CASES, request
+from cases import CASES, overflow, request
 from real_server import MODEL
 from server_differences import prompt_tokens
 from sse import post_raw
@@ -122,3 +122,19 @@ def test_proxy_matches_the_servers_own_messages_endpoint(real_server, proxy, way
     proxied = answer(proxy.url, request(case, model, stream))
     diff = {k: tuple(v) for k, v in differences(native, proxied).items()}
     assert diff == expected_differences(way, native), json.dumps(diff, indent=1, default=str)
+
+
+def test_context_overflow_native_and_proxied(real_server, proxy, way, model):
+    """The server's own /v1/messages reports an overflow in its OpenAI-style error body (type
+    exceed_context_size_error, no Anthropic `type: error`); through the proxy, either way, it is Anthropic's
+    400 invalid_request_error with the server's numbers in the sentence Claude Code compacts on."""
+    native = post_raw(real_server.url, {**overflow(), "model": MODEL}, timeout=60)
+    assert native.status == 400
+    error = json.loads(native.text)
+    assert "type" not in error and error["error"]["type"] == "exceed_context_size_error", error
+    n, limit = error["error"]["n_prompt_tokens"], error["error"]["n_ctx"]
+    proxied = post_raw(proxy.url, {**overflow(), "model": model}, timeout=60)
+    assert proxied.status == 400
+    body = json.loads(proxied.text)
+    assert body["type"] == "error" and body["error"]["type"] == "invalid_request_error", body
+    assert f"prompt is too long: {n} tokens > {limit} maximum" in body["error"]["message"], body
