@@ -4,8 +4,6 @@ inside a loopback-only network namespace (see claude_code_scenario.py, which run
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +13,7 @@ HERE = Path(__file__).parent
 SCENARIO = HERE / "claude_code_scenario.py"
 sys.path.insert(0, str(HERE))
 
+from claude_cli import claude_binary, run_in_namespace  # noqa: E402
 from claude_code_scenario import (  # noqa: E402
     AGENT_ID, BASH_ARGS, BASH_ID, BASH_REASONING, FINAL_TEXT, NATIVE_KEY, NATIVE_MODEL, RESPONSES_KEY,
     RESPONSES_MODEL, SUBAGENT_REPORT, WRITE_CONTENT, WRITE_ID, tool_use_block, write_args,
@@ -23,41 +22,9 @@ from claude_code_scenario import (  # noqa: E402
 pytestmark = pytest.mark.timeout(300)
 
 
-def claude_binary() -> str:
-    import claude_agent_sdk
-
-    path = Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
-    if not path.exists():
-        pytest.fail(f"the claude-agent-sdk wheel has no bundled CLI at {path}", pytrace=False)
-    return str(path)
-
-
 def run_scenario(proxy_bin: str, mode: str, tmp_path: Path, model: str = "claude-opus-4-5") -> dict:
-    unshare = shutil.which("unshare")
-    if unshare is None or shutil.which("ip") is None:
-        pytest.fail("the Claude Code scenario needs `unshare` (util-linux) and `ip` (iproute2)", pytrace=False)
-    out = tmp_path / "result.json"
-    base = tmp_path / "scenario"
-    base.mkdir()
-    cmd = [unshare, "-n", sys.executable, str(SCENARIO), "--proxy-bin", proxy_bin, "--claude", claude_binary(),
-           "--mode", mode, "--base", str(base), "--out", str(out), "--model", model, "--timeout", "180"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        stdout, stderr = proc.communicate(timeout=240)
-    except subprocess.TimeoutExpired:
-        proc.terminate()  # the scenario cleans up (claude, proxy, mocks) and still writes its result
-        try:
-            stdout, stderr = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            stdout, stderr = proc.communicate(timeout=10)
-    if not out.exists():
-        pytest.fail(f"the scenario wrote no result (exit {proc.returncode}); unshare -n needs root or "
-                    f"CAP_SYS_ADMIN.\nstdout:\n{stdout[-3000:]}\nstderr:\n{stderr[-3000:]}", pytrace=False)
-    result = json.loads(out.read_text())
-    # Keep the whole record next to the test's tmp dir for debugging, and show the essentials on failure.
-    result["_path"] = str(out)
-    return result
+    return run_in_namespace(SCENARIO, ["--proxy-bin", proxy_bin, "--claude", claude_binary(), "--mode", mode,
+                                       "--model", model, "--timeout", "180"], tmp_path)
 
 
 def explain(r: dict) -> str:
