@@ -114,6 +114,22 @@ struct ConfigDocument: Decodable {
         var model: String?
         var fallbacks: [FallbackSection]?
         var when: ConditionsSection?
+        /// The metadata keys, which sit next to the others.
+        var metadata: MetadataKeys
+
+        enum CodingKeys: String, CodingKey {
+            case match, provider, model, fallbacks, when
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            match = try container.decode(String.self, forKey: .match)
+            provider = try container.decode(ConfigString.self, forKey: .provider)
+            model = try container.decodeIfPresent(String.self, forKey: .model)
+            fallbacks = try container.decodeIfPresent([FallbackSection].self, forKey: .fallbacks)
+            when = try container.decodeIfPresent(ConditionsSection.self, forKey: .when)
+            metadata = try MetadataKeys(from: decoder)
+        }
     }
 
     struct ConditionsSection: Decodable {
@@ -121,9 +137,10 @@ struct ConfigDocument: Decodable {
         var minPromptTokens: Int?
         var images: Bool?
         var webSearch: Bool?
+        var subagent: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case thinking, images
+            case thinking, images, subagent
             case minPromptTokens = "min_prompt_tokens"
             case webSearch = "web_search"
         }
@@ -132,6 +149,65 @@ struct ConfigDocument: Decodable {
     struct FallbackSection: Decodable {
         var provider: ConfigString
         var model: String?
+        var metadata: MetadataKeys
+
+        enum CodingKeys: String, CodingKey {
+            case provider, model
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            provider = try container.decode(ConfigString.self, forKey: .provider)
+            model = try container.decodeIfPresent(String.self, forKey: .model)
+            metadata = try MetadataKeys(from: decoder)
+        }
+    }
+
+    /// A target's `context_window`, `max_output_tokens`, `display_name`, `vision`, `thinking`, `effort`,
+    /// decoded from the mapping of its route or fallback (which shares its key check with them).
+    struct MetadataKeys: Decodable {
+        var contextWindow: YAMLMarked<Int>?
+        var maxOutputTokens: YAMLMarked<Int>?
+        var displayName: String?
+        var vision: Bool?
+        var thinking: Bool?
+        var effort: [ConfigString]?
+
+        enum CodingKeys: String, CodingKey {
+            case vision, thinking, effort
+            case contextWindow = "context_window"
+            case maxOutputTokens = "max_output_tokens"
+            case displayName = "display_name"
+        }
+
+        /// The metadata, with each value out of range reported at its line (`path` is the route's).
+        func metadata(path: String, file: String, problems: inout YAMLProblems) -> ModelMetadata {
+            func positive(_ value: YAMLMarked<Int>?, key: String) -> Int? {
+                guard let value else { return nil }
+                guard value.value > 0 else {
+                    problems.append(
+                        YAMLError(
+                            file: file, mark: value.mark, path: "\(path).\(key)", message: "\(key) must be at least 1, not \(value.value)"))
+                    return nil
+                }
+                return value.value
+            }
+            var levels: [String]?
+            for level in effort ?? [] {
+                guard ModelMetadata.effortLevels.contains(level.value) else {
+                    problems.append(
+                        YAMLError(
+                            file: file, mark: level.mark, path: "\(path).effort",
+                            message: "effort levels are \(ModelMetadata.effortLevels.joined(separator: ", ")), not '\(level.value)'"))
+                    continue
+                }
+                levels = (levels ?? []) + [level.value]
+            }
+            return ModelMetadata(
+                contextWindow: positive(contextWindow, key: "context_window"),
+                maxOutputTokens: positive(maxOutputTokens, key: "max_output_tokens"), displayName: displayName, vision: vision,
+                thinking: thinking, effort: effort == nil ? nil : (levels ?? []))
+        }
     }
 
     /// The settings from what decoded, with the routes and server values checked; each problem goes to
@@ -145,15 +221,17 @@ struct ConfigDocument: Decodable {
             for (index, fallback) in (route.fallbacks ?? []).enumerated() {
                 checkProviderExists(
                     fallback.provider, path: "models[\(position)].fallbacks[\(index)].provider", file: file, problems: &problems)
-                fallbacks.append(RouteStep(provider: fallback.provider.value, model: fallback.model))
+                let metadata = fallback.metadata.metadata(path: "models[\(position)].fallbacks[\(index)]", file: file, problems: &problems)
+                fallbacks.append(RouteStep(provider: fallback.provider.value, model: fallback.model, metadata: metadata))
             }
             let conditions = RouteConditions(
                 thinking: route.when?.thinking, minPromptTokens: route.when?.minPromptTokens, images: route.when?.images,
-                webSearch: route.when?.webSearch
+                webSearch: route.when?.webSearch, subagent: route.when?.subagent
             )
             routes.append(
                 ModelRoute(
-                    pattern: route.match, provider: route.provider.value, model: route.model, fallbacks: fallbacks, conditions: conditions)
+                    pattern: route.match, provider: route.provider.value, model: route.model, fallbacks: fallbacks, conditions: conditions,
+                    metadata: route.metadata.metadata(path: "models[\(position)]", file: file, problems: &problems))
             )
         }
         return ProxySettings(

@@ -48,7 +48,7 @@ struct ProviderProfileTests {
         #expect(provider.baseURL == "http://127.0.0.1:9/v1")
         #expect(provider.apiKey == "sk-ds")
         #expect(provider.quirks[Quirks.reasoningPassback] == "reasoning_content")
-        #expect(provider.quirks[Quirks.maxOutputTokens]["deepseek-chat"] == 8192)
+        #expect(provider.quirks[Quirks.models]["deepseek-chat"]?.maxOutputTokens == 8192)
         #expect(
             settings.targets(for: RequestTraits(model: "claude-opus-4")).map(\.upstreamModel) == ["deepseek-chat", "deepseek-reasoner"])
     }
@@ -104,7 +104,8 @@ struct ProviderProfileTests {
             """
         let settings = try ConfigFile.load(text: text, file: "c.yaml", environment: [:], profiles: Self.library)
         let quirks = try #require(settings.provider(named: "deepseek")?.quirks)
-        #expect(quirks[Quirks.maxOutputTokens] == ["deepseek-chat": 4096, "deepseek-reasoner": 65536, "deepseek-v4": 32768])
+        #expect(
+            quirks[Quirks.models].mapValues(\.maxOutputTokens) == ["deepseek-chat": 4096, "deepseek-reasoner": 65536, "deepseek-v4": 32768])
         #expect(quirks[Quirks.reasoningPassback] == nil)
         #expect(quirks[Quirks.reasoningEffort] == false, "from the profile")
     }

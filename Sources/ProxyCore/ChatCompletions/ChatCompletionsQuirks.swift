@@ -22,20 +22,18 @@ package enum Quirks {
         "reasoning_passback", ["reasoning_content": "reasoning_content", "reasoning": "reasoning", "none": nil], default: nil)
     /// How tool parameter and structured-output schemas are cleaned.
     package static let schemaDialect = Quirk.option("schema_dialect", default: SchemaDialect.openai)
-    /// Per upstream model, the largest `max_tokens` it accepts (`models: { NAME: { max_output_tokens: N } }`).
-    package static let maxOutputTokens = Quirk<[String: Int]>(
-        "models", default: [:], expected: "a mapping of model names to { max_output_tokens: N }", mergesKeys: true
+    /// Per upstream model, what is known of it (`models: { NAME: { context_window: N, max_output_tokens: N, … } }`):
+    /// the output cap lowers a larger `max_tokens`; the rest is for `/v1/models` and the context-window check.
+    package static let models = Quirk<[String: ModelMetadata]>(
+        "models", default: [:], expected: "a mapping of model names to { \(ModelMetadata.keys.joined(separator: ", ")) }", mergesKeys: true
     ) { configured in
         guard let members = configured.objectValue else { return nil }
-        var caps: [String: Int] = [:]
+        var models: [String: ModelMetadata] = [:]
         for (model, settings) in members {
-            guard let entries = settings.objectValue, entries.allSatisfy({ $0.key == "max_output_tokens" }) else { return nil }
-            if let cap = settings["max_output_tokens"] {
-                guard let tokens = cap.intValue else { return nil }
-                caps[model] = tokens
-            }
+            guard let metadata = ModelMetadata(json: settings) else { return nil }
+            models[model] = metadata
         }
-        return caps
+        return models
     }
     /// Merged into every request body last (e.g. OpenRouter's `provider`, Ollama's `keep_alive`).
     package static let extraBody = Quirk<[(key: String, value: JSONValue)]>("extra_body", default: [], expected: "a mapping") {
@@ -71,7 +69,7 @@ package enum Quirks {
 
     /// The chat-completions component's quirks.
     static let chatCompletions: [any AnyQuirk] = [
-        maxTokensField, reasoningEffort, streamUsage, parallelToolCalls, reasoningPassback, schemaDialect, maxOutputTokens,
+        maxTokensField, reasoningEffort, streamUsage, parallelToolCalls, reasoningPassback, schemaDialect, models,
         extraBody, sendUser, midSystem, mergeConsecutiveUsers, toolIDFormat, thinkTags, bufferToolArguments, bridgeUserAfterTool,
         sendImages, responseFormat,
     ]
@@ -121,7 +119,7 @@ extension ProviderQuirks {
         options.quirks = self
         if let field = self[Quirks.maxTokensField] { options.maxTokensField = field }
         if let effort = self[Quirks.reasoningEffort] { options.acceptsReasoningEffort = effort }
-        if let cap = self[Quirks.maxOutputTokens][options.upstreamModel] { options.maxTokens = min(options.maxTokens, cap) }
+        if let cap = self[Quirks.models][options.upstreamModel]?.maxOutputTokens { options.maxTokens = min(options.maxTokens, cap) }
         options.includeStreamUsage = options.includeStreamUsage && self[Quirks.streamUsage]
         options.mergeConsecutiveUsers = self[Quirks.mergeConsecutiveUsers] ?? options.mergeConsecutiveUsers
         return options

@@ -71,7 +71,7 @@ extension ProviderQuirks {
     package func applied(to options: ResponsesOptions) -> ResponsesOptions {
         var options = options
         options.quirks = self
-        if let cap = self[Quirks.maxOutputTokens][options.upstreamModel] { options.maxTokens = min(options.maxTokens, cap) }
+        if let cap = self[Quirks.models][options.upstreamModel]?.maxOutputTokens { options.maxTokens = min(options.maxTokens, cap) }
         return options
     }
 }

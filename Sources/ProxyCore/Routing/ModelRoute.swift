@@ -7,18 +7,26 @@ package struct ModelRoute: Sendable, Equatable {
     package var model: String?
     /// Tried in order when the target before fails before anything reached the client.
     package var fallbacks: [RouteStep]
-    /// Further conditions on the request (thinking, long context, images, web search).
+    /// Further conditions on the request (thinking, long context, images, web search, sub-agent).
     package var conditions: RouteConditions
+    /// What is known of the route's own target (its context window…), over its provider profile's values.
+    package var metadata: ModelMetadata
 
     package init(
         pattern: String, provider: String, model: String? = nil, fallbacks: [RouteStep] = [],
-        conditions: RouteConditions = RouteConditions()
+        conditions: RouteConditions = RouteConditions(), metadata: ModelMetadata = ModelMetadata()
     ) {
         self.pattern = pattern
         self.provider = provider
         self.model = model
         self.fallbacks = fallbacks
         self.conditions = conditions
+        self.metadata = metadata
+    }
+
+    /// The route's target, then its fallbacks.
+    package var steps: [RouteStep] {
+        [RouteStep(provider: provider, model: model, metadata: metadata)] + fallbacks
     }
 
     package func matches(_ clientModel: String) -> Bool {
@@ -34,10 +42,13 @@ package struct ModelRoute: Sendable, Equatable {
 package struct RouteStep: Sendable, Equatable {
     package var provider: String
     package var model: String?
+    /// What the config says of this target's model (over its provider profile's values).
+    package var metadata: ModelMetadata
 
-    package init(provider: String, model: String? = nil) {
+    package init(provider: String, model: String? = nil, metadata: ModelMetadata = ModelMetadata()) {
         self.provider = provider
         self.model = model
+        self.metadata = metadata
     }
 }
 
@@ -45,6 +56,14 @@ package struct RouteStep: Sendable, Equatable {
 package struct RouteTarget: Sendable, Equatable {
     package var provider: ProviderSettings
     package var upstreamModel: String
+    /// The route's values for this target over those of its provider's profile.
+    package var metadata: ModelMetadata
+
+    package init(provider: ProviderSettings, upstreamModel: String, metadata: ModelMetadata = ModelMetadata()) {
+        self.provider = provider
+        self.upstreamModel = upstreamModel
+        self.metadata = metadata
+    }
 
     /// `provider/model`, as logged and returned in `x-proxy-route`.
     package var label: String { "\(provider.name)/\(upstreamModel)" }
@@ -58,13 +77,19 @@ extension ProxySettings {
         if let published = catalog?.entry(id: traits.model) {
             steps = [published.target]
         } else if let route = routes.first(where: { $0.matches(traits) }) {
-            steps = [RouteStep(provider: route.provider, model: route.model)] + route.fallbacks
+            steps = route.steps
         } else {
             return []
         }
-        return steps.compactMap { step in
-            provider(named: step.provider).map { RouteTarget(provider: $0, upstreamModel: step.model ?? traits.model) }
-        }
+        return steps.compactMap { step in target(of: step, clientModel: traits.model) }
+    }
+
+    /// Where a route step sends a request for `clientModel`, with what is known of that model.
+    package func target(of step: RouteStep, clientModel: String) -> RouteTarget? {
+        guard let provider = provider(named: step.provider) else { return nil }
+        let model = step.model ?? clientModel
+        return RouteTarget(
+            provider: provider, upstreamModel: model, metadata: step.metadata.merged(over: provider.quirks[Quirks.models][model]))
     }
 }
 

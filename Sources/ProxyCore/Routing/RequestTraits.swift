@@ -1,19 +1,31 @@
 /// What routing rules can ask of a request beyond its model name (claude-code-router's scenarios):
-/// thinking requested, prompt size (long context), images anywhere, a web-search tool offered.
+/// thinking requested, prompt size (long context), images anywhere, a web-search tool offered, a Claude
+/// Code sub-agent asking.
 package struct RequestTraits: Sendable, Equatable {
+    /// The client's model name without Claude Code's `[1m]` suffix (a hint to itself about the context window).
     package var model: String
     package var thinking: Bool
     package var estimatedPromptTokens: Int
     package var hasImages: Bool
     package var hasWebSearch: Bool
+    /// A Claude Code sub-agent (Task tool) request: `cc_is_subagent=true` in its first system block.
+    package var isSubagent: Bool
 
-    package init(model: String, thinking: Bool = false, estimatedPromptTokens: Int = 0, hasImages: Bool = false, hasWebSearch: Bool = false)
-    {
-        self.model = model
+    package init(
+        model: String, thinking: Bool = false, estimatedPromptTokens: Int = 0, hasImages: Bool = false, hasWebSearch: Bool = false,
+        isSubagent: Bool = false
+    ) {
+        self.model = Self.routedName(of: model)
         self.thinking = thinking
         self.estimatedPromptTokens = estimatedPromptTokens
         self.hasImages = hasImages
         self.hasWebSearch = hasWebSearch
+        self.isSubagent = isSubagent
+    }
+
+    /// A model name as routes see it: Claude Code's `[1m]` suffix (any case) dropped.
+    package static func routedName(of model: String) -> String {
+        model.lowercased().hasSuffix("[1m]") ? String(model.dropLast(4)) : model
     }
 
     package init(request: MessagesRequest) {
@@ -29,7 +41,8 @@ package struct RequestTraits: Sendable, Equatable {
             estimatedPromptTokens: TokenEstimator.estimateInput(of: request),
             // Images inside tool results count too: a screenshot makes the request a vision request.
             hasImages: request.messages.contains { $0.content.contains(where: Self.containsImage) },
-            hasWebSearch: request.tools.contains { $0.type?.hasPrefix("web_search") == true }
+            hasWebSearch: request.tools.contains { $0.type?.hasPrefix("web_search") == true },
+            isSubagent: request.system.first?.contains("cc_is_subagent=true") == true
         )
     }
 
@@ -49,12 +62,15 @@ package struct RouteConditions: Sendable, Equatable {
     package var minPromptTokens: Int?
     package var images: Bool?
     package var webSearch: Bool?
+    /// Whether the request comes from a Claude Code sub-agent.
+    package var subagent: Bool?
 
-    package init(thinking: Bool? = nil, minPromptTokens: Int? = nil, images: Bool? = nil, webSearch: Bool? = nil) {
+    package init(thinking: Bool? = nil, minPromptTokens: Int? = nil, images: Bool? = nil, webSearch: Bool? = nil, subagent: Bool? = nil) {
         self.thinking = thinking
         self.minPromptTokens = minPromptTokens
         self.images = images
         self.webSearch = webSearch
+        self.subagent = subagent
     }
 
     package func hold(for traits: RequestTraits) -> Bool {
@@ -62,6 +78,7 @@ package struct RouteConditions: Sendable, Equatable {
         if let minPromptTokens, traits.estimatedPromptTokens < minPromptTokens { return false }
         if let images, images != traits.hasImages { return false }
         if let webSearch, webSearch != traits.hasWebSearch { return false }
+        if let subagent, subagent != traits.isSubagent { return false }
         return true
     }
 }

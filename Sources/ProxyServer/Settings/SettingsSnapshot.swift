@@ -31,12 +31,14 @@ struct SettingsSnapshot: Sendable {
     }
 
     /// Where a request goes, in the order to try: the route's target, then its fallbacks, with targets
-    /// whose every key is cooling down moved to the end.
+    /// whose every key is cooling down moved to the end, and those whose context window the prompt exceeds
+    /// left out (when that is all of them, the request is refused: see `ContextWindowCheck`).
     func targets(for traits: RequestTraits) throws(AnthropicError) -> [RouteTarget] {
-        let targets = settings.targets(for: traits, catalog: catalog)
-        guard !targets.isEmpty else {
+        let routed = settings.targets(for: traits, catalog: catalog)
+        guard !routed.isEmpty else {
             throw AnthropicError.notFound("no route in the proxy's config matches model '\(traits.model)'")
         }
+        let targets = try ContextWindowCheck.targets(routed, fitting: traits.estimatedPromptTokens)
         let (cooling, ready) = targets.reduce(into: ([RouteTarget](), [RouteTarget]())) { split, target in
             let pool = pool(for: target)
             if pool.keyIDs.allSatisfy({ cooldowns.isCooling(target, key: $0) }) { split.0.append(target) } else { split.1.append(target) }
