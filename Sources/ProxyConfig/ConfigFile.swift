@@ -163,53 +163,6 @@ struct ConfigDocument: Decodable {
         }
     }
 
-    /// A target's `context_window`, `max_output_tokens`, `display_name`, `vision`, `thinking`, `effort`,
-    /// decoded from the mapping of its route or fallback (which shares its key check with them).
-    struct MetadataKeys: Decodable {
-        var contextWindow: YAMLMarked<Int>?
-        var maxOutputTokens: YAMLMarked<Int>?
-        var displayName: String?
-        var vision: Bool?
-        var thinking: Bool?
-        var effort: [ConfigString]?
-
-        enum CodingKeys: String, CodingKey {
-            case vision, thinking, effort
-            case contextWindow = "context_window"
-            case maxOutputTokens = "max_output_tokens"
-            case displayName = "display_name"
-        }
-
-        /// The metadata, with each value out of range reported at its line (`path` is the route's).
-        func metadata(path: String, file: String, problems: inout YAMLProblems) -> ModelMetadata {
-            func positive(_ value: YAMLMarked<Int>?, key: String) -> Int? {
-                guard let value else { return nil }
-                guard value.value > 0 else {
-                    problems.append(
-                        YAMLError(
-                            file: file, mark: value.mark, path: "\(path).\(key)", message: "\(key) must be at least 1, not \(value.value)"))
-                    return nil
-                }
-                return value.value
-            }
-            var levels: [String]?
-            for level in effort ?? [] {
-                guard ModelMetadata.effortLevels.contains(level.value) else {
-                    problems.append(
-                        YAMLError(
-                            file: file, mark: level.mark, path: "\(path).effort",
-                            message: "effort levels are \(ModelMetadata.effortLevels.joined(separator: ", ")), not '\(level.value)'"))
-                    continue
-                }
-                levels = (levels ?? []) + [level.value]
-            }
-            return ModelMetadata(
-                contextWindow: positive(contextWindow, key: "context_window"),
-                maxOutputTokens: positive(maxOutputTokens, key: "max_output_tokens"), displayName: displayName, vision: vision,
-                thinking: thinking, effort: effort == nil ? nil : (levels ?? []))
-        }
-    }
-
     /// The settings from what decoded, with the routes and server values checked; each problem goes to
     /// `problems` (the settings are only used when there is none).
     func settings(providers: [ProviderSettings], file: String, problems: inout YAMLProblems) -> ProxySettings {
