@@ -1,7 +1,8 @@
 import ArgumentParser
 import ProxyCore
 
-/// The `claude-code-proxy` command: `serve` (the default) runs the proxy.
+/// The `claude-code-proxy` command: `serve` (the default) runs the proxy, `check` checks a config, `code`
+/// runs Claude Code through it.
 struct ProxyCommand: AsyncParsableCommand {
     /// The adapters config files may name, as `ClaudeCodeProxy.main` was given them.
     @TaskLocal static var registry = AdapterRegistry.builtIn
@@ -10,7 +11,7 @@ struct ProxyCommand: AsyncParsableCommand {
         commandName: "claude-code-proxy",
         abstract: "Serve Anthropic's Messages API (Claude Code) on OpenAI-compatible providers.",
         version: ClaudeCodeProxy.version,
-        subcommands: [ServeCommand.self, CheckCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, CodeCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -56,6 +56,7 @@ WRITE_CONTENT = "written through claude-code-proxy\n"
 BASH_COMMAND = "echo bash-was-here > bash.txt"
 PROMPT = "Create hello.txt with a greeting, then run a shell command that creates bash.txt. [e2e-marker]"
 BASH_ARGS = {"command": BASH_COMMAND, "description": "Create bash.txt"}
+LAUNCHER_CLIENT_KEY = "launcher-client-key-e2e"
 NATIVE_KEY = "sk-ant-native-from-env"
 NATIVE_MODEL = "native-model"
 NATIVE_SIGNATURE = "EqQBe2eNativeSignature"
@@ -558,7 +559,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy-bin", required=True)
     ap.add_argument("--claude", required=True)
-    ap.add_argument("--mode", choices=["env", "config", "native", "responses"], required=True)
+    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "launcher"], required=True)
     ap.add_argument("--base", required=True, help="an empty temporary directory")
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", default="claude-opus-4-5")
@@ -584,7 +585,19 @@ def main() -> int:
             return 3
 
         workdir = str(work.resolve())
-        if a.mode == "env":
+        if a.mode == "launcher":  # `claude-code-proxy code` starts the proxy and claude itself
+            mocks["main"] = MockUpstream("main").start()
+            mocks["main"].respond_with(make_responder(workdir, delegate=False))
+            config = base / "config.yaml"
+            config.write_text(f"""\
+server: {{ api_keys: ["{LAUNCHER_CLIENT_KEY}"] }}
+providers:
+  main: {{ type: openai, base_url: "{mocks['main'].url}", api_key: sk-upstream-e2e }}
+models:
+  - {{ match: "*", provider: main, model: big-model, display_name: "Big model via the proxy" }}
+""")
+            result["config"] = config.read_text()
+        elif a.mode == "env":
             mocks["main"] = MockUpstream("main").start()
             mocks["main"].respond_with(make_responder(workdir, delegate=False))
             proxy = ProxyProcess(a.proxy_bin, proxy_env_for(mocks["main"].url), workdir=str(base),
@@ -621,16 +634,16 @@ models:
             result["config"] = config.read_text()
             proxy = ProxyProcess(a.proxy_bin, {"E2E_FIRST_KEY": "k1-from-env", "LOG_LEVEL": "debug"},
                                  ["--config", str(config)], workdir=str(base), die_with_parent=True)
-        proxy.start()
-        relay = Relay(proxy.port)
+        if proxy:
+            proxy.start()
+            relay = Relay(proxy.port)
 
         claude_env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(home),
             "USER": "e2e", "SHELL": "/bin/bash", "LANG": "C.UTF-8", "TERM": "dumb",
-            "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{relay.port}",
-            "ANTHROPIC_API_KEY": "sk-ant-e2e-client",
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            **({"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{relay.port}", "ANTHROPIC_API_KEY": "sk-ant-e2e-client",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"} if relay else {}),
             "DISABLE_AUTOUPDATER": "1",
             "DISABLE_TELEMETRY": "1",
             "DISABLE_ERROR_REPORTING": "1",
@@ -642,6 +655,8 @@ models:
         cmd = [a.claude, "-p", PROMPT, "--output-format", "json", "--model", a.model,
                "--permission-mode", "acceptEdits", "--allowedTools", "Write,Bash,Agent",
                "--debug-file", str(base / "claude-debug.log")]
+        if a.mode == "launcher":
+            cmd = [a.proxy_bin, "code", "--config", str(base / "config.yaml"), "--claude", a.claude, "--"] + cmd[1:]
         result["cmd"] = cmd
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=workdir, env=claude_env, stdin=subprocess.DEVNULL,
@@ -694,7 +709,9 @@ models:
             m.stop()
         debug = base / "claude-debug.log"
         if debug.exists():
-            result["claude_debug_tail"] = debug.read_text(errors="replace")[-15000:]
+            text = debug.read_text(errors="replace")
+            result["claude_debug_tail"] = text[-15000:]
+            result["discovery_lines"] = [line for line in text.splitlines() if "gatewayDiscovery" in line][:10]
         Path(a.out).write_text(json.dumps(result, indent=2, default=str))
 
 

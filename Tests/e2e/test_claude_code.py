@@ -218,3 +218,26 @@ def test_claude_code_openai_responses(proxy_bin, tmp_path):
     # the CLI saw its own model name, never the upstream's
     assert set(r["cli_json"].get("modelUsage") or {}) == {"claude-opus-4-5"}, explain(r)
     assert r["cli_json"].get("num_turns") == 3, explain(r)
+
+
+def test_claude_code_through_the_launcher(proxy_bin, tmp_path):
+    """`claude-code-proxy code --claude CLI -- -p …`: the launcher serves config.yaml on a free loopback port
+    and runs the CLI against it with the client key (server.api_keys is set: without it every request would be a 401) and model discovery on. Write → Bash → final answer, the
+    CLI's exit status passed through, the configured model discovered."""
+    r = run_scenario(proxy_bin, "launcher", tmp_path)
+    assert r.get("namespace_problems") == [], r.get("namespace_problems")
+    assert not r.get("exception"), explain(r)
+    assert not r.get("timed_out"), explain(r)
+    assert r["returncode"] == 0, explain(r)
+    cli = r.get("cli_json")
+    assert isinstance(cli, dict) and cli.get("subtype") == "success" and cli.get("result") == FINAL_TEXT, explain(r)
+    assert r["files"].get("hello.txt") == WRITE_CONTENT, explain(r)
+    assert r["files"].get("bash.txt") == "bash-was-here\n", explain(r)
+    main = r["upstream"]["main"]
+    assert steps(main, "main") == ["write", "bash", "final"], explain(r)
+    assert all(q["model"] == "big-model" for q in main if q["kind"] == "main"), explain(r)
+    assert not any(r["mock_errors"].values()), explain(r)
+    assert "ERROR" not in r["stderr"], "the launcher's proxy logged an error\n" + explain(r)
+    assert any("1 model" in line for line in r.get("discovery_lines", [])), (
+        "Claude Code did not discover the configured model\n" + json.dumps(r.get("discovery_lines")) + explain(r))
+    print("discovery:", r.get("discovery_lines"))

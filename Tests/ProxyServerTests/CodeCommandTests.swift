@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// `claude-code-proxy code`, run as a user runs it, with a stand-in for `claude` that reports what it was
+/// given and asks the proxy for its models.
+@Suite("code launcher", .timeLimit(.minutes(1)))
+struct CodeCommandTests {
+    static let fakeClaude = """
+        #!/usr/bin/env python3
+        import os, sys, urllib.request
+        base = os.environ["ANTHROPIC_BASE_URL"]
+        print("BASE", base)
+        print("TOKEN", os.environ.get("ANTHROPIC_AUTH_TOKEN"))
+        print("DISCOVERY", os.environ.get("CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"), os.environ.get("DISABLE_TELEMETRY"))
+        print("ARGS", sys.argv[1:])
+        request = urllib.request.Request(base + "/v1/models", headers={"x-api-key": os.environ["ANTHROPIC_AUTH_TOKEN"]})
+        print("MODELS", urllib.request.urlopen(request, timeout=5).read().decode())
+        sys.exit(3)
+        """
+
+    /// Runs `code` with `arguments` in a fresh directory holding `config` and the stand-in; returns the exit
+    /// status and everything printed.
+    static func code(config: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("code-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try config.write(to: directory.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        let claude = directory.appendingPathComponent("claude")
+        try fakeClaude.write(to: claude, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: claude.path)
+        let process = Process()
+        process.executableURL = CheckCommandTests.executable
+        process.currentDirectoryURL = directory
+        process.arguments = ["code"] + arguments.map { $0.replacingOccurrences(of: "$DIR", with: directory.path) }
+        process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
+    }
+
+    static let config = """
+        server: { api_keys: ["team-client-key"] }
+        providers:
+          local: { type: ollama, base_url: "http://127.0.0.1:9" }
+        models:
+          - { match: "*", provider: local, model: qwen, display_name: "Qwen (local)" }
+        """
+
+    @Test("claude runs against the proxy on a loopback port with the client key, its arguments and its exit status")
+    func launches() throws {
+        let (status, output) = try Self.code(config: Self.config, ["--claude", "$DIR/claude", "--", "-p", "write hello.txt"])
+        #expect(status == 3, "\(output)")
+        #expect(output.contains("BASE http://127.0.0.1:"), "\(output)")
+        #expect(!output.contains("BASE http://127.0.0.1:8082"), "a free port, not the config's")
+        #expect(output.contains("TOKEN team-client-key"), "\(output)")
+        #expect(output.contains("DISCOVERY 1 1"), "\(output)")
+        #expect(output.contains("ARGS ['-p', 'write hello.txt']"), "\(output)")
+        #expect(output.contains(#""display_name":"Qwen (local)""#), "the proxy answered with the configured models: \(output)")
+        #expect(!output.contains("ERROR"), "\(output)")
+    }
+
+    @Test("without claude on PATH it says how to get it and exits 1")
+    func claudeMissing() throws {
+        let (status, output) = try Self.code(config: Self.config, [])
+        #expect(status == 1)
+        #expect(output.contains("Claude Code is not installed: no 'claude' on PATH"), "\(output)")
+    }
+}
