@@ -559,7 +559,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy-bin", required=True)
     ap.add_argument("--claude", required=True)
-    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "launcher"], required=True)
+    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "launcher", "overflow"], required=True)
     ap.add_argument("--base", required=True, help="an empty temporary directory")
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", default="claude-opus-4-5")
@@ -585,16 +585,18 @@ def main() -> int:
             return 3
 
         workdir = str(work.resolve())
-        if a.mode == "launcher":  # `claude-code-proxy code` starts the proxy and claude itself
+        if a.mode in ("launcher", "overflow"):  # `claude-code-proxy code` starts the proxy and claude itself
             mocks["main"] = MockUpstream("main").start()
             mocks["main"].respond_with(make_responder(workdir, delegate=False))
+            # overflow: a window far below Claude Code's first request (~12k tokens of tools and prompt)
+            window = ", context_window: 4000" if a.mode == "overflow" else ""
             config = base / "config.yaml"
             config.write_text(f"""\
 server: {{ api_keys: ["{LAUNCHER_CLIENT_KEY}"] }}
 providers:
   main: {{ type: openai, base_url: "{mocks['main'].url}", api_key: sk-upstream-e2e }}
 models:
-  - {{ match: "*", provider: main, model: big-model, display_name: "Big model via the proxy" }}
+  - {{ match: "*", provider: main, model: big-model, display_name: "Big model via the proxy"{window} }}
 """)
             result["config"] = config.read_text()
         elif a.mode == "env":
@@ -655,7 +657,7 @@ models:
         cmd = [a.claude, "-p", PROMPT, "--output-format", "json", "--model", a.model,
                "--permission-mode", "acceptEdits", "--allowedTools", "Write,Bash,Agent",
                "--debug-file", str(base / "claude-debug.log")]
-        if a.mode == "launcher":
+        if a.mode in ("launcher", "overflow"):
             cmd = [a.proxy_bin, "code", "--config", str(base / "config.yaml"), "--claude", a.claude, "--"] + cmd[1:]
         result["cmd"] = cmd
         t0 = time.monotonic()

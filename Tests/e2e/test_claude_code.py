@@ -241,3 +241,19 @@ def test_claude_code_through_the_launcher(proxy_bin, tmp_path):
     assert any("1 model" in line for line in r.get("discovery_lines", [])), (
         "Claude Code did not discover the configured model\n" + json.dumps(r.get("discovery_lines")) + explain(r))
     print("discovery:", r.get("discovery_lines"))
+
+
+def test_claude_code_prompt_over_the_context_window(proxy_bin, tmp_path):
+    """A route whose `context_window` (4,000) is below Claude Code's first request: the proxy answers
+    `prompt is too long: N tokens > 4000 maximum` (400 invalid_request_error) without calling the upstream,
+    and the CLI reports it as the prompt-too-long condition it compacts on."""
+    r = run_scenario(proxy_bin, "overflow", tmp_path)
+    assert r.get("namespace_problems") == [], r.get("namespace_problems")
+    assert not r.get("exception"), explain(r)
+    assert not r.get("timed_out"), explain(r)
+    assert r["upstream"]["main"] == [], "the upstream was asked although the prompt cannot fit\n" + explain(r)
+    cli = r.get("cli_json")
+    assert isinstance(cli, dict) and cli.get("is_error") is True, explain(r)
+    assert "prompt is too long" in json.dumps(cli).lower(), explain(r)
+    assert "4000 maximum" in (r.get("claude_debug_tail") or "") + json.dumps(cli), explain(r)
+    print("CLI result:", cli.get("result"))
