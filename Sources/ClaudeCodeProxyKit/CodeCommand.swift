@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlHTTP
 import Dispatch
 import Logging
 import ProxyConfig
@@ -16,8 +17,8 @@ import UnixSignals
 #endif
 
 /// `claude-code-proxy code [-- claude args…]`: the proxy for one Claude Code session. It serves the
-/// settings on a free loopback port, runs `claude` pointed at it, and stops when Claude Code exits, with
-/// its exit status.
+/// settings on a free loopback port (or uses the proxy already serving them on their port), runs `claude`
+/// pointed at it, and stops when Claude Code exits, with its exit status.
 struct CodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "code",
@@ -42,17 +43,21 @@ struct CodeCommand: AsyncParsableCommand {
     func run() async throws {
         let registry = ProxyCommand.registry
         let executable = try CommandFailure.reporting { try Self.claudeExecutable(claude) }
-        var (settings, _) = try CommandFailure.reporting {
-            try SettingsLoader(configPath: config, host: "127.0.0.1", port: "0", registry: registry).load()
+        var (settings, _) = try CommandFailure.reporting { try SettingsLoader(configPath: config, registry: registry).load() }
+        // Ctrl-C is Claude Code's (it interrupts a turn): the proxy must not stop under it.
+        signal(SIGINT, SIG_IGN)
+        if await RunningProxy.serves(settings) {
+            let environment = Self.environment(port: settings.server.port, clientKey: settings.server.apiKeys.first)
+            throw ExitCode(try await ChildProcess.run(executable, arguments: claudeArguments, environment: environment))
         }
+        settings.server.host = "127.0.0.1"
+        settings.server.port = 0
         settings.server.logLevel = "warning"  // the terminal belongs to Claude Code; problems still show
         let level = Logger.Level(rawValue: settings.server.logLevel) ?? .warning
         let redactor = SecretRedactor(settings: settings)
         LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level, redactor: redactor) }
         let logger = Logger(label: "claude-code-proxy")
         _ = ServerThreads.start(count: settings.server.threads)
-        // Ctrl-C is Claude Code's (it interrupts a turn): the proxy must not stop under it.
-        signal(SIGINT, SIG_IGN)
         let loader = SettingsLoader(configPath: config, host: "127.0.0.1", port: "0", registry: registry)
         let listening = AsyncStream<Int>.makeStream()
         let server = try CommandFailure.reporting {
@@ -107,6 +112,25 @@ struct CodeCommand: AsyncParsableCommand {
         throw ConfigurationError(
             "Claude Code is not installed: no 'claude' on PATH. Install it (https://docs.anthropic.com/en/docs/claude-code) or pass --claude PATH"
         )
+    }
+}
+
+/// A proxy already running on this machine with the same settings (its `GET /` names the same providers
+/// and routes), on the settings' port.
+enum RunningProxy {
+    static func serves(_ settings: ProxySettings) async -> Bool {
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        let request = HTTPClientRequest(
+            url: "http://127.0.0.1:\(settings.server.port)/", timeouts: .init(connect: .seconds(1), total: .seconds(2)))
+        guard let response = try? await client.execute(request), response.status == 200,
+            let body = try? await response.body.collect(upTo: 1 << 20), let index = try? JSONParser.parse(body),
+            index["message"]?.stringValue?.hasPrefix("claude-code-proxy") == true
+        else { return false }
+        let providers = index["providers"]?.arrayValue?.map { [$0["name"]?.stringValue, $0["base_url"]?.stringValue] }
+        let routes = index["routes"]?.arrayValue?.map { [$0["match"]?.stringValue, $0["provider"]?.stringValue, $0["model"]?.stringValue] }
+        return providers == settings.providers.map { [$0.name, $0.baseURL] }
+            && routes == settings.routes.map { [$0.pattern, $0.provider, $0.model] }
     }
 }
 

@@ -1,4 +1,6 @@
 import Foundation
+import ProxyConfig
+import ProxyCore
 import Testing
 
 /// `claude-code-proxy code`, run as a user runs it, with a stand-in for `claude` that reports what it was
@@ -18,9 +20,17 @@ struct CodeCommandTests {
         sys.exit(3)
         """
 
+    /// `code(config:_:)` on a thread of its own: its waits must not hold a thread of Swift's pool, which the
+    /// proxies of other tests (and the one this test may serve from) run on.
+    static func code(config: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try blockingCode(config: config, arguments) }) }
+        }
+    }
+
     /// Runs `code` with `arguments` in a fresh directory holding `config` and the stand-in; returns the exit
     /// status and everything printed.
-    static func code(config: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    private static func blockingCode(config: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("code-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -51,8 +61,8 @@ struct CodeCommandTests {
         """
 
     @Test("claude runs against the proxy on a loopback port with the client key, its arguments and its exit status")
-    func launches() throws {
-        let (status, output) = try Self.code(config: Self.config, ["--claude", "$DIR/claude", "--", "-p", "write hello.txt"])
+    func launches() async throws {
+        let (status, output) = try await Self.code(config: Self.config, ["--claude", "$DIR/claude", "--", "-p", "write hello.txt"])
         #expect(status == 3, "\(output)")
         #expect(output.contains("BASE http://127.0.0.1:"), "\(output)")
         #expect(!output.contains("BASE http://127.0.0.1:8082"), "a free port, not the config's")
@@ -64,9 +74,37 @@ struct CodeCommandTests {
     }
 
     @Test("without claude on PATH it says how to get it and exits 1")
-    func claudeMissing() throws {
-        let (status, output) = try Self.code(config: Self.config, [])
+    func claudeMissing() async throws {
+        let (status, output) = try await Self.code(config: Self.config, [])
         #expect(status == 1)
         #expect(output.contains("Claude Code is not installed: no 'claude' on PATH"), "\(output)")
+    }
+
+    @Test("a proxy already serving the same settings on their port is used instead of a new one")
+    func usesTheRunningProxy() async throws {
+        try await ProxyHarness.run(
+            upstreamCount: 1, settings: { _ in try ConfigFile.load(text: Self.config, file: "c.yaml", environment: [:]) }
+        ) {
+            harness in
+            let config = Self.config.replacingOccurrences(
+                of: #"server: { api_keys: ["team-client-key"] }"#,
+                with: #"server: { api_keys: ["team-client-key"], port: \#(harness.proxyPort) }"#)
+            let (status, output) = try await Self.code(config: config, ["--claude", "$DIR/claude"])
+            #expect(status == 3, "\(output)")
+            #expect(output.contains("BASE http://127.0.0.1:\(harness.proxyPort)\n"), "\(output)")
+            #expect(output.contains(#""display_name":"Qwen (local)""#), "\(output)")
+        }
+        // Another config on that port is not the same proxy: a new one is started.
+        try await ProxyHarness.run(
+            upstreamCount: 1, settings: { _ in try ConfigFile.load(text: "providers: {}\nmodels: []\n", file: "c.yaml", environment: [:]) }
+        ) {
+            harness in
+            let config = Self.config.replacingOccurrences(
+                of: #"server: { api_keys: ["team-client-key"] }"#,
+                with: #"server: { api_keys: ["team-client-key"], port: \#(harness.proxyPort) }"#)
+            let (status, output) = try await Self.code(config: config, ["--claude", "$DIR/claude"])
+            #expect(status == 3, "\(output)")
+            #expect(!output.contains("BASE http://127.0.0.1:\(harness.proxyPort)\n"), "\(output)")
+        }
     }
 }
