@@ -80,31 +80,29 @@ struct CodeCommandTests {
         #expect(output.contains("Claude Code is not installed: no 'claude' on PATH"), "\(output)")
     }
 
+    /// `code` with `Self.config` on the port of a proxy already serving `running`: which base URL claude
+    /// got, whether it was that proxy's, and the exit status and output.
+    static func codeBeside(running: String) async throws -> (reused: Bool, status: Int32, output: String) {
+        var result: (Bool, Int32, String) = (false, -1, "")
+        try await ProxyHarness.run(
+            upstreamCount: 1, settings: { _ in try ConfigFile.load(text: running, file: "c.yaml", environment: [:]) }
+        ) { harness in
+            let config = Self.config.replacingOccurrences(
+                of: #"server: { api_keys: ["team-client-key"] }"#,
+                with: #"server: { api_keys: ["team-client-key"], port: \#(harness.proxyPort) }"#)
+            let (status, output) = try await Self.code(config: config, ["--claude", "$DIR/claude"])
+            result = (output.contains("BASE http://127.0.0.1:\(harness.proxyPort)\n"), status, output)
+        }
+        return result
+    }
+
     @Test("a proxy already serving the same settings on their port is used instead of a new one")
     func usesTheRunningProxy() async throws {
-        try await ProxyHarness.run(
-            upstreamCount: 1, settings: { _ in try ConfigFile.load(text: Self.config, file: "c.yaml", environment: [:]) }
-        ) {
-            harness in
-            let config = Self.config.replacingOccurrences(
-                of: #"server: { api_keys: ["team-client-key"] }"#,
-                with: #"server: { api_keys: ["team-client-key"], port: \#(harness.proxyPort) }"#)
-            let (status, output) = try await Self.code(config: config, ["--claude", "$DIR/claude"])
-            #expect(status == 3, "\(output)")
-            #expect(output.contains("BASE http://127.0.0.1:\(harness.proxyPort)\n"), "\(output)")
-            #expect(output.contains(#""display_name":"Qwen (local)""#), "\(output)")
-        }
+        let same = try await Self.codeBeside(running: Self.config)
+        #expect(same.status == 3 && same.reused, "\(same.output)")
+        #expect(same.output.contains(#""display_name":"Qwen (local)""#), "\(same.output)")
         // Another config on that port is not the same proxy: a new one is started.
-        try await ProxyHarness.run(
-            upstreamCount: 1, settings: { _ in try ConfigFile.load(text: "providers: {}\nmodels: []\n", file: "c.yaml", environment: [:]) }
-        ) {
-            harness in
-            let config = Self.config.replacingOccurrences(
-                of: #"server: { api_keys: ["team-client-key"] }"#,
-                with: #"server: { api_keys: ["team-client-key"], port: \#(harness.proxyPort) }"#)
-            let (status, output) = try await Self.code(config: config, ["--claude", "$DIR/claude"])
-            #expect(status == 3, "\(output)")
-            #expect(!output.contains("BASE http://127.0.0.1:\(harness.proxyPort)\n"), "\(output)")
-        }
+        let other = try await Self.codeBeside(running: "providers: {}\nmodels: []\n")
+        #expect(other.status == 3 && !other.reused, "\(other.output)")
     }
 }
