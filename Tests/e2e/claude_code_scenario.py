@@ -555,6 +555,32 @@ models:
 # ------------------------------------------------------------------------------------------------------------
 
 
+def start_claude(cmd: list[str], cwd: str, env: dict[str, str]) -> subprocess.Popen:
+    """The CLI in a session of its own (so a timeout can kill its whole group), dying with this script."""
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=kill_with_parent)
+
+
+def finish_claude(proc: subprocess.Popen, timeout: float, result: dict) -> None:
+    """Waits for the CLI (killing its group after `timeout` s) and records how it ended and what it printed."""
+    t0 = time.monotonic()
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        result["timed_out"] = False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate(timeout=10)
+        result["timed_out"] = True
+    result["seconds"] = round(time.monotonic() - t0, 2)
+    result["returncode"] = proc.returncode
+    result["stdout"] = out.decode(errors="replace")[-20000:]
+    result["stderr"] = err.decode(errors="replace")[-5000:]
+    try:
+        result["cli_json"] = json.loads(out)
+    except ValueError:
+        result["cli_json"] = None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy-bin", required=True)
@@ -660,25 +686,8 @@ models:
         if a.mode in ("launcher", "overflow"):
             cmd = [a.proxy_bin, "code", "--config", str(base / "config.yaml"), "--claude", a.claude, "--"] + cmd[1:]
         result["cmd"] = cmd
-        t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=workdir, env=claude_env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                                preexec_fn=kill_with_parent)
-        try:
-            out, err = proc.communicate(timeout=a.timeout)
-            result["timed_out"] = False
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate(timeout=10)
-            result["timed_out"] = True
-        result["seconds"] = round(time.monotonic() - t0, 2)
-        result["returncode"] = proc.returncode
-        result["stdout"] = out.decode(errors="replace")[-20000:]
-        result["stderr"] = err.decode(errors="replace")[-5000:]
-        try:
-            result["cli_json"] = json.loads(out)
-        except ValueError:
-            result["cli_json"] = None
+        proc = start_claude(cmd, workdir, claude_env)
+        finish_claude(proc, a.timeout, result)
         for m in mocks.values():
             m.wait_idle(timeout=5)
         files = {}

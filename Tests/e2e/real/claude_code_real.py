@@ -29,8 +29,8 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from claude_code_scenario import Relay, check_namespace  # noqa: E402
-from harness import ProxyProcess, kill_with_parent  # noqa: E402
+from claude_code_scenario import Relay, check_namespace, finish_claude, start_claude  # noqa: E402
+from harness import ProxyProcess  # noqa: E402
 from real_server import MODEL, RealServer  # noqa: E402
 
 SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly. Use the Read tool to read files."
@@ -110,25 +110,8 @@ def main() -> int:
                "--strict-mcp-config", "--disable-slash-commands", "--no-session-persistence",
                "--debug-file", str(base / "claude-debug.log")]
         result["cmd"] = cmd
-        t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=str(work), env=claude_env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                                preexec_fn=kill_with_parent)
-        try:
-            out, err = proc.communicate(timeout=a.timeout)
-            result["timed_out"] = False
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate(timeout=10)
-            result["timed_out"] = True
-        result["seconds"] = round(time.monotonic() - t0, 2)
-        result["returncode"] = proc.returncode
-        result["stdout"] = out.decode(errors="replace")[-20000:]
-        result["stderr"] = err.decode(errors="replace")[-5000:]
-        try:
-            result["cli_json"] = json.loads(out)
-        except ValueError:
-            result["cli_json"] = None
+        proc = start_claude(cmd, str(work), claude_env)
+        finish_claude(proc, a.timeout, result)
         return 0
     except BaseException:
         result["exception"] = traceback.format_exc()
