@@ -12,7 +12,7 @@ import NIOPosix
 /// Their number is `server.threads`, or one per CPU the process may use: NIO's count (which follows a
 /// cgroup CPU quota and cpuset) capped by the scheduler's affinity mask (`taskset`, systemd's
 /// `CPUAffinity`), which NIO does not read. A loop per CPU the process cannot use only adds context
-/// switches. (Swift's own thread pool already follows the affinity mask.)
+/// switches. Swift's own thread pool (Dispatch's) is not sized here.
 enum ServerThreads {
     /// Sets the loop count of NIO's shared group, before anything uses it (once per process); returns
     /// the number of loops the group has.
