@@ -47,15 +47,21 @@ struct MessagesEndpoints: Sendable {
 
     @inline(never)
     private static func decodeMessages(_ request: Request, limit: Int, logger: Logger) async throws -> MessagesRequest {
-        var decoded = try await decode(request, limit: limit)
-        if let session = request.headers[HTTPField.Name("x-claude-code-session-id")!], !session.isEmpty {
-            decoded.sessionID = session
+        try withSession(await decode(request, limit: limit), headers: request.headers, logger: logger)
+    }
+
+    /// The request with the Claude Code session its headers name; logs the content blocks it drops.
+    @inline(never)
+    private static func withSession(_ request: MessagesRequest, headers: HTTPFields, logger: Logger) -> MessagesRequest {
+        var request = request
+        if let session = headers[HTTPField.Name("x-claude-code-session-id")!], !session.isEmpty {
+            request.sessionID = session
         }
-        let dropped = decoded.droppedBlockTypes
+        let dropped = request.droppedBlockTypes
         if !dropped.isEmpty {
             logger.debug("dropped content blocks the upstream cannot take: \(Set(dropped).sorted().joined(separator: ", "))")
         }
-        return decoded
+        return request
     }
 
     @inline(never)
@@ -103,16 +109,33 @@ struct MessagesEndpoints: Sendable {
 
     /// The request body as a `MessagesRequest`; malformed input is a 400 that names the problem.
     static func decode(_ request: Request, limit: Int) async throws -> MessagesRequest {
-        if let type = request.headers[.contentType], !type.lowercased().contains("json") {
-            throw AnthropicError.invalidRequest("content-type must be application/json, not '\(type)'")
-        }
+        try checkContentType(request.headers)
         var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw AnthropicError(.requestTooLarge, "request body is larger than the proxy's limit of \(limit) bytes")
+            throw tooLarge(limit: limit)
         }
+        return try parse(buffer, headers: request.headers)
+    }
+
+    @inline(never)
+    private static func checkContentType(_ headers: HTTPFields) throws(AnthropicError) {
+        if let type = headers[.contentType], !type.lowercased().contains("json") {
+            throw AnthropicError.invalidRequest("content-type must be application/json, not '\(type)'")
+        }
+    }
+
+    @inline(never)
+    private static func tooLarge(limit: Int) -> AnthropicError {
+        AnthropicError(.requestTooLarge, "request body is larger than the proxy's limit of \(limit) bytes")
+    }
+
+    /// The collected body as a request, with the client's `anthropic-*` headers (an Anthropic-native
+    /// upstream is sent them).
+    @inline(never)
+    private static func parse(_ buffer: ByteBuffer, headers: HTTPFields) throws -> MessagesRequest {
         // One copy, which the parser reads and the request keeps (an Anthropic-native adapter sends it on).
         let body = Array(buffer.readableBytesView)
         let json: JSONValue
@@ -124,7 +147,7 @@ struct MessagesEndpoints: Sendable {
         var decoded = try MessagesRequest(json: json)
         decoded.body = body
         for name in ["anthropic-version", "anthropic-beta"] {
-            if let value = request.headers[HTTPField.Name(name)!] { decoded.anthropicHeaders.append(HTTPHeader(name, value)) }
+            if let value = headers[HTTPField.Name(name)!] { decoded.anthropicHeaders.append(HTTPHeader(name, value)) }
         }
         return decoded
     }

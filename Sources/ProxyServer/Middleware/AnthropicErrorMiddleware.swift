@@ -15,30 +15,41 @@ struct AnthropicErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let failure as any AnthropicErrorRepresentable {
+        } catch {
+            return try response(for: error, to: request, context: context)
+        }
+    }
+
+    // Out of line, as the other async functions on the request path keep their work: this frame sits on
+    // the connection task's allocator, whose peak stays allocated while a stream is held.
+    @inline(never)
+    private func response(for error: any Error, to request: Request, context: Context) throws -> Response {
+        let path = request.uri.path
+        switch error {
+        case let failure as any AnthropicErrorRepresentable:
             var error = failure.anthropicError
             error.message = live.snapshot.redactor.redact(error.message)
-            context.logger.info("\(request.method) \(request.uri.path) → \(error.status) \(error.type.rawValue): \(error.message)")
+            context.logger.info("\(request.method) \(path) → \(error.status) \(error.type.rawValue): \(error.message)")
             return error.response(requestID: context.requestID)
-        } catch let error as HTTPError {
+        case let error as HTTPError:
             let anthropic: AnthropicError
             if error.status == .notFound {
-                anthropic = .notFound("no route for \(request.method) \(request.uri.path)")
+                anthropic = .notFound("no route for \(request.method) \(path)")
             } else {
                 anthropic = AnthropicError(
                     AnthropicErrorType(upstreamStatus: error.status.code), error.body ?? error.status.reasonPhrase,
                     status: error.status.code)
             }
-            context.logger.debug("\(request.method) \(request.uri.path) → \(anthropic.status)")
+            context.logger.debug("\(request.method) \(path) → \(anthropic.status)")
             return anthropic.response(requestID: context.requestID)
-        } catch is CancellationError {
+        case is CancellationError:
             throw CancellationError()
-        } catch let error as HTTPParserError {
-            context.logger.info("\(request.method) \(request.uri.path): the client's request ended early or was malformed (\(error))")
+        case let error as HTTPParserError:
+            context.logger.info("\(request.method) \(path): the client's request ended early or was malformed (\(error))")
             return AnthropicError.invalidRequest("the request ended early or was malformed: \(error)").response(
                 requestID: context.requestID)
-        } catch {
-            context.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
+        default:
+            context.logger.error("\(request.method) \(path) failed: \(error)")
             return AnthropicError(.api, "internal proxy error").response(requestID: context.requestID)
         }
     }

@@ -12,18 +12,32 @@ struct AccessLogMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let trace = RequestTrace(method: request.method.rawValue, path: request.uri.path, metrics: metrics, logger: context.logger)
-        context.trace = trace
-        if context.logger.logLevel <= .debug { context.logger.debug("request headers: \(redacted(request.headers))") }
+        let trace = startTrace(of: request, context: &context)
         do {
             let response = try await next(request, context)
-            if context.logger.logLevel <= .debug { context.logger.debug("response headers: \(redacted(response.headers))") }
-            trace.responded(status: response.status.code)
+            responded(response, trace: trace, logger: context.logger)
             return response
         } catch {
             trace.finish(status: 499)  // only cancellation gets here (the client left): errors are responses by now
             throw error
         }
+    }
+
+    // Out of line so that their temporaries stay out of `handle`'s frame, which sits on the connection
+    // task's allocator for as long as a stream is held.
+
+    @inline(never)
+    private func startTrace(of request: Request, context: inout Context) -> RequestTrace {
+        let trace = RequestTrace(method: request.method.rawValue, path: request.uri.path, metrics: metrics, logger: context.logger)
+        context.trace = trace
+        if context.logger.logLevel <= .debug { context.logger.debug("request headers: \(redacted(request.headers))") }
+        return trace
+    }
+
+    @inline(never)
+    private func responded(_ response: Response, trace: RequestTrace, logger: Logger) {
+        if logger.logLevel <= .debug { logger.debug("response headers: \(redacted(response.headers))") }
+        trace.responded(status: response.status.code)
     }
 
     /// Header lines with the client's keys and any configured secret removed.

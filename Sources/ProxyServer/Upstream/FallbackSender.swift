@@ -41,21 +41,19 @@ enum FallbackSender {
                     metrics.upstreamResponded(provider: call.providerName, model: call.upstreamModel, after: .now - sent)
                     return (call, response)
                 } catch let error as any AnthropicErrorRepresentable {
-                    let anthropicError = error.anthropicError
-                    coolDown(call.keyID, of: target, after: anthropicError, cooldowns: snapshot.cooldowns)
-                    if !isLastKey, Self.refusesKey(anthropicError) {
-                        logger.warning(
-                            "\(target.label) refused key \(call.keyID) (\(anthropicError.status) \(anthropicError.message)); trying the provider's next key"
-                        )
+                    switch nextStep(
+                        after: error, of: call, target: target, isLastKey: isLastKey, isLastTarget: isLastTarget,
+                        snapshot: snapshot, metrics: metrics, logger: logger)
+                    {
+                    case .nextKey:
                         lastError = error
                         continue
+                    case .nextTarget:
+                        lastError = error
+                        continue targets
+                    case .fail:
+                        throw error
                     }
-                    let handedOver = handOver(anthropicError, from: target, isLast: isLastTarget, logger: logger)
-                    metrics.upstreamFailed(
-                        provider: call.providerName, model: call.upstreamModel, kind: Self.failureKind(error), handedOver: handedOver)
-                    guard handedOver else { throw error }
-                    lastError = error
-                    continue targets
                 }
             }
         }
@@ -88,6 +86,31 @@ enum FallbackSender {
         }
     }
 
+    /// Where a failed call's request goes next.
+    private enum NextStep {
+        case nextKey, nextTarget, fail
+    }
+
+    /// Cools the call's key down where the failure calls for it, logs it, counts it, and says where the
+    /// request goes next.
+    @inline(never)
+    private static func nextStep(
+        after error: any AnthropicErrorRepresentable, of call: UpstreamCall, target: RouteTarget, isLastKey: Bool,
+        isLastTarget: Bool, snapshot: SettingsSnapshot, metrics: ProxyMetrics, logger: Logger
+    ) -> NextStep {
+        let anthropicError = error.anthropicError
+        coolDown(call.keyID, of: target, after: anthropicError, cooldowns: snapshot.cooldowns)
+        if !isLastKey, refusesKey(anthropicError) {
+            logger.warning(
+                "\(target.label) refused key \(call.keyID) (\(anthropicError.status) \(anthropicError.message)); trying the provider's next key"
+            )
+            return .nextKey
+        }
+        let handedOver = handOver(anthropicError, from: target, isLast: isLastTarget, logger: logger)
+        metrics.upstreamFailed(provider: call.providerName, model: call.upstreamModel, kind: failureKind(error), handedOver: handedOver)
+        return handedOver ? .nextTarget : .fail
+    }
+
     /// The `kind` label of an upstream failure: how the transport failed, or the error type the upstream's
     /// answer maps to (`rate_limit_error`, `overloaded_error`…).
     private static func failureKind(_ error: any AnthropicErrorRepresentable) -> String {
@@ -107,7 +130,6 @@ enum FallbackSender {
     }
 
     /// Logs `error` from `target`; true when the next target should be tried.
-    @inline(never)
     private static func handOver(_ error: AnthropicError, from target: RouteTarget, isLast: Bool, logger: Logger) -> Bool {
         guard !isLast, shouldFallBack(after: error) else { return false }
         logger.warning("\(target.label) failed (\(error.status) \(error.message)); trying the next fallback")

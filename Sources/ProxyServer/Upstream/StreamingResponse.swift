@@ -90,11 +90,9 @@ struct StreamingResponse: Sendable {
                 }
             }
             if let events = try relay.finish() { try await writer.write(events) }
-        } catch let error as any AnthropicErrorRepresentable {
-            try await writer.write(relay.end(with: failure(error.anthropicError)))
-        } catch let error as HTTPClientError where error.kind != .cancelled {
-            try await writer.write(
-                relay.end(with: failure(UpstreamTransportError(provider: call.providerName, failure: error).anthropicError)))
+        } catch {
+            guard let event = failureEvent(for: error) else { throw error }
+            try await writer.write(relay.end(with: event))
         }
     }
 
@@ -117,9 +115,23 @@ struct StreamingResponse: Sendable {
         return StreamRelay.render(MessageReplay.events(for: message, estimatedInputTokens: call.estimatedInputTokens))
     }
 
+    /// The `error` event of an upstream failure; nil for what is thrown instead: a failed write to the
+    /// client (it left) and a cancellation. Out of line, as `failure`, to keep `forward`'s frame small: it
+    /// is held for as long as the stream.
+    @inline(never)
+    private func failureEvent(for error: any Error) -> StreamEvent? {
+        switch error {
+        case let error as any AnthropicErrorRepresentable:
+            return failure(error.anthropicError)
+        case let error as HTTPClientError where error.kind != .cancelled:
+            return failure(UpstreamTransportError(provider: call.providerName, failure: error).anthropicError)
+        default:
+            return nil
+        }
+    }
+
     /// An upstream failure after the 200 went out can only be an `error` event (after the events
     /// translated but not yet sent); nothing follows it. Logged, redacted.
-    @inline(never)
     private func failure(_ error: AnthropicError) -> StreamEvent {
         let message = redactor.redact(error.message)
         logger.warning("stream from provider '\(call.providerName)' failed: \(message)")

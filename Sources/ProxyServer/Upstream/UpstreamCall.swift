@@ -77,9 +77,15 @@ final class UpstreamCall: Sendable {
         metrics.upstreamKeyAnswered(provider: providerName, key: keyID, status: String(response.status))
         guard (200..<300).contains(response.status) else {
             let body = (try? await response.body.collect(upTo: 64 * 1024)) ?? []
-            throw answer.error(status: response.status, headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: body)
+            throw refusal(response, body: body)
         }
         return response
+    }
+
+    /// The adapter's error for a failure status. Out of line, as `init`.
+    @inline(never)
+    private func refusal(_ response: HTTPClientResponse, body: [UInt8]) -> AnthropicError {
+        answer.error(status: response.status, headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: body)
     }
 
     /// The whole response body; a transport failure meanwhile is an `UpstreamTransportError`.
