@@ -116,7 +116,7 @@ struct StreamingResponse: Sendable {
     }
 
     /// The `error` event of an upstream failure; nil for what is thrown instead: a failed write to the
-    /// client (it left) and a cancellation. Out of line, as `failure`, to keep `forward`'s frame small: it
+    /// client (it left) and a cancellation. Out of line to keep `forward`'s frame small: that frame
     /// is held for as long as the stream.
     @inline(never)
     private func failureEvent(for error: any Error) -> StreamEvent? {
