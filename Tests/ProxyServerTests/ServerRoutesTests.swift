@@ -21,11 +21,12 @@ struct ServerRoutesTests {
     @Test("unknown paths get an Anthropic-shaped 404")
     func unknownPath() async throws {
         try await ProxyHarness.run { harness in
-            let response = try await harness.send("/v1/unknown", method: "GET")
+            let response = try await harness.send("/v1/unknown?beta=true", method: "GET")
             #expect(response.status == 404)
             let json = try JSONParser.parse(response.body)
             #expect(json["type"] == "error")
             #expect(json["error"]?["type"] == "not_found_error")
+            #expect(json["error"]?["message"] == "no route for GET /v1/unknown", "the path, without its query")
         }
     }
 
