@@ -1,5 +1,7 @@
 import CurlHTTP
 import Foundation
+import Subprocess
+import SystemPackage
 import Testing
 
 private let opensslPath = "/usr/bin/openssl"
@@ -16,21 +18,27 @@ extension CurlHTTPTests {
                 "curlhttp-tls-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let (certificate, key) = try makeCertificate(in: directory)
+            let (certificate, key) = try await makeCertificate(in: directory)
 
             let port = unusedPort()
-            let server = try run([
+            let server = [
                 "s_server", "-quiet", "-accept", "127.0.0.1:\(port)", "-cert", certificate, "-key", key, "-www",
-            ])
-            defer { stop(server) }
-            try await waitUntilListening(port: port)
-            let url = "https://127.0.0.1:\(port)/"
+            ]
+            try await whileRunning(opensslPath, server, output: .discarded) {
+                try await waitUntilListening(port: port)
+                try await checkVerification(host: "127.0.0.1:\(port)", certificate: certificate)
+            }
+        }
+
+        /// Verification on by default (with the host in the error), then passed by the CA bundle or turned off.
+        private func checkVerification(host: String, certificate: String) async throws {
+            let url = "https://\(host)/"
 
             let strict = CurlHTTPClient()
             defer { strict.shutdown() }
             let untrusted = await #expect(throws: HTTPClientError.self) { try await strict.execute(.init(url: url)) }
             #expect(untrusted?.kind == .tlsFailure)
-            #expect(untrusted?.host == "127.0.0.1:\(port)")
+            #expect(untrusted?.host == host)
 
             let trusting = CurlHTTPClient(configuration: .init(caBundlePath: certificate))
             defer { trusting.shutdown() }
@@ -55,35 +63,32 @@ extension CurlHTTPTests {
             try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             try "hello over h2".write(to: documents.appendingPathComponent("hello.txt"), atomically: true, encoding: .utf8)
-            let (certificate, key) = try makeCertificate(in: directory)
+            let (certificate, key) = try await makeCertificate(in: directory)
 
             let port = unusedPort()
             let logFile = directory.appendingPathComponent("nghttpd.log")
-            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: nghttpdPath)
-            server.arguments = ["-a", "127.0.0.1", "-d", documents.path, "-v", "\(port)", key, certificate]
-            server.standardOutput = try FileHandle(forWritingTo: logFile)
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            defer { stop(server) }
-            try await waitUntilListening(port: port)
-
-            let client = CurlHTTPClient(configuration: .init(caBundlePath: certificate))
-            defer { client.shutdown() }
-            let bodies = try await withThrowingTaskGroup(of: [UInt8].self) { group in
-                for _ in 0..<10 {
-                    group.addTask {
-                        let response = try await client.execute(.init(url: "https://127.0.0.1:\(port)/hello.txt"))
-                        #expect(response.status == 200)
-                        return try await response.body.collect(upTo: 1 << 10)
+            let logDescriptor = try FileDescriptor.open(
+                FilePath(logFile.path), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
+            let server = ["-a", "127.0.0.1", "-d", documents.path, "-v", "\(port)", key, certificate]
+            let bodies = try await whileRunning(
+                nghttpdPath, server, output: .fileDescriptor(logDescriptor, closeAfterSpawningProcess: true)
+            ) {
+                try await waitUntilListening(port: port)
+                let client = CurlHTTPClient(configuration: .init(caBundlePath: certificate))
+                defer { client.shutdown() }
+                return try await withThrowingTaskGroup(of: [UInt8].self) { group in
+                    for _ in 0..<10 {
+                        group.addTask {
+                            let response = try await client.execute(.init(url: "https://127.0.0.1:\(port)/hello.txt"))
+                            #expect(response.status == 200)
+                            return try await response.body.collect(upTo: 1 << 10)
+                        }
                     }
+                    return try await group.reduce(into: []) { $0.append($1) }
                 }
-                return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(bodies.count == 10)
             #expect(bodies.allSatisfy { String(decoding: $0, as: UTF8.self) == "hello over h2" })
-            stop(server)
             // Sessions that carried requests (the readiness probe opens one without any).
             let log = try String(contentsOf: logFile, encoding: .utf8)
             let sessions = Set(log.matches(of: /\[id=(\d+)\] \[[ \d.]+\] recv HEADERS/).map { String($0.output.1) })
@@ -91,33 +96,31 @@ extension CurlHTTPTests {
         }
 
         /// A throwaway self-signed certificate for 127.0.0.1: (certificate path, key path).
-        private func makeCertificate(in directory: URL) throws -> (String, String) {
+        private func makeCertificate(in directory: URL) async throws -> (String, String) {
             let certificate = directory.appendingPathComponent("cert.pem").path
             let key = directory.appendingPathComponent("key.pem").path
-            try run([
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=IP:127.0.0.1",
-            ]).waitUntilExit()
+            let made = try await Subprocess.run(
+                .path(FilePath(opensslPath)),
+                arguments: [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1",
+                ], output: .discarded)
+            #expect(made.terminationStatus.isSuccess)
             return (certificate, key)
         }
 
-        /// SIGKILL and wait: children inherit the test process's blocked signals, so SIGTERM
-        /// (`Process.terminate()`) would leave the server running after the test.
-        private func stop(_ process: Process) {
-            guard process.isRunning else { return }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-
-        private func run(_ arguments: [String]) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: opensslPath)
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
+        /// Runs `body` while the server `executable` runs, then stops the server with SIGKILL and waits for it,
+        /// whether `body` returned or threw.
+        private func whileRunning<Output: OutputProtocol, Result: Sendable>(
+            _ executable: String, _ arguments: [String], output: Output, _ body: () async throws -> Result
+        ) async throws -> Result {
+            try await Subprocess.run(
+                .path(FilePath(executable)), arguments: Arguments(arguments), input: .none, output: output, error: .discarded
+            ) { execution in
+                defer { try? execution.send(signal: .kill) }
+                return try await body()
+            }.closureResult
         }
 
         private func waitUntilListening(port: UInt16) async throws {

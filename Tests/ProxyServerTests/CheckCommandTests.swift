@@ -1,13 +1,12 @@
 import Foundation
 import ProxyCore
+import Subprocess
+import SystemPackage
 import Testing
 
-/// `claude-code-proxy check`, run as the binary a user runs (built next to the test bundle).
+/// `claude-code-proxy check`, run as the binary a user runs.
 @Suite("check command", .timeLimit(.minutes(1)))
 struct CheckCommandTests {
-    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("claude-code-proxy")
-
     /// Writes `config` (and the shipped `profiles`) into a fresh directory and runs `check` on it there,
     /// with no API key in the environment; returns the exit status and everything it printed.
     static func check(_ config: String, profiles: [String] = []) async throws -> (status: Int32, output: String) {
@@ -21,19 +20,10 @@ struct CheckCommandTests {
         }
         let file = directory.appendingPathComponent("config.yaml")
         try config.write(to: file, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["check", "--config", file.path]
-        process.currentDirectoryURL = directory
-        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let status = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        return (status, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let result = try await Subprocess.run(
+            .path(ProxyBinary.path), arguments: ["check", "--config", file.path], environment: .custom(["PATH": ProxyBinary.searchPath]),
+            workingDirectory: FilePath(directory.path), output: .string(limit: 1 << 20), error: .combinedWithOutput)
+        return (result.terminationStatus.shellStatus, result.standardOutput)
     }
 
     @Test("a file with mistakes in several sections: every problem listed with FILE:LINE:COL, exit status 1")

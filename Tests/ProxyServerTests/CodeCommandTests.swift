@@ -1,6 +1,8 @@
 import Foundation
 import ProxyConfig
 import ProxyCore
+import Subprocess
+import SystemPackage
 import Testing
 
 /// `claude-code-proxy code`, run as a user runs it, with a stand-in for `claude` that reports what it was
@@ -20,17 +22,9 @@ struct CodeCommandTests {
         sys.exit(3)
         """
 
-    /// `code(config:_:)` on a thread of its own: its waits must not hold a thread of Swift's pool, which the
-    /// proxies of other tests (and the one this test may serve from) run on.
-    static func code(config: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try blockingCode(config: config, arguments) }) }
-        }
-    }
-
     /// Runs `code` with `arguments` in a fresh directory holding `config` and the stand-in; returns the exit
     /// status and everything printed.
-    private static func blockingCode(config: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func code(config: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("code-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -38,18 +32,12 @@ struct CodeCommandTests {
         let claude = directory.appendingPathComponent("claude")
         try fakeClaude.write(to: claude, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: claude.path)
-        let process = Process()
-        process.executableURL = CheckCommandTests.executable
-        process.currentDirectoryURL = directory
-        process.arguments = ["code"] + arguments.map { $0.replacingOccurrences(of: "$DIR", with: directory.path) }
-        process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
+        let result = try await Subprocess.run(
+            .path(ProxyBinary.path),
+            arguments: Arguments(["code"] + arguments.map { $0.replacingOccurrences(of: "$DIR", with: directory.path) }),
+            environment: .custom(["PATH": "/usr/local/bin:/usr/bin:/bin"]), workingDirectory: FilePath(directory.path),
+            output: .string(limit: 1 << 20), error: .combinedWithOutput)
+        return (result.terminationStatus.shellStatus, result.standardOutput)
     }
 
     static let config = """

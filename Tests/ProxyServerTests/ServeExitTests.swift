@@ -1,4 +1,6 @@
 import Foundation
+import Subprocess
+import SystemPackage
 import Testing
 
 /// `claude-code-proxy serve`, run as the binary a user runs: every graceful stop exits with status 0, with
@@ -22,9 +24,7 @@ struct ServeExitTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let process = Process()
-        process.currentDirectoryURL = directory
-        var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "OPENAI_API_KEY": "sk-test"]
+        var environment: [Environment.Key: String] = ["PATH": ProxyBinary.searchPath, "OPENAI_API_KEY": "sk-test"]
         var arguments = ["serve", "--host", "127.0.0.1", "--port", "0"]
         if let config {
             let file = directory.appendingPathComponent("config.yaml")
@@ -33,35 +33,24 @@ struct ServeExitTests {
         } else {
             environment["PORT"] = "0"
         }
-        if let command = launcher.first {
-            process.executableURL = URL(fileURLWithPath: command)
-            process.arguments = launcher.dropFirst() + [CheckCommandTests.executable.path] + arguments
-        } else {
-            process.executableURL = CheckCommandTests.executable
-            process.arguments = arguments
+        let command = launcher + [ProxyBinary.path.string] + arguments
+        let result = try await Subprocess.run(
+            .path(FilePath(command[0])), arguments: Arguments(Array(command.dropFirst())), environment: .custom(environment),
+            workingDirectory: FilePath(directory.path), input: .none, output: .sequence, error: .combinedWithOutput
+        ) { execution in
+            var printed: [UInt8] = []
+            var signalled = false
+            for try await chunk in execution.standardOutput {
+                printed += chunk.withUnsafeBytes { Array($0) }
+                if !signalled, String(decoding: printed, as: UTF8.self).contains("listening on") {
+                    signalled = true
+                    try await Task.sleep(for: delay)
+                    try execution.send(signal: Signal(rawValue: signal))
+                }
+            }
+            return String(decoding: printed, as: UTF8.self)
         }
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let exited = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
-        try process.run()
-        var printed = Data()
-        while !String(decoding: printed, as: UTF8.self).contains("listening on") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            printed += chunk
-        }
-        try await Task.sleep(for: delay)
-        kill(process.processIdentifier, signal)
-        var status: Int32 = -1
-        for await code in exited.stream {
-            status = code
-            break
-        }
-        printed += output.fileHandleForReading.readDataToEndOfFile()
-        return (status, String(decoding: printed, as: UTF8.self))
+        return (result.terminationStatus.shellStatus, result.closureResult)
     }
 
     @Test(
