@@ -41,18 +41,14 @@ enum FallbackSender {
                     metrics.upstreamResponded(provider: call.providerName, model: call.upstreamModel, after: .now - sent)
                     return (call, response)
                 } catch let error as any AnthropicErrorRepresentable {
+                    lastError = error
                     switch nextStep(
                         after: error, of: call, target: target, isLastKey: isLastKey, isLastTarget: isLastTarget,
                         snapshot: snapshot, metrics: metrics, logger: logger)
                     {
-                    case .nextKey:
-                        lastError = error
-                        continue
-                    case .nextTarget:
-                        lastError = error
-                        continue targets
-                    case .fail:
-                        throw error
+                    case .nextKey: continue
+                    case .nextTarget: continue targets
+                    case .fail: throw error
                     }
                 }
             }
