@@ -15,9 +15,10 @@ build: deps
 run: build
 	.build/release/claude-code-proxy serve --config $(CONFIG)
 
+# The store tests get their PostgreSQL servers (Debian's, on loopback) started first and stopped after.
 test: deps lint
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	scripts/with-test-postgres $(SWIFT) test --skip-build
 
 # Formatting (.swift-format) and a `///` comment on every public symbol; `scripts/lint --fix` formats.
 lint:

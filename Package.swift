@@ -29,6 +29,9 @@ let package = Package(
         // `/proc/self/fd` entries and crashes now and then in a process holding many descriptors.
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        // The store that replicas share: PostgreSQL for several machines, SQLite for one.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         .systemLibrary(
@@ -56,9 +59,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ProxyStore",
+            dependencies: [
+                "ProxyCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ProxyServer",
             dependencies: [
-                "CurlHTTP", "ProxyCore",
+                "CurlHTTP", "ProxyCore", "ProxyStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,7 +102,7 @@ let package = Package(
         .target(
             name: "ClaudeCodeProxyKit",
             dependencies: [
-                "CurlHTTP", "ProxyConfig", "ProxyCore", "ProxyServer",
+                "CurlHTTP", "ProxyConfig", "ProxyCore", "ProxyServer", "ProxyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,10 +137,27 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
+        // Real stores for the tests: an SQLite file, or a database on a PostgreSQL server of their own.
+        .target(
+            name: "StoreTestSupport",
+            dependencies: [
+                "ProxyStore", "ProxyCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Tests/StoreTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProxyStoreTests",
+            dependencies: ["ProxyStore", "ProxyCore", "StoreTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ProxyServerTests",
             dependencies: [
-                "ProxyServer", "CurlHTTP", "ProxyCore", "ProxyConfig", "FuzzTargets",
+                "ProxyServer", "ProxyStore", "StoreTestSupport", "CurlHTTP", "ProxyCore", "ProxyConfig", "FuzzTargets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

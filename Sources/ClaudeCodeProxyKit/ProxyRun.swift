@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import ProxyCore
 import ProxyServer
+import ProxyStore
 import UnixSignals
 
 /// The server with its upstream client and config reloader, as `serve` and `ClaudeCodeProxy.serve` run it.
@@ -25,9 +26,16 @@ struct ProxyRun {
         defer { client.shutdown() }
         let loader = loader
         let reloader = ConfigReloader(live: live, watchedFile: loader.configPath, logger: logger) { try loader.load().settings }
+        let settings = live.settings
+        let metrics = ProxyMetrics()
+        let gateway = settings.store.map { store in
+            GatewayState(
+                settings: store, store: GatewayStore(settings: store, logger: logger), live: live, metrics: metrics,
+                shutdownGracePeriod: settings.server.shutdownGracePeriod, logger: logger)
+        }
         let application = ProxyApplication.make(
-            live: live, client: client, version: ClaudeCodeProxy.version, logger: logger, services: [reloader],
-            onServerRunning: onListening
+            live: live, client: client, version: ClaudeCodeProxy.version, logger: logger, services: [reloader], metrics: metrics,
+            gateway: gateway, onServerRunning: onListening
         )
         try await application.runService(gracefulShutdownSignals: signals)
     }

@@ -70,7 +70,9 @@ struct ServeCommand: AsyncParsableCommand {
         for route in settings.routes {
             logger.notice("route '\(route.pattern)' → \(route.provider)/\(route.model ?? "(client model)")")
         }
-        if settings.server.apiKeys.isEmpty {
+        if let store = settings.store {
+            logger.notice("store: \(store.displayLocation) (managed keys, usage ledger, shared cooldowns)")
+        } else if settings.server.apiKeys.isEmpty {
             logger.notice(
                 "no client API key configured: any local client may use this proxy, so it binds to loopback unless told otherwise")
         }

@@ -45,9 +45,10 @@ struct ConfigDocument: Decodable {
     var providers: OrderedYAMLMapping<YAMLChecked<ProviderSection>>?
     /// nil when missing or not a sequence; the routes are checked as far as they decoded.
     var models: [YAMLChecked<RouteSection>]?
+    var store: StoreSection?
 
     enum CodingKeys: String, CodingKey {
-        case server, limits, providers, models
+        case server, limits, providers, models, store
     }
 
     init(from decoder: any Decoder) throws {
@@ -58,12 +59,14 @@ struct ConfigDocument: Decodable {
             try container.decode(OrderedYAMLMapping<YAMLChecked<ProviderSection>>.self, forKey: .providers)
         }
         models = try decoder.recordingProblems { try container.decode([YAMLChecked<RouteSection>].self, forKey: .models) }
+        store = try container.decodeIfPresent(StoreSection.self, forKey: .store)
     }
 
     struct ServerSection: Decodable {
         var host: String?
         var port: Int?
         var apiKeys: [ConfigString]?
+        var adminKeys: [ConfigString]?
         var logLevel: ConfigString?
         var maxBodyBytes: Int?
         var requestTimeout: Double?
@@ -87,6 +90,7 @@ struct ConfigDocument: Decodable {
             case shutdownGracePeriod = "shutdown_grace_period"
             case pingInterval = "ping_interval"
             case apiKeys = "api_keys"
+            case adminKeys = "admin_keys"
             case logLevel = "log_level"
             case maxBodyBytes = "max_body_bytes"
             case requestTimeout = "request_timeout"
@@ -187,8 +191,11 @@ struct ConfigDocument: Decodable {
                     metadata: route.metadata.metadata(path: "models[\(position)]", file: file, problems: &problems))
             )
         }
-        return ProxySettings(
-            server: serverSettings(file: file, problems: &problems), tokens: tokenLimits, providers: providers, routes: routes)
+        let store = store?.settings(file: file, problems: &problems)
+        var server = serverSettings(file: file, problems: &problems)
+        // Managed keys guard the door as static keys do: a proxy with a store may listen beyond loopback.
+        if store != nil, self.server?.host == nil { server.host = "0.0.0.0" }
+        return ProxySettings(server: server, tokens: tokenLimits, providers: providers, routes: routes, store: store)
     }
 
     /// A route's provider must be defined (a section with problems of its own counts as defined). Not
@@ -205,11 +212,14 @@ struct ConfigDocument: Decodable {
 
     private func serverSettings(file: String, problems: inout YAMLProblems) -> ServerSettings {
         let defaults = ServerSettings()
-        let keys = (server?.apiKeys ?? []).filter { $0.isComplete && !$0.value.isEmpty }.map(\.value)
+        func usable(_ keys: [ConfigString]?) -> [String] {
+            (keys ?? []).filter { $0.isComplete && !$0.value.isEmpty }.map(\.value)
+        }
         return ServerSettings(
             host: server?.host,
             port: server?.port ?? defaults.port,
-            apiKeys: keys,
+            apiKeys: usable(server?.apiKeys),
+            adminKeys: usable(server?.adminKeys),
             logLevel: problems.check { () throws(YAMLError) in try logLevel(default: defaults.logLevel, file: file) } ?? defaults.logLevel,
             maxBodyBytes: server?.maxBodyBytes ?? defaults.maxBodyBytes,
             upstreamTimeout: server?.requestTimeout.map(Self.duration) ?? defaults.upstreamTimeout,

@@ -10,6 +10,8 @@ struct ProxyRequestContext: RequestContext {
     var requestID: String
     /// What the request came to, reported once at its end (set by `AccessLogMiddleware`).
     var trace: RequestTrace?
+    /// Who sent it, by the client key it presented (set by `ClientAuthMiddleware` on the API's paths).
+    var client: ClientIdentity?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

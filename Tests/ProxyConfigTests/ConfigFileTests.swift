@@ -147,7 +147,7 @@ struct ConfigFileTests {
                 "c.yaml:19:5: missing required key 'match' (found 'mtch' on line 19; misspelt?) (at models[1])",
                 "c.yaml:22:49: route names provider 'gone', which is not defined under providers (defined: good, typo, wrong, odd) (at models[2].fallbacks[1].provider)",
                 "c.yaml:23:23: expected a boolean (true or false), found 'maybe' (at models[2].when.thinking)",
-                "c.yaml:24:1: unknown key 'extra'; expected one of: server, limits, providers, models (at extra)",
+                "c.yaml:24:1: unknown key 'extra'; expected one of: server, limits, providers, models, store (at extra)",
             ], "\(problems)")
         #expect(problems.description.hasPrefix("15 problems:\nc.yaml:2:9: expected an integer"))
     }

@@ -46,6 +46,10 @@ final class MockUpstream: Sendable {
     }
 
     func script(_ replies: Reply...) {
+        script(contentsOf: replies)
+    }
+
+    func script(contentsOf replies: [Reply]) {
         state.withLock { $0.replies = replies }
     }
 

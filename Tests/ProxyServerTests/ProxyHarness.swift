@@ -3,7 +3,9 @@ import Logging
 import ProxyConfig
 import ProxyCore
 import ProxyServer
+import ProxyStore
 import ServiceLifecycle
+import StoreTestSupport
 import Synchronization
 
 /// The real proxy and a mock upstream, both on loopback ports, for one test; requests go through the
@@ -23,6 +25,8 @@ struct ProxyHarness {
     let connections: ConnectionRegistry
     /// The proxy's metrics.
     let metrics: ProxyMetrics
+    /// With a store: what the proxy shares through it (its store holds the managed keys).
+    let gateway: GatewayState?
 
     var upstream: MockUpstream { upstreams[0] }
 
@@ -48,10 +52,21 @@ struct ProxyHarness {
 
     /// Runs `body` against a proxy whose settings are built from the mock upstreams' base URLs
     /// (`http://127.0.0.1:PORT`); the proxy's port is forced to 0.
+    ///
+    /// With `store`, the proxy gets a fresh store of that kind (unless the settings name one already), and
+    /// `body` runs once the store is migrated and its keys were read.
     static func run(
-        upstreamCount: Int, logger proxyLogger: Logger? = nil, registry: AdapterRegistry = .builtIn,
+        upstreamCount: Int, logger proxyLogger: Logger? = nil, registry: AdapterRegistry = .builtIn, store: StoreKind? = nil,
         settings makeSettings: ([String]) throws -> ProxySettings, _ body: (ProxyHarness) async throws -> Void
     ) async throws {
+        var cleanUp: (@Sendable () -> Void)?
+        defer { cleanUp?() }
+        var storeSettings: StoreSettings?
+        if let store {
+            let (settings, remove) = try await TestStores.fresh(store)
+            storeSettings = settings
+            cleanUp = remove
+        }
         let upstreams = (0..<upstreamCount).map { _ in MockUpstream() }
         let client = CurlHTTPClient()
         defer { client.shutdown() }
@@ -71,13 +86,19 @@ struct ProxyHarness {
             }
             var settings = try makeSettings(urls)
             settings.server.port = 0
+            if settings.store == nil { settings.store = storeSettings }
             let proxyPort = PortBox()
             let live = try LiveSettings(settings: settings, registry: registry)
             let connections = ConnectionRegistry()
             let metrics = ProxyMetrics()
+            let gateway = settings.store.map { store in
+                GatewayState(
+                    settings: store, store: GatewayStore(settings: store, logger: logger), live: live, metrics: metrics,
+                    shutdownGracePeriod: settings.server.shutdownGracePeriod, logger: proxyLogger ?? logger)
+            }
             let proxy = ProxyApplication.make(
                 live: live, client: client, version: "test", logger: proxyLogger ?? logger, connections: connections, metrics: metrics,
-                onServerRunning: { proxyPort.set($0) }
+                gateway: gateway, onServerRunning: { proxyPort.set($0) }
             )
             let proxyGroup = ServiceGroup(configuration: .init(services: [proxy], logger: logger))
             group.addTask { try await proxyGroup.run() }
@@ -85,8 +106,12 @@ struct ProxyHarness {
             let harness = ProxyHarness(
                 proxyPort: try await proxyPort.wait(), upstreams: upstreams, upstreamURLs: urls, client: client,
                 shutDownProxy: { await proxyGroup.triggerGracefulShutdown() }, live: live, connections: connections,
-                metrics: metrics
+                metrics: metrics, gateway: gateway
             )
+            if let gateway, storeSettings != nil {
+                for _ in 0..<1000 where !gateway.isReady { try await Task.sleep(for: .milliseconds(10)) }
+                guard gateway.isReady else { throw SSEEvents.Malformed(description: "the store was not ready within 10 s") }
+            }
             let outcome = await Result(catching: { try await body(harness) })
             for serviceGroup in serviceGroups { await serviceGroup.triggerGracefulShutdown() }
             // A failed test can leave a request in flight that graceful shutdown would wait for forever.

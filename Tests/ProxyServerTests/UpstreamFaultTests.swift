@@ -22,10 +22,11 @@ struct UpstreamFaultTests {
                 "200 with truncated JSON",
                 .raw(status: 200, contentType: "application/json", body: #"{"choices":[{"message":{"content":"hi"#), 502, "api_error"
             ),
-            ("slow first byte", .delayed(.seconds(2), body: MockUpstream.completion(text: "late")), 504, "timeout_error"),
+            ("slow first byte", .delayed(.seconds(3), body: MockUpstream.completion(text: "late")), 504, "timeout_error"),
         ] as [(String, MockUpstream.Reply, Int, String)])
     func beforeFirstByte(name: String, reply: MockUpstream.Reply, status: Int, type: String) async throws {
-        try await ProxyHarness.run(settings: { $0.server.upstreamTimeout = .milliseconds(400) }) { harness in
+        // A timeout well above a loaded machine's stalls, so only the slow reply meets it.
+        try await ProxyHarness.run(settings: { $0.server.upstreamTimeout = .milliseconds(1200) }) { harness in
             harness.upstream.script(reply, reply)  // libcurl retries a connection closed before any answer once
             let response = try await harness.send("/v1/messages", json: Self.request(stream: false))
             let json = try JSONParser.parse(response.body)
@@ -81,7 +82,7 @@ struct UpstreamFaultTests {
             ),
         ] as [(String, MockUpstream.Reply, String)])
     func afterFirstByte(name: String, reply: MockUpstream.Reply, type: String) async throws {
-        try await ProxyHarness.run(settings: { $0.server.upstreamTimeout = .milliseconds(400) }) { harness in
+        try await ProxyHarness.run(settings: { $0.server.upstreamTimeout = .milliseconds(1200) }) { harness in
             harness.upstream.script(reply)
             let (status, events) = try await harness.stream(json: Self.request(stream: true))
             #expect(status == 200)

@@ -93,9 +93,9 @@ extension ProxySettings {
     }
 }
 
-enum Glob {
+package enum Glob {
     /// `*`-only glob matching by backtracking over the last star; linear in practice.
-    static func matches(_ pattern: String, _ text: String) -> Bool {
+    package static func matches(_ pattern: String, _ text: String) -> Bool {
         let pattern = Array(pattern.utf8)
         let text = Array(text.utf8)
         var p = 0

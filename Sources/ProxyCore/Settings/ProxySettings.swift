@@ -11,12 +11,19 @@ package struct ProxySettings: Sendable {
     package var providers: [ProviderSettings]
     /// Tried in order; the first whose pattern matches the client's model wins.
     package var routes: [ModelRoute]
+    /// The database replicas share (managed keys, the usage ledger, cooldowns); nil: none, as for one
+    /// user on one machine.
+    package var store: StoreSettings?
 
-    package init(server: ServerSettings = .init(), tokens: TokenLimits = .init(), providers: [ProviderSettings], routes: [ModelRoute]) {
+    package init(
+        server: ServerSettings = .init(), tokens: TokenLimits = .init(), providers: [ProviderSettings], routes: [ModelRoute],
+        store: StoreSettings? = nil
+    ) {
         self.server = server
         self.tokens = tokens
         self.providers = providers
         self.routes = routes
+        self.store = store
     }
 
     package func provider(named name: String) -> ProviderSettings? {
@@ -46,8 +53,11 @@ package struct ServerSettings: Sendable, Equatable {
     /// Interface to bind. Loopback unless clients must present a key (see `defaultHost(apiKeys:)`).
     package var host: String
     package var port: Int
-    /// Keys clients must send (`x-api-key` or `Authorization: Bearer`); empty means no check.
+    /// Keys clients must send (`x-api-key` or `Authorization: Bearer`); empty means no check, unless a
+    /// store holds managed keys.
     package var apiKeys: [String]
+    /// Keys that may call the admin API (`/admin/…`: managed keys and usage); empty: no admin API.
+    package var adminKeys: [String]
     package var logLevel: String
     /// Larger request bodies get a 413 `request_too_large`, as Anthropic's own 32 MB limit does.
     package var maxBodyBytes: Int
@@ -81,7 +91,7 @@ package struct ServerSettings: Sendable, Equatable {
     }
 
     package init(
-        host: String? = nil, port: Int = 8082, apiKeys: [String] = [], logLevel: String = "info",
+        host: String? = nil, port: Int = 8082, apiKeys: [String] = [], adminKeys: [String] = [], logLevel: String = "info",
         maxBodyBytes: Int = 32 * 1024 * 1024, upstreamTimeout: Duration = .seconds(90), connectTimeout: Duration = .seconds(10),
         shutdownGracePeriod: Duration = .seconds(10), pingInterval: Duration = .seconds(15), metrics: MetricsAccess = .key,
         clientTimeouts: ClientTimeouts = ClientTimeouts(), maxConnections: Int = ServerSettings.defaultMaxConnections, threads: Int? = nil
@@ -89,6 +99,7 @@ package struct ServerSettings: Sendable, Equatable {
         self.host = host ?? Self.defaultHost(apiKeys: apiKeys)
         self.port = port
         self.apiKeys = apiKeys
+        self.adminKeys = adminKeys
         self.logLevel = logLevel
         self.maxBodyBytes = maxBodyBytes
         self.upstreamTimeout = upstreamTimeout

@@ -1,4 +1,4 @@
-/// Replaces every configured secret (provider and client API keys) in text that leaves the proxy: log
+/// Replaces every configured secret (provider, client and admin keys, the store's password) in text that leaves the proxy: log
 /// lines and error messages, which may quote an upstream's answer ("Incorrect API key provided: sk-…").
 package struct SecretRedactor: Sendable {
     package static let placeholder = "[REDACTED]"
@@ -11,7 +11,10 @@ package struct SecretRedactor: Sendable {
     }
 
     package init(settings: ProxySettings) {
-        self.init(secrets: settings.providers.flatMap { $0.keyPool + [$0.apiKey].compactMap { $0 } } + settings.server.apiKeys)
+        var secrets = settings.providers.flatMap { $0.keyPool + [$0.apiKey].compactMap { $0 } }
+        secrets += settings.server.apiKeys + settings.server.adminKeys
+        if case .postgres(let url) = settings.store?.location, let password = PostgresURL(url)?.password { secrets.append(password) }
+        self.init(secrets: secrets)
     }
 
     package func redact(_ text: String) -> String {

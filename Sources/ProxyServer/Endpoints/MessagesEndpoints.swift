@@ -11,6 +11,8 @@ struct MessagesEndpoints: Sendable {
     let client: CurlHTTPClient
     let connections: ConnectionRegistry
     let metrics: ProxyMetrics
+    /// With a store: the managed keys' limits, checked before a request goes upstream.
+    let gateway: GatewayState?
 
     func register(with router: Router<ProxyRequestContext>) {
         router.post("/v1/messages") { request, context in try await self.messages(request, context: context) }
@@ -28,13 +30,14 @@ struct MessagesEndpoints: Sendable {
         let messagesRequest = try await Self.decodeMessages(request, limit: snapshot.settings.server.maxBodyBytes, logger: logger)
         let trace = context.trace
         trace?.requested(model: messagesRequest.model, stream: messagesRequest.stream)
+        if let key = context.client?.managedKey, let gateway { try await gateway.limiter.admit(key, model: messagesRequest.model) }
         let client = self.client
         let metrics = self.metrics
         let connection = connections.watch(for: context.channel)
         let (call, upstream) = try await Self.cancellingOnDisconnect(connection, logger: logger) {
             try await FallbackSender.send(messagesRequest, snapshot: snapshot, client: client, metrics: metrics, logger: logger)
         }
-        trace?.routed(route: call.routeLabel, provider: call.providerName, upstreamModel: call.upstreamModel)
+        trace?.routed(route: call.routeLabel, provider: call.providerName, upstreamModel: call.upstreamModel, prices: call.prices)
         if messagesRequest.stream {
             trace?.finishesLater()
             return Self.streamingResponse(
@@ -42,7 +45,9 @@ struct MessagesEndpoints: Sendable {
                 eventLoop: context.channel.eventLoop, logger: logger)
         }
         let body = try await Self.cancellingOnDisconnect(connection, logger: logger) { try await call.collect(upstream) }
-        return try Self.messageResponse(call: call, body: body, trace: trace, logger: logger)
+        let response = try Self.messageResponse(call: call, body: body, trace: trace, logger: logger)
+        await trace?.settle()
+        return response
     }
 
     @inline(never)

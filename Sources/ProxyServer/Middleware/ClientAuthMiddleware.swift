@@ -1,30 +1,55 @@
 import HTTPTypes
 import Hummingbird
 import ProxyCore
+import ProxyStore
 
-/// Requires one of the configured client keys on API endpoints, sent as `x-api-key` (preferred) or
-/// `Authorization: Bearer`; `/metrics` too unless `server.metrics: open`. The health and index endpoints
-/// stay open for probes.
+/// Requires a client key on API endpoints, sent as `x-api-key` (preferred) or `Authorization: Bearer`;
+/// `/metrics` too unless `server.metrics: open`. The health and index endpoints stay open for probes. A
+/// key is one of `server.api_keys` (compared in constant time) or, with a store, a managed key (looked up
+/// by its SHA-256); it becomes the request's `client`. Without either, the API is open.
 struct ClientAuthMiddleware: RouterMiddleware {
     typealias Context = ProxyRequestContext
     let live: LiveSettings
+    let gateway: GatewayState?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let server = live.settings.server
-        let keys = server.apiKeys
         let path = request.uri.path
-        guard !keys.isEmpty, path.hasPrefix("/v1/") || (path == "/metrics" && server.metrics == .key) else {
+        guard path.hasPrefix("/v1/") || (path == "/metrics" && server.metrics == .key) else {
             return try await next(request, context)
         }
-        guard let presented = Self.presentedKey(request).map({ Array($0.utf8) }),
-            keys.contains(where: { ConstantTime.equal(Array($0.utf8), presented) })
-        else {
-            throw AnthropicError(
-                .authentication, "the proxy rejected your API key: send one of its configured keys as x-api-key",
-                headers: [HTTPHeader("x-should-retry", "false")]
-            )
+        guard !server.apiKeys.isEmpty || gateway != nil else {
+            context.trace?.identified(.anonymous)
+            return try await next(request, context)
         }
+        let client = try identify(Self.presentedKey(request), keys: server.apiKeys)
+        context.trace?.identified(client)
+        var context = context
+        context.client = client
         return try await next(request, context)
+    }
+
+    @inline(never)
+    private func identify(_ presented: String?, keys: [String]) throws(AnthropicError) -> ClientIdentity {
+        guard let presented else { throw Self.rejected("the proxy rejected your API key: send one of its configured keys as x-api-key") }
+        let bytes = Array(presented.utf8)
+        if keys.contains(where: { ConstantTime.equal(Array($0.utf8), bytes) }) { return .staticKey(presented) }
+        guard let gateway else { throw Self.rejected("the proxy rejected your API key: send one of its configured keys as x-api-key") }
+        switch gateway.directory.lookup(hash: KeySecret.hash(presented)) {
+        case .found(let key):
+            if let refusal = key.refusal(at: WallClock.milliseconds()) {
+                throw Self.rejected("the proxy rejected your API key: \(refusal)")
+            }
+            return .managed(key)
+        case .unknown:
+            throw Self.rejected("the proxy rejected your API key: it is neither one of its keys nor a managed key it knows")
+        case .unavailable(let reason):
+            throw AnthropicError(.overloaded, reason, status: 503, headers: [HTTPHeader("retry-after", "10")])
+        }
+    }
+
+    private static func rejected(_ message: String) -> AnthropicError {
+        AnthropicError(.authentication, message, headers: [HTTPHeader("x-should-retry", "false")])
     }
 
     private static func presentedKey(_ request: Request) -> String? {

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import ProxyCore
+import ProxyStore
 
 /// Starts each request's `RequestTrace` and reports it when the response is out (a stream reports its
 /// own at its end); at debug it also logs the request's and the response's headers, secrets redacted.
@@ -9,6 +10,8 @@ struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = ProxyRequestContext
     let live: LiveSettings
     let metrics: ProxyMetrics
+    /// With a store, each request's trace also writes its ledger row.
+    let gateway: GatewayState?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -28,7 +31,9 @@ struct AccessLogMiddleware: RouterMiddleware {
 
     @inline(never)
     private func startTrace(of request: Request, context: inout Context) -> RequestTrace {
-        let trace = RequestTrace(method: request.method.rawValue, path: request.uri.path, metrics: metrics, logger: context.logger)
+        let trace = RequestTrace(
+            method: request.method.rawValue, path: request.uri.path, metrics: metrics, logger: context.logger,
+            ledger: gateway.map { ledgerContext(of: request, requestID: context.requestID, gateway: $0) })
         context.trace = trace
         if context.logger.logLevel <= .debug { context.logger.debug("request headers: \(redacted(request.headers))") }
         return trace
@@ -38,6 +43,16 @@ struct AccessLogMiddleware: RouterMiddleware {
     private func responded(_ response: Response, trace: RequestTrace, logger: Logger) {
         if logger.logLevel <= .debug { logger.debug("response headers: \(redacted(response.headers))") }
         trace.responded(status: response.status.code)
+    }
+
+    /// What the ledger row takes from the request's headers (each value at most 200 characters).
+    private func ledgerContext(of request: Request, requestID: String, gateway: GatewayState) -> RequestTrace.LedgerContext {
+        func header(_ name: String) -> String? {
+            request.headers[HTTPField.Name(name)!].map { String($0.prefix(200)) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        return RequestTrace.LedgerContext(
+            gateway: gateway, requestID: requestID, arrivedAt: WallClock.milliseconds(), sessionID: header("x-claude-code-session-id"),
+            requestClass: header("x-claude-code-request-class"), agentType: header("x-claude-code-agent-type"))
     }
 
     /// Header lines with the client's keys and any configured secret removed.

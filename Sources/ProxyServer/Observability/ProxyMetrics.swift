@@ -9,17 +9,21 @@ import Synchronization
 ///
 /// One instance per running proxy (not the process-wide `MetricsSystem`), so several proxies in one
 /// process — tests — keep separate counts. Label values a client chooses (its model name) are capped in
-/// number: past `LabelValues.limit` distinct values they count as `other`, so no client can grow the
+/// number: past a limit of distinct values they count as `other`, so no client can grow the
 /// registry without bound.
 package final class ProxyMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let factory: HelpedMetricsFactory
-    private let clientModels = LabelValues()
+    private let clientModels = LabelValues(limit: 200)
+    /// Client key names (managed keys, `static:HASH8`): past the first 1,000, `other`.
+    private let keyNames = LabelValues(limit: 1000)
     private let requestsInFlight: Meter
     private let streamsInFlight: Meter
     private let cooldownsActive: Meter
     /// Sampled at each scrape: the keys of targets cooling down after a refusal.
     private let cooldowns: Mutex<(@Sendable () -> Int)?> = Mutex(nil)
+    /// Sampled at each scrape, with a store: the ledger rows waiting, and whether the store answers.
+    private let gateway: Mutex<(queueDepth: @Sendable () -> Int, storeUp: @Sendable () -> Bool)?> = Mutex(nil)
 
     package init() {
         factory = HelpedMetricsFactory(registry: registry)
@@ -34,7 +38,49 @@ package final class ProxyMetrics: Sendable {
     package func exposition() -> [UInt8] {
         let active = cooldowns.withLock { $0?() } ?? 0
         cooldownsActive.set(active)
+        if let (queueDepth, storeUp) = gateway.withLock({ $0 }) {
+            Meter(label: Name.ledgerQueue, factory: factory).set(queueDepth())
+            Meter(label: Name.storeUp, factory: factory).set(storeUp() ? 1 : 0)
+        }
         return registry.emitToBuffer()
+    }
+
+    /// Where `exposition` reads the ledger's queue and the store's health from (a proxy with a store).
+    func observeGateway(queueDepth: @escaping @Sendable () -> Int, storeUp: @escaping @Sendable () -> Bool) {
+        gateway.withLock { $0 = (queueDepth, storeUp) }
+    }
+
+    /// A finished request of a client key (its name, never the key): its count by status class, its tokens
+    /// and what they cost.
+    func keyRequestFinished(key: String, status: Int, usage: TokenUsage?, cost: Double) {
+        let key = keyNames.value(for: key)
+        Counter(label: Name.keyRequests, dimensions: [("key", key), ("status_class", "\(status / 100)xx")], factory: factory).increment()
+        if let usage {
+            for (type, count) in Self.tokenTypes(usage) where count > 0 {
+                Counter(label: Name.keyTokens, dimensions: [("key", key), ("type", type)], factory: factory).increment(by: count)
+            }
+        }
+        if cost > 0 { FloatingPointCounter(label: Name.keySpend, dimensions: [("key", key)], factory: factory).increment(by: cost) }
+    }
+
+    /// A managed key's request refused by one of its limits (`rpm`, `tpm`, `budget`, `models`).
+    func limitRefused(key: String, limit: String) {
+        Counter(label: Name.limitRefusals, dimensions: [("key", keyNames.value(for: key)), ("limit", limit)], factory: factory).increment()
+    }
+
+    /// What became of ledger rows.
+    enum LedgerOutcome: String {
+        /// Committed to the store.
+        case written
+        /// Refused by a full queue.
+        case dropped
+        /// Still queued when the proxy stopped with the store unreachable.
+        case lost
+    }
+
+    func ledgerRows(_ outcome: LedgerOutcome, count: Int = 1) {
+        guard count > 0 else { return }
+        Counter(label: Name.ledgerRows, dimensions: [("outcome", outcome.rawValue)], factory: factory).increment(by: count)
     }
 
     /// Where `exposition` reads the number of cooling targets from.
@@ -83,13 +129,18 @@ package final class ProxyMetrics: Sendable {
     }
 
     func tokens(provider: String, model: String, usage: TokenUsage) {
-        for (type, count) in [
-            ("input", usage.inputTokens), ("output", usage.outputTokens), ("cache_read", usage.cacheReadInputTokens),
-            ("cache_creation", usage.cacheCreationInputTokens),
-        ] where count > 0 {
+        for (type, count) in Self.tokenTypes(usage) where count > 0 {
             Counter(label: Name.tokens, dimensions: [("provider", provider), ("model", model), ("type", type)], factory: factory)
                 .increment(by: count)
         }
+    }
+
+    /// The `type` label of each kind of token, with its count.
+    private static func tokenTypes(_ usage: TokenUsage) -> [(String, Int)] {
+        [
+            ("input", usage.inputTokens), ("output", usage.outputTokens), ("cache_read", usage.cacheReadInputTokens),
+            ("cache_creation", usage.cacheCreationInputTokens),
+        ]
     }
 
     /// One call to an upstream with one of its provider's keys (by its short hash, never the key itself)
@@ -120,6 +171,13 @@ package final class ProxyMetrics: Sendable {
         package static let upstreamFailures = "claude_code_proxy_upstream_failures_total"
         package static let cooldownsActive = "claude_code_proxy_cooldowns_active"
         package static let upstreamCalls = "claude_code_proxy_upstream_calls_total"
+        package static let keyRequests = "claude_code_proxy_key_requests_total"
+        package static let keyTokens = "claude_code_proxy_key_tokens_total"
+        package static let keySpend = "claude_code_proxy_key_spend_dollars_total"
+        package static let limitRefusals = "claude_code_proxy_limit_refusals_total"
+        package static let ledgerRows = "claude_code_proxy_ledger_rows_total"
+        package static let ledgerQueue = "claude_code_proxy_ledger_queue_rows"
+        package static let storeUp = "claude_code_proxy_store_up"
 
         package static let help: [String: String] = [
             requests: "Requests to /v1/messages by client model, route (provider/model), status class and streaming.",
@@ -135,6 +193,14 @@ package final class ProxyMetrics: Sendable {
             cooldownsActive: "Provider keys tried last because their target refused them recently (a 429, or a 401).",
             upstreamCalls:
                 "Calls to upstreams by provider, key (the first 8 hex digits of its SHA-256; none without a key) and HTTP status (or transport).",
+            keyRequests: "Requests to /v1/messages by client key name (static:HASH8 for server.api_keys) and status class.",
+            keyTokens: "Tokens by client key name and type (input, output, cache_read, cache_creation).",
+            keySpend: "US dollars spent by client key name, from the targets' prices.",
+            limitRefusals: "Requests of managed keys refused by a limit (rpm, tpm, budget, models).",
+            ledgerRows:
+                "Usage ledger rows by outcome: written to the store, dropped by a full queue, lost at a stop with the store unreachable.",
+            ledgerQueue: "Usage ledger rows waiting to be written to the store.",
+            storeUp: "1 while the store answers, 0 while it does not.",
         ]
     }
 }
@@ -173,7 +239,7 @@ private final class HelpedMetricsFactory: MetricsFactory, Sendable {
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: help(label))
+        handler(label, dimensions) { registry.makeCounter(name: label, labels: dimensions, help: help(label)) }
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
@@ -199,13 +265,17 @@ private final class HelpedMetricsFactory: MetricsFactory, Sendable {
 
 /// The values one label may take: the first `limit` seen, then `other`.
 private final class LabelValues: Sendable {
-    static let limit = 200
+    let limit: Int
     private let seen = Mutex<Set<String>>([])
+
+    init(limit: Int) {
+        self.limit = limit
+    }
 
     func value(for candidate: String) -> String {
         seen.withLock { seen in
             if seen.contains(candidate) { return candidate }
-            guard seen.count < Self.limit else { return "other" }
+            guard seen.count < limit else { return "other" }
             seen.insert(candidate)
             return candidate
         }

@@ -1,10 +1,11 @@
 import Logging
 import ProxyCore
+import ProxyStore
 import Synchronization
 
 /// What one client request came to, gathered as it is served and reported once at its end: the access
 /// log line (method, path, status, route, latency, time to first token, tokens; the request id is in
-/// the logger's metadata) and the request metrics.
+/// the logger's metadata), the request metrics, and with a store, the request's row in the usage ledger.
 ///
 /// A streamed answer ends after its handler returned, so its stream reports it (`finishesLater`).
 final class RequestTrace: Sendable {
@@ -13,12 +14,18 @@ final class RequestTrace: Sendable {
         var route: String?
         var provider: String?
         var upstreamModel: String?
+        var prices = ModelPrices()
         var stream = false
         var firstToken: Duration?
         var usage: TokenUsage?
+        var client: ClientIdentity?
+        /// The status of the `error` event a stream ended with after its 200.
+        var streamFailure: Int?
         var finishesLater = false
         var streaming = false
         var finished = false
+        /// The ledger has the request's row.
+        var recorded = false
     }
 
     let method: String
@@ -26,14 +33,28 @@ final class RequestTrace: Sendable {
     private let start = ContinuousClock.now
     private let metrics: ProxyMetrics
     private let logger: Logger
+    private let ledger: LedgerContext?
     private let state = Mutex(State())
 
+    /// What the ledger row takes from the request itself, when there is a store.
+    struct LedgerContext: Sendable {
+        let gateway: GatewayState
+        let requestID: String
+        /// Unix milliseconds.
+        let arrivedAt: Int64
+        /// Claude Code's `x-claude-code-session-id`, `x-claude-code-request-class`, `x-claude-code-agent-type`.
+        let sessionID: String?
+        let requestClass: String?
+        let agentType: String?
+    }
+
     /// Probes (`/health`, `/`) are logged at debug, every other request at info.
-    init(method: String, path: String, metrics: ProxyMetrics, logger: Logger) {
+    init(method: String, path: String, metrics: ProxyMetrics, logger: Logger, ledger: LedgerContext? = nil) {
         self.method = method
         self.path = path
         self.metrics = metrics
         self.logger = logger
+        self.ledger = path == "/v1/messages" ? ledger : nil
         if isMessages { metrics.requestStarted() }
     }
 
@@ -47,13 +68,37 @@ final class RequestTrace: Sendable {
         }
     }
 
-    /// A target answered and serves the request.
-    func routed(route: String, provider: String, upstreamModel: String) {
+    /// The client key the request came with.
+    func identified(_ client: ClientIdentity) {
+        state.withLock { $0.client = client }
+    }
+
+    /// A target answered and serves the request; its prices price the usage.
+    func routed(route: String, provider: String, upstreamModel: String, prices: ModelPrices) {
         state.withLock {
             $0.route = route
             $0.provider = provider
             $0.upstreamModel = upstreamModel
+            $0.prices = prices
         }
+    }
+
+    /// A stream ended with an `error` event of `status` after its 200.
+    func streamFailed(status: Int) {
+        state.withLock { $0.streamFailure = status }
+    }
+
+    /// The answer succeeded and its usage is known: with a store, its ledger row is written now, and this
+    /// returns once it is committed (at most `store.ledger_wait`), before the answer's last bytes go out.
+    func settle() async {
+        guard let ledger else { return }
+        let row = state.withLock { state -> LedgerRow? in
+            guard !state.recorded else { return nil }
+            state.recorded = true
+            return Self.ledgerRow(state: state, context: ledger, status: 200, duration: .now - start)
+        }
+        guard let row else { return }
+        await ledger.gateway.ledger.waitUntilWritten(ledger.gateway.record(row))
     }
 
     /// The stream's body started: it is in flight until `finish`.
@@ -100,16 +145,27 @@ final class RequestTrace: Sendable {
     private func report(status: Int, byHandler: Bool) {
         let duration = ContinuousClock.now - start
         guard
-            let state = state.withLock({ state -> State? in
+            let (state, unrecorded) = state.withLock({ state -> (State, Bool)? in
                 guard !state.finished, !(byHandler && state.finishesLater) else { return nil }
                 state.finished = true
-                return state
+                defer { state.recorded = true }
+                return (state, !state.recorded)
             })
         else { return }
         if state.streaming { metrics.streamEnded() }
         if isMessages {
             metrics.requestFinished(
                 clientModel: state.clientModel, route: state.route, status: status, stream: state.stream, duration: duration)
+            if let name = state.client?.name {
+                metrics.keyRequestFinished(
+                    key: name, status: state.streamFailure ?? status, usage: state.usage, cost: state.usage.map(state.prices.cost(of:)) ?? 0
+                )
+            }
+        }
+        // A request refused at the door (no valid client key) is not the ledger's: anyone could fill it.
+        if unrecorded, state.client != nil, let ledger {
+            _ = ledger.gateway.record(
+                Self.ledgerRow(state: state, context: ledger, status: state.streamFailure ?? status, duration: duration))
         }
         // Built only when the level is on: the message is an autoclosure.
         if path == "/health" || path == "/" {
@@ -132,6 +188,17 @@ final class RequestTrace: Sendable {
             line += ", tokens \(input) in / \(usage.outputTokens) out"
         }
         return line
+    }
+
+    private static func ledgerRow(state: State, context: LedgerContext, status: Int, duration: Duration) -> LedgerRow {
+        let key = state.client?.managedKey
+        let usage = state.usage ?? TokenUsage()
+        return LedgerRow(
+            requestID: context.requestID, at: context.arrivedAt, keyID: key?.id, keyName: state.client?.name, sessionID: context.sessionID,
+            requestClass: context.requestClass, agentType: context.agentType, clientModel: state.clientModel, route: state.route,
+            provider: state.provider, upstreamModel: state.upstreamModel, usage: usage, cost: state.prices.cost(of: usage),
+            status: status, latencyMilliseconds: milliseconds(duration), replica: context.gateway.replica,
+            budgetPeriodStart: key.flatMap { $0.limits.budget == nil ? nil : $0.limits.budgetPeriod.start(containing: context.arrivedAt) })
     }
 
     private static func milliseconds(_ duration: Duration) -> Int64 {

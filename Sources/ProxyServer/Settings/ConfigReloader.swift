@@ -111,6 +111,8 @@ package struct ConfigReloader: Service {
             try live.replace(with: settings)
             if settings.server.host != old.server.host || settings.server.port != old.server.port {
                 logger.warning("config reloaded (\(reason)), but the new listening address takes a restart")
+            } else if settings.store != old.store {
+                logger.warning("config reloaded (\(reason)), but the new store: section takes a restart")
             } else {
                 logger.notice("config reloaded (\(reason)): \(settings.providers.count) provider(s), \(settings.routes.count) route(s)")
             }
@@ -149,6 +151,7 @@ extension ProxySettings {
     /// Whether serving `other` instead would change nothing.
     fileprivate func isSame(as other: ProxySettings) -> Bool {
         server == other.server && tokens == other.tokens && providers == other.providers && routes == other.routes
+            && store == other.store
     }
 }
 

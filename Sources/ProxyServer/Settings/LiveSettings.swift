@@ -8,10 +8,14 @@ import Synchronization
 package final class LiveSettings: Sendable {
     private let registry: AdapterRegistry
     private let current: Mutex<SettingsSnapshot>
+    /// The provider cooldowns, which outlive every reload.
+    let cooldowns: TargetCooldowns
 
     package init(settings: ProxySettings, registry: AdapterRegistry = .builtIn) throws(AnthropicError) {
         self.registry = registry
-        self.current = Mutex(try SettingsSnapshot(settings: settings, registry: registry))
+        let cooldowns = TargetCooldowns()
+        self.cooldowns = cooldowns
+        self.current = Mutex(try SettingsSnapshot(settings: settings, registry: registry, cooldowns: cooldowns))
     }
 
     /// The settings and the adapters built from them, as of now.
@@ -22,7 +26,7 @@ package final class LiveSettings: Sendable {
     /// Builds everything from `settings` first, then swaps: a settings value that cannot be used leaves
     /// the old one serving.
     package func replace(with settings: ProxySettings) throws(AnthropicError) {
-        let snapshot = try SettingsSnapshot(settings: settings, registry: registry)
+        let snapshot = try SettingsSnapshot(settings: settings, registry: registry, cooldowns: cooldowns)
         current.withLock { $0 = snapshot }
     }
 }

@@ -2,16 +2,17 @@ import ProxyCore
 
 /// The settings one request is served with: the config as of the request's start, the adapters built
 /// from it once per load (one per key of a pool), the model catalog, the redactor of its secrets, and the
-/// cooldowns of the keys that targets recently refused.
+/// process's cooldowns of the keys that targets recently refused.
 struct SettingsSnapshot: Sendable {
     let settings: ProxySettings
     let catalog: ModelCatalog
     let redactor: SecretRedactor
-    let cooldowns = TargetCooldowns()
+    let cooldowns: TargetCooldowns
     private let pools: [String: KeyPool]
 
-    init(settings: ProxySettings, registry: AdapterRegistry) throws(AnthropicError) {
+    init(settings: ProxySettings, registry: AdapterRegistry, cooldowns: TargetCooldowns) throws(AnthropicError) {
         self.settings = settings
+        self.cooldowns = cooldowns
         self.catalog = ModelCatalog(settings: settings)
         self.redactor = SecretRedactor(settings: settings)
         var pools: [String: KeyPool] = [:]

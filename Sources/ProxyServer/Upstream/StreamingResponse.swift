@@ -81,6 +81,7 @@ struct StreamingResponse: Sendable {
                 let raised = alarms.take()
                 if raised.contains(.shutdown) {
                     logger.notice("shutting down: ending a stream still in flight")
+                    trace?.streamFailed(status: AnthropicErrorType.overloaded.status)
                     try await writer.write(relay.end(with: Self.shutdownError))
                     return
                 }
@@ -89,7 +90,9 @@ struct StreamingResponse: Sendable {
                     relay.wrote()
                 }
             }
-            if let events = try relay.finish() { try await writer.write(events) }
+            let closing = try relay.finish()
+            await trace?.settle()
+            if let closing { try await writer.write(closing) }
         } catch {
             guard let event = failureEvent(for: error) else { throw error }
             try await writer.write(relay.end(with: event))
@@ -102,7 +105,9 @@ struct StreamingResponse: Sendable {
     @inline(never)
     private func replayWholeMessage(to writer: inout any ResponseBodyWriter) async throws {
         let body = try await call.collect(upstream)
-        try await writer.write(replay(body))
+        let events = try replay(body)
+        await trace?.settle()
+        try await writer.write(events)
     }
 
     @inline(never)
@@ -133,6 +138,7 @@ struct StreamingResponse: Sendable {
     /// An upstream failure after the 200 went out can only be an `error` event (after the events
     /// translated but not yet sent); nothing follows it. Logged, redacted.
     private func failure(_ error: AnthropicError) -> StreamEvent {
+        trace?.streamFailed(status: error.status)
         let message = redactor.redact(error.message)
         logger.warning("stream from provider '\(call.providerName)' failed: \(message)")
         return .error(type: error.type.rawValue, message: message)

@@ -1,0 +1,80 @@
+import ProxyCore
+
+extension ConfigDocument {
+    /// `store:`: the database replicas share, and how the proxy behaves when it cannot reach it.
+    struct StoreSection: Decodable {
+        var url: ConfigString
+        var queueSize: YAMLMarked<Int>?
+        var maxStaleness: YAMLMarked<Double>?
+        var refreshInterval: YAMLMarked<Double>?
+        var ledgerWait: YAMLMarked<Double>?
+        var poolSize: YAMLMarked<Int>?
+        var replica: String?
+
+        enum CodingKeys: String, CodingKey {
+            case url, replica
+            case queueSize = "queue_size"
+            case maxStaleness = "max_staleness"
+            case refreshInterval = "refresh_interval"
+            case ledgerWait = "ledger_wait"
+            case poolSize = "pool_size"
+        }
+
+        /// The settings, each problem reported at its line; nil when the URL cannot be used.
+        func settings(file: String, problems: inout YAMLProblems) -> StoreSettings? {
+            let location = problems.check { () throws(YAMLError) in try self.location(file: file) }
+            let defaults = StoreSettings(location: .sqlite(path: ""))
+            func atLeast<Value: Comparable & Decodable>(
+                _ minimum: Value, _ value: YAMLMarked<Value>?, _ key: CodingKeys, unit: String
+            )
+                -> Value?
+            {
+                guard let value else { return nil }
+                guard value.value >= minimum else {
+                    problems.append(
+                        YAMLError(
+                            file: file, mark: value.mark, path: "store.\(key.rawValue)",
+                            message: "\(key.rawValue) must be at least \(minimum)\(unit), not \(value.value)"))
+                    return nil
+                }
+                return value.value
+            }
+            func seconds(_ value: YAMLMarked<Double>?, _ key: CodingKeys, minimum: Double = 0.01) -> Duration? {
+                atLeast(minimum, value, key, unit: " seconds").map { .milliseconds(Int64($0 * 1000)) }
+            }
+            let queueSize = atLeast(1, queueSize, .queueSize, unit: "")
+            let maxStaleness = seconds(maxStaleness, .maxStaleness, minimum: 0)
+            let refreshInterval = seconds(refreshInterval, .refreshInterval, minimum: 1)
+            let ledgerWait = seconds(ledgerWait, .ledgerWait, minimum: 0)
+            let poolSize = atLeast(1, poolSize, .poolSize, unit: "")
+            guard let location else { return nil }
+            return StoreSettings(
+                location: location, queueSize: queueSize ?? defaults.queueSize, maxStaleness: maxStaleness ?? defaults.maxStaleness,
+                refreshInterval: refreshInterval ?? defaults.refreshInterval, ledgerWait: ledgerWait ?? defaults.ledgerWait,
+                poolSize: poolSize ?? defaults.poolSize, replica: replica)
+        }
+
+        /// `url`: `postgresql://…` / `postgres://…`, or `sqlite:PATH`.
+        private func location(file: String) throws(YAMLError) -> StoreSettings.Location {
+            let text = url.value
+            func problem(_ message: String) -> YAMLError {
+                YAMLError(file: file, mark: url.mark, path: "store.url", message: message)
+            }
+            guard url.isComplete else {
+                throw problem("url uses \(url.missingVariables.map { "${\($0)}" }.joined(separator: ", ")), which is not set")
+            }
+            if text.hasPrefix("postgresql://") || text.hasPrefix("postgres://") {
+                guard PostgresURL(text) != nil else {
+                    throw problem("url is not a PostgreSQL URL of the form postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
+                }
+                return .postgres(url: text)
+            }
+            if text.hasPrefix("sqlite:") {
+                let path = String(text.dropFirst("sqlite:".count))
+                guard !path.isEmpty else { throw problem("url needs a file after sqlite: (sqlite:/var/lib/claude-code-proxy/proxy.db)") }
+                return .sqlite(path: path)
+            }
+            throw problem("url must start with postgresql:// (several replicas) or sqlite: (one machine), not '\(text)'")
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ProxyCore
+
+/// One key's use over a span of the ledger: requests (and how many failed), tokens by kind, and cost.
+package struct UsageSummary: Sendable, Equatable {
+    /// The key's name as the ledger has it (`static:HASH8`, or nil for requests without a key).
+    package var keyName: String?
+    package var requests: Int64
+    /// Requests whose status was not 2xx.
+    package var failed: Int64
+    package var usage: TokenUsage
+    package var cost: Double
+
+    package init(keyName: String?, requests: Int64, failed: Int64, usage: TokenUsage, cost: Double) {
+        self.keyName = keyName
+        self.requests = requests
+        self.failed = failed
+        self.usage = usage
+        self.cost = cost
+    }
+}
+
+extension GatewayStore {
+    /// Use by key name since `since` (Unix milliseconds; nil: the whole ledger), one summary per name, by
+    /// name; only `keyName`'s when given.
+    package func usage(keyName: String? = nil, since: Int64? = nil) async throws -> [UsageSummary] {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let keyName {
+            values.append(.text(keyName))
+            conditions.append("key_name = $\(values.count)")
+        }
+        if let since {
+            values.append(.integer(since))
+            conditions.append("at_ms >= $\(values.count)")
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let rows = try await database.query(
+            """
+            SELECT key_name, COUNT(*), SUM(CASE WHEN status >= 200 AND status < 300 THEN 0 ELSE 1 END),
+                CAST(SUM(input_tokens) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT), CAST(SUM(cache_read_tokens) AS BIGINT),
+                CAST(SUM(cache_write_tokens) AS BIGINT), SUM(cost_usd)
+            FROM ccp_usage \(filter)
+            GROUP BY key_name ORDER BY key_name
+            """, values)
+        return rows.map { row in
+            UsageSummary(
+                keyName: row.text(0), requests: row.int(1) ?? 0, failed: row.int(2) ?? 0,
+                usage: TokenUsage(
+                    inputTokens: Int(row.int(3) ?? 0), outputTokens: Int(row.int(4) ?? 0), cacheCreationInputTokens: Int(row.int(6) ?? 0),
+                    cacheReadInputTokens: Int(row.int(5) ?? 0)),
+                cost: row.double(7) ?? 0)
+        }
+    }
+}
