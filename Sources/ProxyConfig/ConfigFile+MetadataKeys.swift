@@ -30,14 +30,7 @@ extension ConfigDocument {
         /// The metadata, with each value out of range reported at its line (`path` is the route's).
         func metadata(path: String, file: String, problems: inout YAMLProblems) -> ModelMetadata {
             func positive(_ value: YAMLMarked<Int>?, key: String) -> Int? {
-                guard let value else { return nil }
-                guard value.value > 0 else {
-                    problems.append(
-                        YAMLError(
-                            file: file, mark: value.mark, path: "\(path).\(key)", message: "\(key) must be at least 1, not \(value.value)"))
-                    return nil
-                }
-                return value.value
+                value?.atLeast(1, key: key, in: path, file: file, problems: &problems)
             }
             var levels: [String]?
             for level in effort ?? [] {

@@ -283,15 +283,7 @@ struct ConfigDocument: Decodable {
     private func atLeast<Value: Comparable & Decodable>(
         _ minimum: Value, _ configured: YAMLMarked<Value>?, key: String, unit: String, file: String, problems: inout YAMLProblems
     ) -> Value? {
-        guard let configured else { return nil }
-        guard configured.value >= minimum else {
-            problems.append(
-                YAMLError(
-                    file: file, mark: configured.mark, path: "server.\(key)",
-                    message: "\(key) must be at least \(minimum)\(unit), not \(configured.value)"))
-            return nil
-        }
-        return configured.value
+        configured?.atLeast(minimum, key: key, in: "server", unit: unit, file: file, problems: &problems)
     }
 
     private static func duration(seconds: Double) -> Duration {

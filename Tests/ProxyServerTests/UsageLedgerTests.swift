@@ -61,6 +61,25 @@ struct UsageLedgerTests {
         }
     }
 
+    @Test("a stream its client leaves half-way is a 499 in the ledger, not a success")
+    func clientLeaves() async throws {
+        try await ProxyHarness.run(upstreamCount: 1, store: .sqlite, settings: { try Fixture.settings($0) }) { harness in
+            harness.upstream.script(
+                .stream(events: MockUpstream.streamedText(Array(repeating: "word ", count: 20)), delay: .milliseconds(100)))
+            let body = Fixture.request(stream: true).serializedString()
+            var connection: RawConnection? = try RawConnection(
+                port: harness.proxyPort,
+                sending: "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: \(Fixture.staticKey)\r\n"
+                    + "content-type: application/json\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)")
+            #expect(await connection?.read(within: .seconds(5)).contains("200 OK") == true)
+            try await Task.sleep(for: .milliseconds(300))
+            connection = nil  // closes the socket mid-stream
+            try await waitUntil("the row is written") { try await harness.ledger().count == 1 }
+            #expect(try await harness.ledger().first?.int(2) == 499)
+            _ = connection
+        }
+    }
+
     @Test("a request without a valid key leaves no row: nobody can fill the ledger from outside")
     func refusedAtTheDoor() async throws {
         try await ProxyHarness.run(upstreamCount: 1, store: .sqlite, settings: { try Fixture.settings($0) }) { harness in

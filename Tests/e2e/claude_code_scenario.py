@@ -105,6 +105,18 @@ def check_namespace() -> list[str]:
     return problems
 
 
+def enter_namespace(result: dict) -> bool:
+    """A scenario's start inside `unshare -n`: SIGTERM (the test's timeout) becomes SystemExit, so the caller's
+    `finally` still cleans up and writes its result; `lo` comes up; the namespace's problems go to `result`.
+    False when the namespace is not loopback-only (the scenario must not run)."""
+    def terminate(signum, frame):
+        raise SystemExit(f"terminated by signal {signum}")
+    signal.signal(signal.SIGTERM, terminate)
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
+    result["namespace_problems"] = check_namespace()
+    return not result["namespace_problems"]
+
+
 # ------------------------------------------------------------------------------------------------------------
 # the relay in front of the proxy: forwards bytes, records request heads
 
@@ -600,14 +612,8 @@ def main() -> int:
     mocks: dict[str, MockUpstream] = {}
     proxy = relay = proc = None
 
-    def terminate(signum, frame):  # the test's timeout: clean up through the finally below
-        raise SystemExit(f"terminated by signal {signum}")
-    signal.signal(signal.SIGTERM, terminate)
     try:
-        subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
-        problems = check_namespace()
-        result["namespace_problems"] = problems
-        if problems:
+        if not enter_namespace(result):
             return 3
 
         workdir = str(work.resolve())

@@ -257,3 +257,41 @@ def test_claude_code_prompt_over_the_context_window(proxy_bin, tmp_path):
     assert "prompt is too long" in json.dumps(cli).lower(), explain(r)
     assert "4000 maximum" in (r.get("claude_debug_tail") or "") + json.dumps(cli), explain(r)
     print("CLI result:", cli.get("result"))
+
+
+GATEWAY = HERE / "claude_code_gateway.py"
+
+
+def test_claude_code_through_a_team_gateway(proxy_bin, tmp_path):
+    """Three replicas on PostgreSQL behind HAProxy, all in the namespace: Claude Code with a managed key runs
+    its Write → Bash loop, every request in the ledger under the key with its request class; a key whose budget
+    is spent gets the spend-limit message, not retried."""
+    r = run_in_namespace(GATEWAY, ["--proxy-bin", proxy_bin, "--claude", claude_binary(), "--timeout", "150"], tmp_path)
+    assert r.get("namespace_problems") == [], r.get("namespace_problems")
+    context = json.dumps({k: r.get(k) for k in ("exception", "run", "refused", "ledger")}, default=str)[-12000:] + (
+        r.get("logs") or "")[-4000:]
+    assert not r.get("exception"), context
+    run = r["run"]
+    assert run["returncode"] == 0 and run["cli_json"]["is_error"] is False, context
+    assert run["cli_json"]["result"] == FINAL_TEXT, context
+    assert run["files"].get("hello.txt") == WRITE_CONTENT and run["files"].get("bash.txt") == "bash-was-here\n", context
+    client = [c for c in r["client_requests"] if c["path"].split("?")[0] == "/v1/messages"]
+    assert client and all(c["headers"].get("x-stainless-retry-count", "0") == "0" for c in client), context
+    # Every request of the run is in the ledger, under the key, with the class Claude Code gave it.
+    ledger = [row for row in r["ledger"] if row[1] == "dev"]
+    assert len(ledger) == len(client), context
+    assert {row[2] for row in ledger} == {"200"}, context
+    classes = {row[3] for row in ledger}
+    assert "main" in classes, f"request classes recorded: {classes}\n{context}"
+    assert len({row[5] for row in ledger}) >= 2, "HAProxy spread the run over the replicas"
+
+    refused = r["refused"]
+    assert r["spending_request_status"] == 200
+    cli = refused["cli_json"]
+    assert refused["returncode"] == 1 and cli["is_error"] is True, context
+    assert cli.get("api_error_status") == 429, context
+    assert "spend limit reached · resets" in cli["result"] and "key 'broke' has spent" in cli["result"], cli["result"]
+    # x-should-retry: false and the spend-cap reason: the CLI asked once and stopped.
+    asked = [c for c in r["refused_client_requests"] if c["path"].split("?")[0] == "/v1/messages"]
+    assert len(asked) == 1, asked
+    assert all(r["replicas_alive"])

@@ -10,3 +10,18 @@ struct YAMLMarked<Value: Decodable>: Decodable {
         mark = decoder.yamlMark
     }
 }
+
+extension YAMLMarked where Value: Comparable {
+    /// The value when it is at least `minimum`; otherwise nil, and a problem at its line:
+    /// `KEY must be at least MINIMUM UNIT, not VALUE (at PARENT.KEY)`.
+    func atLeast(_ minimum: Value, key: String, in parent: String, unit: String = "", file: String, problems: inout YAMLProblems) -> Value?
+    {
+        guard value >= minimum else {
+            problems.append(
+                YAMLError(
+                    file: file, mark: mark, path: "\(parent).\(key)", message: "\(key) must be at least \(minimum)\(unit), not \(value)"))
+            return nil
+        }
+        return value
+    }
+}

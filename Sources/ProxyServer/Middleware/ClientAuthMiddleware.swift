@@ -13,7 +13,8 @@ struct ClientAuthMiddleware: RouterMiddleware {
     let gateway: GatewayState?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let server = live.settings.server
+        let snapshot = live.snapshot
+        let server = snapshot.settings.server
         let path = request.uri.path
         guard path.hasPrefix("/v1/") || (path == "/metrics" && server.metrics == .key) else {
             return try await next(request, context)
@@ -22,7 +23,7 @@ struct ClientAuthMiddleware: RouterMiddleware {
             context.trace?.identified(.anonymous)
             return try await next(request, context)
         }
-        let client = try identify(Self.presentedKey(request), keys: server.apiKeys)
+        let client = try identify(Self.presentedKey(request), keys: server.apiKeys, clients: snapshot.staticClients)
         context.trace?.identified(client)
         var context = context
         context.client = client
@@ -30,10 +31,10 @@ struct ClientAuthMiddleware: RouterMiddleware {
     }
 
     @inline(never)
-    private func identify(_ presented: String?, keys: [String]) throws(AnthropicError) -> ClientIdentity {
+    private func identify(_ presented: String?, keys: [String], clients: [ClientIdentity]) throws(AnthropicError) -> ClientIdentity {
         guard let presented else { throw Self.rejected("the proxy rejected your API key: send one of its configured keys as x-api-key") }
         let bytes = Array(presented.utf8)
-        if keys.contains(where: { ConstantTime.equal(Array($0.utf8), bytes) }) { return .staticKey(presented) }
+        if let index = keys.firstIndex(where: { ConstantTime.equal(Array($0.utf8), bytes) }) { return clients[index] }
         guard let gateway else { throw Self.rejected("the proxy rejected your API key: send one of its configured keys as x-api-key") }
         switch gateway.directory.lookup(hash: KeySecret.hash(presented)) {
         case .found(let key):

@@ -24,6 +24,8 @@ final class RequestTrace: Sendable {
         var finishesLater = false
         var streaming = false
         var finished = false
+        /// The answer's last events are about to go out (`settle`): nothing can fail it any more.
+        var completed = false
         /// The ledger has the request's row.
         var recorded = false
     }
@@ -83,22 +85,25 @@ final class RequestTrace: Sendable {
         }
     }
 
-    /// A stream ended with an `error` event of `status` after its 200.
+    /// A stream ended with an `error` event of `status` after its 200, or (499) its client left before the
+    /// end; nothing once the answer completed.
     func streamFailed(status: Int) {
-        state.withLock { $0.streamFailure = status }
+        state.withLock { state in
+            if !state.completed { state.streamFailure = status }
+        }
     }
 
     /// The answer succeeded and its usage is known: with a store, its ledger row is written now, and this
     /// returns once it is committed (at most `store.ledger_wait`), before the answer's last bytes go out.
     func settle() async {
-        guard let ledger else { return }
         let row = state.withLock { state -> LedgerRow? in
-            guard !state.recorded else { return nil }
+            state.completed = true
+            guard let ledger, !state.recorded else { return nil }
             state.recorded = true
             return Self.ledgerRow(state: state, context: ledger, status: 200, duration: .now - start)
         }
-        guard let row else { return }
-        await ledger.gateway.ledger.waitUntilWritten(ledger.gateway.record(row))
+        guard let row, let gateway = ledger?.gateway else { return }
+        await gateway.ledger.waitUntilWritten(gateway.record(row))
     }
 
     /// The stream's body started: it is in flight until `finish`.

@@ -8,11 +8,14 @@ struct SettingsSnapshot: Sendable {
     let catalog: ModelCatalog
     let redactor: SecretRedactor
     let cooldowns: TargetCooldowns
+    /// The identity of each of `server.api_keys`, in its order (its name hashes the key once per load).
+    let staticClients: [ClientIdentity]
     private let pools: [String: KeyPool]
 
     init(settings: ProxySettings, registry: AdapterRegistry, cooldowns: TargetCooldowns) throws(AnthropicError) {
         self.settings = settings
         self.cooldowns = cooldowns
+        self.staticClients = settings.server.apiKeys.map(ClientIdentity.staticKey)
         self.catalog = ModelCatalog(settings: settings)
         self.redactor = SecretRedactor(settings: settings)
         var pools: [String: KeyPool] = [:]

@@ -62,6 +62,7 @@ struct StreamingResponse: Sendable {
             } catch is ConnectionCloseWatch.Disconnected {}
             if connection.isClosed {
                 logger.info("client disconnected; upstream request cancelled")
+                trace?.streamFailed(status: 499)
             }
             try await writer.finish(nil)
         }

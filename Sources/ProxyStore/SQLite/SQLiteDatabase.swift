@@ -13,7 +13,7 @@ import Synchronization
 /// blocks only it), its transactions one after the other (`TransactionGate`). The file is in
 /// WAL mode, so readers never wait for the writer, and commits are synced (`synchronous=FULL`): a committed
 /// ledger row survives the process being killed and the machine losing power. Changes made by other
-/// processes are noticed by polling `PRAGMA data_version` once a second; those this process makes are
+/// processes are noticed by polling `PRAGMA data_version` four times a second (a cheap read of a counter); those this process makes are
 /// announced to its own listeners when they commit.
 package final class SQLiteDatabase: SQLDatabase {
     package let dialect = SQLDialect.sqlite
@@ -27,7 +27,7 @@ package final class SQLiteDatabase: SQLDatabase {
     /// How often other processes' commits are looked for.
     private let pollInterval: Duration
 
-    package init(path: String, logger: Logger, pollInterval: Duration = .seconds(1)) {
+    package init(path: String, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
         self.path = path
         self.logger = logger
         self.pollInterval = pollInterval

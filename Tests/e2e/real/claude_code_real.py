@@ -19,7 +19,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 import traceback
@@ -29,7 +28,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from claude_code_scenario import Relay, check_namespace, finish_claude, start_claude  # noqa: E402
+from claude_code_scenario import Relay, enter_namespace, finish_claude, start_claude  # noqa: E402
 from harness import ProxyProcess  # noqa: E402
 from real_server import MODEL, RealServer  # noqa: E402
 
@@ -75,14 +74,8 @@ def main() -> int:
     (work / "notes.txt").write_text(NOTES)
     server = proxy = relay = proc = None
 
-    def terminate(signum, frame):  # the test's timeout: clean up through the finally below
-        raise SystemExit(f"terminated by signal {signum}")
-    signal.signal(signal.SIGTERM, terminate)
     try:
-        subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
-        problems = check_namespace()
-        result["namespace_problems"] = problems
-        if problems:
+        if not enter_namespace(result):
             return 3
         server = RealServer(die_with_parent=True).start()
         config_path = base / "config.yaml"
