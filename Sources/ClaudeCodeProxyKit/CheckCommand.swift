@@ -2,6 +2,7 @@ import ArgumentParser
 import CurlHTTP
 import ProxyConfig
 import ProxyCore
+import ProxyStore
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials  // not Foundation: it would bring ICU, ~30 MB of resident memory
@@ -49,6 +50,20 @@ struct CheckCommand: AsyncParsableCommand {
                 problems += 1
             }
             print(line)
+        }
+        if let store = settings.store {
+            do {
+                let version = try await StoreAccess.run(settings: settings, source: source, migrating: false) { store, _ in
+                    try await store.schemaVersion()
+                }
+                let schema =
+                    version == Migrations.latest
+                    ? "schema at version \(version)" : "schema at version \(version); serve or migrate brings it to \(Migrations.latest)"
+                print("store \(store.displayLocation): reachable, \(schema)")
+            } catch {
+                // StoreAccess printed why.
+                problems += 1
+            }
         }
         for route in settings.routes {
             let fallbacks = route.fallbacks.map { " then \($0.provider)/\($0.model ?? "(client model)")" }.joined()

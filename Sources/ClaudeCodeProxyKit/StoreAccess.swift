@@ -18,6 +18,14 @@ enum StoreAccess {
         let (settings, source) = try CommandFailure.reporting {
             try SettingsLoader(configPath: configPath, registry: ProxyCommand.registry).load()
         }
+        return try await run(settings: settings, source: source, migrating: migrating, work)
+    }
+
+    /// The same, for settings already loaded (from `source`).
+    static func run<Result: Sendable>(
+        settings: ProxySettings, source: String, migrating: Bool,
+        _ work: @escaping @Sendable (GatewayStore, StoreSettings) async throws -> Result
+    ) async throws -> Result {
         guard let storeSettings = settings.store else {
             try CommandFailure.reporting {
                 throw ConfigurationError(

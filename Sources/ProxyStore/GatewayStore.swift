@@ -28,6 +28,16 @@ package struct GatewayStore: Sendable {
     package func migrate() async throws -> [Int] {
         try await Migrations.apply(to: database)
     }
+
+    /// The newest schema step the database has (0: none yet).
+    package func schemaVersion() async throws -> Int {
+        let tables = try await database.query(
+            database.dialect == .postgres
+                ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'ccp_schema_migrations'"
+                : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'ccp_schema_migrations'", [])
+        guard tables.first?.int(0) == 1 else { return 0 }
+        return Int(try await database.query("SELECT MAX(version) FROM ccp_schema_migrations", []).first?.int(0) ?? 0)
+    }
 }
 
 /// A store operation that cannot be done as asked; renders as the admin API's error.

@@ -26,6 +26,33 @@ struct CheckCommandTests {
         return (result.terminationStatus.shellStatus, result.standardOutput)
     }
 
+    @Test("a store is probed: reachable, with its schema's version; an unreachable one is a problem saying why")
+    func store() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("check-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let reachable = try await Self.check(
+            """
+            store: { url: "sqlite:\(directory.path)/proxy.db" }
+            providers: {}
+            models: []
+            """)
+        #expect(reachable.status == 0, "\(reachable.output)")
+        #expect(
+            reachable.output.contains(
+                "store sqlite:\(directory.path)/proxy.db: reachable, schema at version 0; serve or migrate brings it to 1"),
+            "\(reachable.output)")
+        let unreachable = try await Self.check(
+            """
+            store: { url: "postgresql://proxy:secret-password@127.0.0.1:9/proxy?sslmode=disable" }
+            providers: {}
+            models: []
+            """)
+        #expect(unreachable.status == 1)
+        #expect(unreachable.output.contains("the store at postgresql://proxy@127.0.0.1:9/proxy failed"), "\(unreachable.output)")
+        #expect(!unreachable.output.contains("secret-password"))
+    }
+
     @Test("a file with mistakes in several sections: every problem listed with FILE:LINE:COL, exit status 1")
     func listsEveryProblem() async throws {
         let (status, output) = try await Self.check(

@@ -28,7 +28,7 @@ struct ManagedKeyTests {
             }
             let elapsed = ContinuousClock.now - revokedAt
             // PostgreSQL announces it at once; this process's own SQLite commits are announced too.
-            #expect(elapsed < .milliseconds(500), "revocation took \(elapsed)")
+            #expect(elapsed < .seconds(1), "revocation took \(elapsed)")
             let refused = try await harness.send("/v1/messages", json: Fixture.request(), headers: Fixture.key(secret))
             #expect(String(decoding: refused.body, as: UTF8.self).contains("the key 'alice' was revoked on"))
             #expect(refused.headers.contains { $0.name == "x-should-retry" && $0.value == "false" })

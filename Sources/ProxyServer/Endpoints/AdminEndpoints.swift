@@ -28,7 +28,12 @@ struct AdminEndpoints: Sendable {
         router.post("/admin/keys") { request, _ in
             let store = try authorize(request)
             var request = request
-            let body = try await request.collectBody(upTo: 64 * 1024)
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: 64 * 1024)
+            } catch is NIOTooManyBytesError {
+                throw AnthropicError(.requestTooLarge, "a key's description is at most 64 KB")
+            }
             let new = try Self.newKey(from: body)
             let (key, secret) = try await Self.storeCall { try await store.createKey(new) }
             guard case .object(var members) = key.json() else { return Response(status: .internalServerError) }
