@@ -51,9 +51,7 @@ struct KeysCommand: AsyncParsableCommand {
             let new = GatewayStore.NewKey(name: name, limits: limits, expiresAt: expiresAt)
             let (key, secret) = try await StoreAccess.run(configPath: common.config) { store, _ in try await store.createKey(new) }
             if common.json {
-                guard case .object(var members) = key.json() else { return }
-                members.insert(("key", .string(secret)), at: 1)
-                print(JSONValue.object(members).serializedString())
+                print(key.json(secret: secret).serializedString())
             } else {
                 print("key '\(key.name)' created (\(KeyText.limits(key))); it is shown only this once:")
                 print(secret)
@@ -75,7 +73,7 @@ struct KeysCommand: AsyncParsableCommand {
             let rows = keys.map { key -> [String] in
                 let limits = key.limits
                 let expires: String = key.expiresAt.map { WallClock.day($0 - 1) } ?? "-"
-                let budget: String = limits.budget.map { "\(LimitCheck.dollars($0)) \(limits.budgetPeriod.phrase)" } ?? "-"
+                let budget: String = limits.budget.map { "\(Dollars.text($0)) \(limits.budgetPeriod.phrase)" } ?? "-"
                 let rpm: String = limits.requestsPerMinute.map(String.init) ?? "-"
                 let tpm: String = limits.tokensPerMinute.map(String.init) ?? "-"
                 let models: String = limits.models.isEmpty ? "*" : limits.models.joined(separator: ",")
@@ -95,7 +93,7 @@ struct KeysCommand: AsyncParsableCommand {
             let now = WallClock.milliseconds()
             let (key, spend) = try await StoreAccess.run(configPath: common.config) { store, _ in
                 guard let key = try await store.key(named: name) else { throw StoreError.noSuchKey(name) }
-                return (key, try await store.spend(keyID: key.id, periodStart: key.limits.budgetPeriod.start(containing: now)))
+                return (key, try await store.spend(of: key, now: now))
             }
             if common.json {
                 print(key.json(now: now, spend: spend).serializedString())
@@ -107,7 +105,7 @@ struct KeysCommand: AsyncParsableCommand {
             if let expiresAt = key.expiresAt { print("expires:  \(WallClock.iso(expiresAt))") }
             if let revokedAt = key.revokedAt { print("revoked:  \(WallClock.iso(revokedAt))") }
             let start = WallClock.iso(key.limits.budgetPeriod.start(containing: now))
-            let spent = "\(LimitCheck.dollars(spend)) spent" + (key.limits.budgetPeriod == .total ? "" : " since \(start)")
+            let spent = "\(Dollars.text(spend)) spent" + (key.limits.budgetPeriod == .total ? "" : " since \(start)")
             print("limits:   \(KeyText.limits(key))")
             print("spend:    \(spent)")
         }
@@ -154,9 +152,9 @@ struct KeysCommand: AsyncParsableCommand {
             }
             let rows = usage.map { summary in
                 [
-                    summary.keyName ?? "(none)", String(summary.requests), String(summary.failed), String(summary.usage.inputTokens),
+                    summary.keyName, String(summary.requests), String(summary.failed), String(summary.usage.inputTokens),
                     String(summary.usage.outputTokens), String(summary.usage.cacheReadInputTokens),
-                    String(summary.usage.cacheCreationInputTokens), LimitCheck.dollars(summary.cost),
+                    String(summary.usage.cacheCreationInputTokens), Dollars.text(summary.cost),
                 ]
             }
             print(
@@ -171,7 +169,7 @@ enum KeyText {
     /// `budget $20.00 per month, 60 requests per minute, models claude-haiku-*`, or `no limits`.
     static func limits(_ key: ManagedKey) -> String {
         var parts: [String] = []
-        if let budget = key.limits.budget { parts.append("budget \(LimitCheck.dollars(budget)) \(key.limits.budgetPeriod.phrase)") }
+        if let budget = key.limits.budget { parts.append("budget \(Dollars.text(budget)) \(key.limits.budgetPeriod.phrase)") }
         if let rpm = key.limits.requestsPerMinute { parts.append("\(rpm) requests per minute") }
         if let tpm = key.limits.tokensPerMinute { parts.append("\(tpm) tokens per minute") }
         if !key.limits.models.isEmpty { parts.append("models \(key.limits.models.joined(separator: ","))") }

@@ -29,22 +29,26 @@ extension ConfigDocument {
             )
                 -> Value?
             {
-                guard let value else { return nil }
-                guard value.value >= minimum else {
-                    problems.append(
-                        YAMLError(
-                            file: file, mark: value.mark, path: "store.\(key.rawValue)",
-                            message: "\(key.rawValue) must be at least \(minimum)\(unit), not \(value.value)"))
-                    return nil
-                }
-                return value.value
+                value?.atLeast(minimum, key: key.rawValue, in: "store", unit: unit, file: file, problems: &problems)
             }
             func seconds(_ value: YAMLMarked<Double>?, _ key: CodingKeys, minimum: Double = 0.01) -> Duration? {
-                atLeast(minimum, value, key, unit: " seconds").map { .milliseconds(Int64($0 * 1000)) }
+                atLeast(minimum, value, key, unit: " seconds").map(ConfigDocument.duration)
             }
             let queueSize = atLeast(1, queueSize, .queueSize, unit: "")
-            let maxStaleness = seconds(maxStaleness, .maxStaleness, minimum: 0)
             let refreshInterval = seconds(refreshInterval, .refreshInterval, minimum: 1)
+            // The keys are read again every refresh_interval: a copy allowed to be no older than that would
+            // be refused between two reads of a healthy store.
+            let interval = refreshInterval ?? defaults.refreshInterval
+            var maxStaleness = seconds(maxStaleness, .maxStaleness, minimum: 1)
+            if let staleness = maxStaleness, staleness <= interval, let mark = self.maxStaleness?.mark {
+                problems.append(
+                    YAMLError(
+                        file: file, mark: mark, path: "store.max_staleness",
+                        message:
+                            "max_staleness (\(staleness)) must be longer than refresh_interval (\(interval)): the keys are read again only that often"
+                    ))
+                maxStaleness = nil
+            }
             let ledgerWait = seconds(ledgerWait, .ledgerWait, minimum: 0)
             let poolSize = atLeast(1, poolSize, .poolSize, unit: "")
             guard let location else { return nil }
@@ -74,7 +78,9 @@ extension ConfigDocument {
                 guard !path.isEmpty else { throw problem("url needs a file after sqlite: (sqlite:/var/lib/claude-code-proxy/proxy.db)") }
                 return .sqlite(path: path)
             }
-            throw problem("url must start with postgresql:// (several replicas) or sqlite: (one machine), not '\(text)'")
+            // Only the part before the first ':': the rest may hold a password.
+            let scheme = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? text
+            throw problem("url must start with postgresql:// (several replicas) or sqlite: (one machine), not '\(scheme):…'")
         }
     }
 }

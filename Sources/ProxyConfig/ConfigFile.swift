@@ -286,7 +286,7 @@ struct ConfigDocument: Decodable {
         configured?.atLeast(minimum, key: key, in: "server", unit: unit, file: file, problems: &problems)
     }
 
-    private static func duration(seconds: Double) -> Duration {
+    static func duration(seconds: Double) -> Duration {
         .milliseconds(Int64(seconds * 1000))
     }
 

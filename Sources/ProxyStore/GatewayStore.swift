@@ -2,8 +2,8 @@ import Logging
 import ProxyCore
 
 /// What replicas share, over either database: managed keys, the counts their limits are checked against,
-/// the usage ledger, and the cooldowns of provider keys. Every operation is one transaction or one
-/// statement; callers bound how long they wait for it.
+/// the usage ledger, and the cooldowns of provider keys. Every change is one transaction (or one statement);
+/// callers bound how long they wait for each operation.
 package struct GatewayStore: Sendable {
     package let database: any SQLDatabase
 
@@ -31,12 +31,7 @@ package struct GatewayStore: Sendable {
 
     /// The newest schema step the database has (0: none yet).
     package func schemaVersion() async throws -> Int {
-        let tables = try await database.query(
-            database.dialect == .postgres
-                ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'ccp_schema_migrations'"
-                : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'ccp_schema_migrations'", [])
-        guard tables.first?.int(0) == 1 else { return 0 }
-        return Int(try await database.query("SELECT MAX(version) FROM ccp_schema_migrations", []).first?.int(0) ?? 0)
+        try await Migrations.version(of: database)
     }
 }
 

@@ -69,9 +69,14 @@ struct StoreSectionTests {
         "a store that cannot be used is a problem at its line",
         arguments: [
             (
-                "store: { url: \"mysql://x@h/db\" }",
-                "c.yaml:1:15: url must start with postgresql:// (several replicas) or sqlite: (one machine), not 'mysql://x@h/db' (at store.url)"
+                "store: { url: \"mysql://x:secret@h/db\" }",
+                "c.yaml:1:15: url must start with postgresql:// (several replicas) or sqlite: (one machine), not 'mysql:…' (at store.url)"
             ),
+            (
+                "store: { url: \"sqlite:x.db\", max_staleness: 30 }",
+                "c.yaml:1:45: max_staleness (30.0 seconds) must be longer than refresh_interval (30.0 seconds)"
+            ),
+            ("store: { url: \"sqlite:x.db\", max_staleness: 0 }", "c.yaml:1:45: max_staleness must be at least 1.0 seconds, not 0.0"),
             (
                 "store: { url: \"postgresql://h/db\" }",
                 "c.yaml:1:15: url is not a PostgreSQL URL of the form postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (at store.url)"

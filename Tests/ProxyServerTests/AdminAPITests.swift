@@ -62,7 +62,9 @@ struct AdminAPITests {
             for (body, message) in [
                 (["budget_usd": 1] as JSONValue, "name: a string is required"),
                 (["name": "a", "rpm": "many"], "rpm must be a whole number"),
-                (["name": "a", "budget_period": "year"], "budget_period must be one of day, week, month, total"),
+                (["name": "a", "budget_usd": 5, "budget_period": "year"], "budget_period must be one of day, week, month, total"),
+                (["name": "a", "budget_period": "day"], "budget_period needs budget_usd"),
+                (["name": "a", "budget_usd": 1e300], "a budget is more than 0 and at most 1000000000 dollars"),
                 (["name": "a", "expires": "soon"], "expires must be a day, YYYY-MM-DD"),
                 (["name": "a", "colour": "red"], "unknown field 'colour'"),
                 (["name": "not ok!"], "a key's name is 1 to 64 letters"),

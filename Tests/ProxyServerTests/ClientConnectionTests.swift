@@ -128,8 +128,8 @@ final class RawConnection {
         _ = Array(text.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    /// What arrives within `limit`, up to the end of a response head.
-    func read(within limit: Duration) async -> String {
+    /// What arrives within `limit`, up to `marker` (by default the end of a response head).
+    func read(within limit: Duration, until marker: String = "\r\n\r\n") async -> String {
         var received: [UInt8] = []
         let deadline = ContinuousClock.now + limit
         while await readable(before: deadline) {
@@ -137,7 +137,7 @@ final class RawConnection {
             let count = recv(fd, &buffer, buffer.count, 0)
             guard count > 0 else { break }
             received += buffer[..<count]
-            if String(decoding: received, as: UTF8.self).contains("\r\n\r\n") { break }
+            if String(decoding: received, as: UTF8.self).contains(marker) { break }
         }
         return String(decoding: received, as: UTF8.self)
     }

@@ -149,8 +149,10 @@ struct ProxyHarness {
     }
 
     /// A streaming request; returns each SSE event as (name, data JSON).
-    func stream(_ path: String = "/v1/messages", json: JSONValue) async throws -> (status: Int, events: [(name: String, data: JSONValue)]) {
-        let response = try await send(path, json: json)
+    func stream(
+        _ path: String = "/v1/messages", json: JSONValue, headers: [(name: String, value: String)] = []
+    ) async throws -> (status: Int, events: [(name: String, data: JSONValue)]) {
+        let response = try await send(path, json: json, headers: headers)
         return (response.status, try SSEEvents.parse(response.body))
     }
 }

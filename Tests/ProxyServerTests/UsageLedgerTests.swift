@@ -95,7 +95,7 @@ struct UsageLedgerTests {
         }
     }
 
-    @Test("/metrics counts requests, tokens, spend and refusals by key name, never the key")
+    @Test("/metrics counts requests, tokens, spend and refusals by key name, never the key, for operators' keys only")
     func metricsByKey() async throws {
         try await ProxyHarness.run(upstreamCount: 1, store: .sqlite, settings: { try Fixture.settings($0) }) { harness in
             let secret = try await harness.createKey("alice", limits: KeyLimits(requestsPerMinute: 1))
@@ -104,7 +104,11 @@ struct UsageLedgerTests {
             #expect(try await harness.send("/v1/messages", json: Fixture.request(), headers: Fixture.key(secret)).status == 429)
             // The refusal's row is not waited for (its client saw no success): it follows.
             try await waitUntil("both rows are written") { try await harness.ledger().count == 2 }
-            let text = String(decoding: try await harness.send("/metrics", method: "GET", headers: Fixture.key(secret)).body, as: UTF8.self)
+            // Operators' keys only: a developer's managed key may not read every key's spend.
+            #expect(try await harness.send("/metrics", method: "GET", headers: Fixture.key(secret)).status == 401)
+            #expect(try await harness.send("/metrics", method: "GET", headers: Fixture.admin).status == 200)
+            let text = String(
+                decoding: try await harness.send("/metrics", method: "GET", headers: Fixture.key(Fixture.staticKey)).body, as: UTF8.self)
             #expect(MetricsTests.value(text, #"claude_code_proxy_key_requests_total{key="alice",status_class="2xx"}"#) == 1)
             #expect(MetricsTests.value(text, #"claude_code_proxy_key_requests_total{key="alice",status_class="4xx"}"#) == 1)
             #expect(MetricsTests.value(text, #"claude_code_proxy_key_tokens_total{key="alice",type="input"}"#) == 1000)

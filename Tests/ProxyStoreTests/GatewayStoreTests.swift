@@ -127,8 +127,9 @@ struct GatewayStoreTests {
 
             #expect(try await store.database.query("SELECT COUNT(*) FROM ccp_usage", []).first?.int(0) == 21)
             #expect(abs(try await store.spend(keyID: key.id, periodStart: 0) - 0.04) < 1e-9)
-            let minute = try await store.count(keyID: key.id, requests: 0, periodStart: 0, now: now)
-            #expect(minute.tokens == 20 * 1610)
+            // Tokens count in the minute each request ended (1.2 s after it arrived).
+            let minute = try await store.count(keyID: key.id, requests: 0, periodStart: 0, now: now + 1200)
+            #expect(minute.tokens + minute.previousTokens == 20 * 1610)
 
             let usage = try await store.usage()
             #expect(usage.map(\.keyName) == ["alice", "static:abcd1234"])

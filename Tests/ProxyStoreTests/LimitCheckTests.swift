@@ -103,10 +103,10 @@ struct LimitCheckTests {
 
     @Test("dollars are written with cents, and below a cent with four decimals")
     func dollars() {
-        #expect(LimitCheck.dollars(20) == "$20.00")
-        #expect(LimitCheck.dollars(3.456) == "$3.46")
-        #expect(LimitCheck.dollars(0.0042) == "$0.0042")
-        #expect(LimitCheck.dollars(0) == "$0.00")
+        #expect(Dollars.text(20) == "$20.00")
+        #expect(Dollars.text(3.456) == "$3.46")
+        #expect(Dollars.text(0.0042) == "$0.0042")
+        #expect(Dollars.text(0) == "$0.00")
     }
 
     @Test("the model list is globs over the client's model name, case-insensitive; empty allows any")

@@ -36,18 +36,14 @@ struct AdminEndpoints: Sendable {
             }
             let new = try Self.newKey(from: body)
             let (key, secret) = try await Self.storeCall { try await store.createKey(new) }
-            guard case .object(var members) = key.json() else { return Response(status: .internalServerError) }
-            members.insert(("key", .string(secret)), at: 1)
-            return Response.json(.object(members), status: .created)
+            return Response.json(key.json(secret: secret), status: .created)
         }
         router.get("/admin/keys/:name") { request, context in
             let store = try authorize(request)
             let name = context.parameters.get("name") ?? ""
             guard let key = try await Self.storeCall({ try await store.key(named: name) }) else { throw StoreError.noSuchKey(name) }
             let now = WallClock.milliseconds()
-            let spend = try await Self.storeCall {
-                try await store.spend(keyID: key.id, periodStart: key.limits.budgetPeriod.start(containing: now))
-            }
+            let spend = try await Self.storeCall { try await store.spend(of: key, now: now) }
             return Response.json(key.json(now: now, spend: spend))
         }
         router.post("/admin/keys/:name/revoke") { request, context in
@@ -81,9 +77,7 @@ struct AdminEndpoints: Sendable {
             throw AnthropicError.notFound(
                 "no route for \(request.method) \(request.uri.path): the admin API needs a store and server.admin_keys")
         }
-        let presented =
-            request.headers[HTTPField.Name("x-api-key")!]
-            ?? request.headers[.authorization].flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }
+        let presented = ClientAuthMiddleware.presentedKey(request)
         guard let presented, keys.contains(where: { ConstantTime.equal(Array($0.utf8), Array(presented.utf8)) }) else {
             throw AnthropicError(
                 .authentication, "the admin API takes only the keys of server.admin_keys", headers: [HTTPHeader("x-should-retry", "false")])
@@ -118,6 +112,7 @@ struct AdminEndpoints: Sendable {
             limits.budget = value
         }
         if let period = json["budget_period"], period != .null {
+            guard limits.budget != nil else { throw AnthropicError.invalidRequest("budget_period needs budget_usd") }
             guard let value = period.stringValue.flatMap(BudgetPeriod.init(rawValue:)) else {
                 throw AnthropicError.invalidRequest("budget_period must be one of day, week, month, total")
             }

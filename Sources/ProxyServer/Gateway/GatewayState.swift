@@ -2,6 +2,7 @@ import Logging
 import ProxyCore
 import ProxyStore
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -18,6 +19,8 @@ package final class GatewayState: Sendable {
     let limiter: KeyLimiter
     let health: StoreHealth
     let local = LocalCounts()
+    /// Reads of the keys, numbered as they start.
+    private let reads = Atomic<UInt64>(0)
     let cooldowns: TargetCooldowns
     /// The ledger's `replica` column: `store.replica`, else the host name.
     let replica: String
@@ -45,7 +48,7 @@ package final class GatewayState: Sendable {
         metrics.observeGateway(queueDepth: { [ledger] in ledger.queueDepth }, storeUp: { health.isHealthy })
         live.cooldowns.onCoolDown { [store] target, key, duration in
             Self.publish(
-                GatewayStore.Cooldown(target: target, key: key, until: WallClock.milliseconds() + Self.milliseconds(duration)), to: store,
+                GatewayStore.Cooldown(target: target, key: key, until: WallClock.milliseconds() + duration.wholeMilliseconds), to: store,
                 health: health)
         }
     }
@@ -76,22 +79,23 @@ package final class GatewayState: Sendable {
         }
     }
 
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
-
     /// Reads the keys (and with `cooldowns`, the running cooldowns) again from the store.
     func reload(cooldowns includingCooldowns: Bool) async {
+        let read = reads.add(1, ordering: .relaxed).newValue
         do {
             let keys = try await withTimeLimit(.seconds(5)) { [store] in try await store.keys() }
-            directory.replace(with: keys)
-            if includingCooldowns {
-                let running = try await withTimeLimit(.seconds(5)) { [store] in try await store.cooldowns() }
-                for cooldown in running { apply(cooldown) }
-            }
+            directory.replace(with: keys, read: read)
             health.succeeded()
         } catch {
             health.failed("reading the managed keys failed: \(error)")
+            return
+        }
+        guard includingCooldowns else { return }
+        do {
+            let running = try await withTimeLimit(.seconds(5)) { [store] in try await store.cooldowns() }
+            for cooldown in running { apply(cooldown) }
+        } catch {
+            health.failed("reading the provider cooldowns failed: \(error)")
         }
     }
 

@@ -3,9 +3,10 @@ import ProxyStore
 import Synchronization
 
 /// The managed keys this replica knows, by the SHA-256 of the key: read in full from the store at start,
-/// again whenever a replica or a command announces a change, and every `refresh_interval`. While the store
-/// cannot be read, the last copy serves for up to `max_staleness`; after that managed keys are refused
-/// (503), since a key revoked meanwhile could still be in it.
+/// again whenever a replica or a command announces a change, and every `refresh_interval`. A copy serves for
+/// up to `max_staleness` after it was read (which the config keeps longer than `refresh_interval`, so a
+/// healthy store keeps it fresh); an older one refuses managed keys (503), since a key revoked meanwhile
+/// could still be in it.
 final class KeyDirectory: Sendable {
     enum Lookup: Sendable {
         case found(ManagedKey)
@@ -18,6 +19,8 @@ final class KeyDirectory: Sendable {
     private struct State {
         var byHash: [String: ManagedKey] = [:]
         var loadedAt: ContinuousClock.Instant?
+        /// The read the copy came from; an older read that finishes later does not replace it.
+        var read: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -27,11 +30,15 @@ final class KeyDirectory: Sendable {
         self.maxStaleness = maxStaleness
     }
 
-    /// Replaces the copy with `keys`, read just now.
-    func replace(with keys: [ManagedKey]) {
+    /// Replaces the copy with `keys`, from the read numbered `read` (reads are numbered as they start): a
+    /// slow read that started before a revocation's must not bring the revoked key back.
+    func replace(with keys: [ManagedKey], read: UInt64) {
         var byHash: [String: ManagedKey] = [:]
         for key in keys { byHash[key.keyHash] = key }
-        state.withLock { $0 = State(byHash: byHash, loadedAt: .now) }
+        state.withLock { state in
+            guard read > state.read else { return }
+            state = State(byHash: byHash, loadedAt: .now, read: read)
+        }
     }
 
     /// The key whose SHA-256 is `hash`.

@@ -67,12 +67,13 @@ final class LocalCounts: Sendable {
         }
     }
 
-    /// A request of the key ended: its tokens count in the minute it arrived, its cost in its budget period.
+    /// A request of the key ended: its tokens count in the minute it ended, its cost in its budget period.
     func served(_ row: LedgerRow) {
         guard let keyID = row.keyID else { return }
-        let minute = KeyCounts.minute(of: row.at)
+        let minute = KeyCounts.minute(of: row.endedAt)
         entries.withLock { entries in
             var entry = entries[keyID] ?? Entry(minute: minute)
+            if minute > entry.minute { entry.roll(to: minute) }
             if minute == entry.minute {
                 entry.tokens += Int64(row.totalTokens)
             } else if minute == entry.minute - 1 {

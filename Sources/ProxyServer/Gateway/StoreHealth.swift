@@ -42,11 +42,12 @@ final class StoreHealth: Sendable {
     /// Whether the last use of the store succeeded (true before any use).
     var isHealthy: Bool { state.withLock { $0.failingSince == nil } }
 
-    /// What `/health` says of the store: `ok`, or how long it has been unreachable and why.
+    /// What `/health` says of the store: `ok`, or how long it has been unreachable. Not why: `/health` takes
+    /// no key, and the reason names the database and key names; the log has it.
     var summary: String {
         state.withLock { state in
             guard let since = state.failingSince else { return "ok" }
-            return "unreachable for \(Self.seconds(.now - since)) s: \(state.lastProblem ?? "")"
+            return "unreachable for \(Self.seconds(.now - since)) s"
         }
     }
 

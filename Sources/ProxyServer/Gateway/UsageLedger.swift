@@ -65,7 +65,7 @@ final class UsageLedger: Service, Sendable {
         let (ticket, report) = state.withLock { state -> (Ticket, Int?) in
             let sequence = state.nextSequence
             state.nextSequence += 1
-            guard state.queue.count >= capacity else {
+            if state.queue.count < capacity {
                 state.queue.append((sequence, row))
                 return (Ticket(sequence: sequence, isDropped: false), nil)
             }
@@ -87,7 +87,7 @@ final class UsageLedger: Service, Sendable {
     /// Returns once the ticket's row is written, after `store.ledger_wait` at most, at once while the
     /// store is failing (the row stays queued), or when the calling task is cancelled.
     func waitUntilWritten(_ ticket: Ticket) async {
-        guard !ticket.isDropped, health.isHealthy else { return }
+        guard !ticket.isDropped, wait > .zero, health.isHealthy else { return }
         let sequence = ticket.sequence
         let timer = Mutex<Task<Void, Never>?>(nil)
         defer { timer.withLock { $0?.cancel() } }
@@ -138,6 +138,7 @@ final class UsageLedger: Service, Sendable {
         var stopBy: ContinuousClock.Instant?
         while !Task.isCancelled {
             if stopBy == nil, Task.isShuttingDownGracefully { stopBy = .now + shutdownDeadline }
+            if let stopBy, ContinuousClock.now >= stopBy { break }
             let batch = state.withLock { Array($0.queue.prefix(GatewayStore.batchLimit)) }
             guard let last = batch.last else {
                 if stopBy != nil { return }
@@ -145,7 +146,9 @@ final class UsageLedger: Service, Sendable {
                 continue
             }
             do {
-                let written = try await withTimeLimit(.seconds(10)) { [store] in try await store.write(batch.map(\.row)) }
+                // While stopping, no write may outlast the stop's deadline.
+                let limit = stopBy.map { min(.seconds(10), max(.milliseconds(100), $0 - .now)) } ?? .seconds(10)
+                let written = try await withTimeLimit(limit) { [store] in try await store.write(batch.map(\.row)) }
                 health.succeeded()
                 backoff = .milliseconds(100)
                 finished(through: last.sequence, count: batch.count)

@@ -6,7 +6,8 @@ import ProxyStore
 /// Requires a client key on API endpoints, sent as `x-api-key` (preferred) or `Authorization: Bearer`;
 /// `/metrics` too unless `server.metrics: open`. The health and index endpoints stay open for probes. A
 /// key is one of `server.api_keys` (compared in constant time) or, with a store, a managed key (looked up
-/// by its SHA-256); it becomes the request's `client`. Without either, the API is open.
+/// by its SHA-256); it becomes the request's `client`. `/metrics` takes static and admin keys only. Without
+/// either kind of client key, the API is open.
 struct ClientAuthMiddleware: RouterMiddleware {
     typealias Context = ProxyRequestContext
     let live: LiveSettings
@@ -21,6 +22,10 @@ struct ClientAuthMiddleware: RouterMiddleware {
         }
         guard !server.apiKeys.isEmpty || gateway != nil else {
             context.trace?.identified(.anonymous)
+            return try await next(request, context)
+        }
+        if path == "/metrics" {
+            try Self.authorizeMetrics(Self.presentedKey(request), keys: server.apiKeys + server.adminKeys)
             return try await next(request, context)
         }
         let client = try identify(Self.presentedKey(request), keys: server.apiKeys, clients: snapshot.staticClients)
@@ -49,11 +54,21 @@ struct ClientAuthMiddleware: RouterMiddleware {
         }
     }
 
+    /// `/metrics` names every client key and what it spent: only the operators' keys (static and admin) may
+    /// read it, not each developer's managed key.
+    @inline(never)
+    private static func authorizeMetrics(_ presented: String?, keys: [String]) throws(AnthropicError) {
+        guard let presented, keys.contains(where: { ConstantTime.equal(Array($0.utf8), Array(presented.utf8)) }) else {
+            throw rejected("the proxy's metrics take one of its static (server.api_keys) or admin keys")
+        }
+    }
+
     private static func rejected(_ message: String) -> AnthropicError {
         AnthropicError(.authentication, message, headers: [HTTPHeader("x-should-retry", "false")])
     }
 
-    private static func presentedKey(_ request: Request) -> String? {
+    /// The key a request presents: `x-api-key`, else `Authorization: Bearer`.
+    static func presentedKey(_ request: Request) -> String? {
         if let key = request.headers[HTTPField.Name("x-api-key")!], !key.isEmpty { return key }
         if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
             return String(authorization.dropFirst("bearer ".count))

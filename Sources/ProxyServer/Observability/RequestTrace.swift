@@ -86,10 +86,10 @@ final class RequestTrace: Sendable {
     }
 
     /// A stream ended with an `error` event of `status` after its 200, or (499) its client left before the
-    /// end; nothing once the answer completed.
+    /// end; the first such end counts, and none once the answer completed.
     func streamFailed(status: Int) {
         state.withLock { state in
-            if !state.completed { state.streamFailure = status }
+            if !state.completed, state.streamFailure == nil { state.streamFailure = status }
         }
     }
 
@@ -97,10 +97,13 @@ final class RequestTrace: Sendable {
     /// returns once it is committed (at most `store.ledger_wait`), before the answer's last bytes go out.
     func settle() async {
         let row = state.withLock { state -> LedgerRow? in
+            // A stream whose upstream relayed an `error` event did not succeed: its row comes at its end.
+            guard state.streamFailure == nil else { return nil }
             state.completed = true
-            guard let ledger, !state.recorded else { return nil }
+            guard let ledger, !state.recorded, let row = Self.ledgerRow(state: state, context: ledger, status: 200, duration: .now - start)
+            else { return nil }
             state.recorded = true
-            return Self.ledgerRow(state: state, context: ledger, status: 200, duration: .now - start)
+            return row
         }
         guard let row, let gateway = ledger?.gateway else { return }
         await gateway.ledger.waitUntilWritten(gateway.record(row))
@@ -167,10 +170,11 @@ final class RequestTrace: Sendable {
                 )
             }
         }
-        // A request refused at the door (no valid client key) is not the ledger's: anyone could fill it.
-        if unrecorded, state.client != nil, let ledger {
-            _ = ledger.gateway.record(
-                Self.ledgerRow(state: state, context: ledger, status: state.streamFailure ?? status, duration: duration))
+        // A request refused at the door (no valid client key) has no row: anyone could fill the ledger.
+        if unrecorded, let ledger,
+            let row = Self.ledgerRow(state: state, context: ledger, status: state.streamFailure ?? status, duration: duration)
+        {
+            _ = ledger.gateway.record(row)
         }
         // Built only when the level is on: the message is an autoclosure.
         if path == "/health" || path == "/" {
@@ -186,8 +190,8 @@ final class RequestTrace: Sendable {
         if let model = state.clientModel { line += " \(model)" }
         if let route = state.route { line += " → \(route)" }
         if state.stream { line += " stream" }
-        line += " \(milliseconds(duration)) ms"
-        if let first = state.firstToken { line += ", first token \(milliseconds(first)) ms" }
+        line += " \(duration.wholeMilliseconds) ms"
+        if let first = state.firstToken { line += ", first token \(first.wholeMilliseconds) ms" }
         if let usage = state.usage {
             let input = usage.inputTokens + usage.cacheReadInputTokens + usage.cacheCreationInputTokens
             line += ", tokens \(input) in / \(usage.outputTokens) out"
@@ -195,19 +199,16 @@ final class RequestTrace: Sendable {
         return line
     }
 
-    private static func ledgerRow(state: State, context: LedgerContext, status: Int, duration: Duration) -> LedgerRow {
+    /// The request's row; nil for a request that came without a valid client key.
+    private static func ledgerRow(state: State, context: LedgerContext, status: Int, duration: Duration) -> LedgerRow? {
+        guard let name = state.client?.name else { return nil }
         let key = state.client?.managedKey
         let usage = state.usage ?? TokenUsage()
         return LedgerRow(
-            requestID: context.requestID, at: context.arrivedAt, keyID: key?.id, keyName: state.client?.name, sessionID: context.sessionID,
+            requestID: context.requestID, at: context.arrivedAt, keyID: key?.id, keyName: name, sessionID: context.sessionID,
             requestClass: context.requestClass, agentType: context.agentType, clientModel: state.clientModel, route: state.route,
             provider: state.provider, upstreamModel: state.upstreamModel, usage: usage, cost: state.prices.cost(of: usage),
-            status: status, latencyMilliseconds: milliseconds(duration), replica: context.gateway.replica,
+            status: status, latencyMilliseconds: duration.wholeMilliseconds, replica: context.gateway.replica,
             budgetPeriodStart: key.flatMap { $0.limits.budget == nil ? nil : $0.limits.budgetPeriod.start(containing: context.arrivedAt) })
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -31,7 +31,8 @@ final class TargetCooldowns: Sendable {
     /// A cooldown another replica started, ending at `untilWallClock` (Unix milliseconds; `now` is this
     /// replica's clock), at most a minute from now.
     func coolDown(label: String, key: String, untilWallClock: Int64, now: Int64) {
-        let remaining = Duration.milliseconds(min(untilWallClock - now, 60_000))
+        let (left, overflow) = untilWallClock.subtractingReportingOverflow(now)
+        let remaining = Duration.milliseconds(overflow ? 0 : min(left, 60_000))
         guard remaining > .zero else { return }
         extend(Self.entry(label, key), to: ContinuousClock.now + remaining)
     }

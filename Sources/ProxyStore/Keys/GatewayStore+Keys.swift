@@ -24,13 +24,22 @@ extension GatewayStore {
             }
     }
 
+    /// The largest budget a key may have, in dollars: far beyond any real one, and well within what the
+    /// store's sums and the messages' dollar amounts can hold exactly.
+    package static let largestBudget: Double = 1_000_000_000
+
     /// Makes a key and announces it to the replicas; returns it with its secret, which nothing keeps.
     package func createKey(_ new: NewKey, now: Int64 = WallClock.milliseconds()) async throws -> (key: ManagedKey, secret: String) {
         guard Self.validName(new.name) else {
             throw StoreError(
                 .invalidRequest, "a key's name is 1 to 64 letters, digits, '.', '_', '-' or '@', not '\(new.name)'")
         }
-        if let budget = new.limits.budget, !(budget > 0) { throw StoreError(.invalidRequest, "a budget must be above 0 dollars") }
+        if let budget = new.limits.budget, !(budget > 0 && budget <= Self.largestBudget) {
+            throw StoreError(.invalidRequest, "a budget is more than 0 and at most \(Int(Self.largestBudget)) dollars, not \(budget)")
+        }
+        if let glob = new.limits.models.first(where: { $0.contains(",") || $0.isEmpty }) {
+            throw StoreError(.invalidRequest, "a model glob may not be empty or hold a comma, not '\(glob)'")
+        }
         for (name, value) in [("rpm", new.limits.requestsPerMinute), ("tpm", new.limits.tokensPerMinute)] {
             if let value, value < 1 { throw StoreError(.invalidRequest, "\(name) must be at least 1, not \(value)") }
         }
@@ -101,5 +110,20 @@ extension GatewayStore {
         return ManagedKey(
             id: row.int(0) ?? 0, name: row.text(1) ?? "", keyHash: row.text(2) ?? "", createdAt: row.int(3) ?? 0, expiresAt: row.int(4),
             revokedAt: row.int(5), limits: limits)
+    }
+}
+
+extension GatewayStore.NewKey {
+    /// The first millisecond after the day `YYYY-MM-DD` (UTC): a key that expires on a day works through it.
+    package static func expiry(day: String) -> Int64? {
+        guard day.utf8.count == 10, let start = WallClock.parse(day) else { return nil }
+        return start + 86_400_000
+    }
+
+    /// The models list as given on the command line: globs separated by commas, spaces around them ignored.
+    package static func models(_ list: String) -> [String] {
+        list.split(separator: ",").map { glob in
+            String(glob.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        }.filter { !$0.isEmpty }
     }
 }

@@ -43,13 +43,14 @@ extension GatewayStore {
         }
     }
 
-    /// Adds the new rows' tokens to their keys' minutes, and their cost to their keys' budget periods.
+    /// Adds the new rows' tokens to their keys' minutes (the minute each request ended: a request minutes
+    /// long still counts in the window its limit looks at), and their cost to their keys' budget periods.
     private static func addTotals(of rows: [LedgerRow], in transaction: any SQLTransaction) async throws {
         var tokens: [KeyMinute: Int64] = [:]
         var spend: [KeyPeriod: Double] = [:]
         for row in rows {
             guard let keyID = row.keyID else { continue }
-            tokens[KeyMinute(keyID: keyID, minute: KeyCounts.minute(of: row.at)), default: 0] += Int64(row.totalTokens)
+            tokens[KeyMinute(keyID: keyID, minute: KeyCounts.minute(of: row.endedAt)), default: 0] += Int64(row.totalTokens)
             if let start = row.budgetPeriodStart { spend[KeyPeriod(keyID: keyID, start: start), default: 0] += row.cost }
         }
         if !tokens.isEmpty {

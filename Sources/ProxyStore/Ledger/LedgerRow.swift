@@ -10,8 +10,8 @@ package struct LedgerRow: Sendable, Equatable {
     package var at: Int64
     /// The managed key's id; nil for a static key or none.
     package var keyID: Int64?
-    /// The managed key's name, `static:HASH8` for a key of `server.api_keys`, nil without one.
-    package var keyName: String?
+    /// The managed key's name, or `static:HASH8` for a key of `server.api_keys`.
+    package var keyName: String
     package var sessionID: String?
     /// Claude Code's `x-claude-code-request-class` (main, compaction…) and `x-claude-code-agent-type`.
     package var requestClass: String?
@@ -33,7 +33,7 @@ package struct LedgerRow: Sendable, Equatable {
     package var budgetPeriodStart: Int64?
 
     package init(
-        requestID: String, at: Int64, keyID: Int64? = nil, keyName: String? = nil, sessionID: String? = nil, requestClass: String? = nil,
+        requestID: String, at: Int64, keyID: Int64? = nil, keyName: String, sessionID: String? = nil, requestClass: String? = nil,
         agentType: String? = nil, clientModel: String? = nil, route: String? = nil, provider: String? = nil, upstreamModel: String? = nil,
         usage: TokenUsage = TokenUsage(), cost: Double = 0, status: Int, latencyMilliseconds: Int64, replica: String? = nil,
         budgetPeriodStart: Int64? = nil
@@ -56,6 +56,9 @@ package struct LedgerRow: Sendable, Equatable {
         self.replica = replica
         self.budgetPeriodStart = budgetPeriodStart
     }
+
+    /// When the request ended (Unix milliseconds): its tokens count in that minute of its key's token limit.
+    package var endedAt: Int64 { at + latencyMilliseconds }
 
     /// Every token the request moved: what per-minute token limits count.
     package var totalTokens: Int {

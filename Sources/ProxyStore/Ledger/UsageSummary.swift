@@ -2,20 +2,32 @@ import ProxyCore
 
 /// One key's use over a span of the ledger: requests (and how many failed), tokens by kind, and cost.
 package struct UsageSummary: Sendable, Equatable {
-    /// The key's name as the ledger has it (`static:HASH8`, or nil for requests without a key).
-    package var keyName: String?
+    /// The key's name as the ledger has it (a managed key's name, or `static:HASH8`).
+    package var keyName: String
     package var requests: Int64
     /// Requests whose status was not 2xx.
     package var failed: Int64
     package var usage: TokenUsage
     package var cost: Double
 
-    package init(keyName: String?, requests: Int64, failed: Int64, usage: TokenUsage, cost: Double) {
+    package init(keyName: String, requests: Int64, failed: Int64, usage: TokenUsage, cost: Double) {
         self.keyName = keyName
         self.requests = requests
         self.failed = failed
         self.usage = usage
         self.cost = cost
+    }
+}
+
+extension UsageSummary {
+    /// One key's use, as the admin API and `keys usage --json` show it.
+    package var json: JSONValue {
+        [
+            "key": .string(keyName), "requests": .integer(requests), "failed": .integer(failed),
+            "input_tokens": .integer(Int64(usage.inputTokens)), "output_tokens": .integer(Int64(usage.outputTokens)),
+            "cache_read_tokens": .integer(Int64(usage.cacheReadInputTokens)),
+            "cache_write_tokens": .integer(Int64(usage.cacheCreationInputTokens)), "cost_usd": .double(cost),
+        ]
     }
 }
 
@@ -44,7 +56,7 @@ extension GatewayStore {
             """, values)
         return rows.map { row in
             UsageSummary(
-                keyName: row.text(0), requests: row.int(1) ?? 0, failed: row.int(2) ?? 0,
+                keyName: row.text(0) ?? "", requests: row.int(1) ?? 0, failed: row.int(2) ?? 0,
                 usage: TokenUsage(
                     inputTokens: Int(row.int(3) ?? 0), outputTokens: Int(row.int(4) ?? 0), cacheCreationInputTokens: Int(row.int(6) ?? 0),
                     cacheReadInputTokens: Int(row.int(5) ?? 0)),

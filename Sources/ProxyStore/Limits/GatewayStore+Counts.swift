@@ -48,6 +48,16 @@ extension GatewayStore {
             previousTokens: row?.int(3) ?? 0, spend: row?.double(4) ?? 0)
     }
 
+    /// What a key spent in its current budget period (for a key without a budget, the current calendar month):
+    /// the total its limit is checked against, or the ledger's own sum when it has no budget to keep one.
+    package func spend(of key: ManagedKey, now: Int64 = WallClock.milliseconds()) async throws -> Double {
+        let start = key.limits.budgetPeriod.start(containing: now)
+        if key.limits.budget != nil { return try await spend(keyID: key.id, periodStart: start) }
+        return try await database.query(
+            "SELECT SUM(cost_usd) FROM ccp_usage WHERE key_id = $1 AND at_ms >= $2", [.integer(key.id), .integer(start)]
+        ).first?.double(0) ?? 0
+    }
+
     /// A key's spend in the budget period that started at `periodStart`.
     package func spend(keyID: Int64, periodStart: Int64) async throws -> Double {
         try await database.query(

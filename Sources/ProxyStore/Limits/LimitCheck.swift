@@ -73,7 +73,7 @@ package enum LimitCheck {
     /// (`x-should-retry: false`, and `org_spend_cap_reached`).
     private static func budgetRefusal(key: ManagedKey, budget: Double, spend: Double, now: Int64) -> AnthropicError {
         let period = key.limits.budgetPeriod
-        let spent = "key '\(key.name)' has spent \(dollars(spend)) of its \(dollars(budget)) budget \(period.phrase)"
+        let spent = "key '\(key.name)' has spent \(Dollars.text(spend)) of its \(Dollars.text(budget)) budget \(period.phrase)"
         var headers = [
             HTTPHeader("x-should-retry", "false"), HTTPHeader("anthropic-ratelimit-unified-status", "rejected"),
             HTTPHeader("anthropic-ratelimit-unified-overage-disabled-reason", "org_spend_cap_reached"),
@@ -92,16 +92,5 @@ package enum LimitCheck {
         return AnthropicError(
             .rateLimit, "spend limit reached · resets \(WallClock.monthDay(end)) · \(spent) (until \(WallClock.iso(end)))",
             headers: headers)
-    }
-
-    /// `$20.00`; below a cent, four decimals (`$0.0042`).
-    package static func dollars(_ amount: Double) -> String {
-        let digits = amount < 0.01 && amount > 0 ? 4 : 2
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let whole = (amount * scale).rounded()
-        let integer = Int64(whole / scale)
-        let fraction = String(Int64(whole) - integer * Int64(scale))
-        return "$\(integer)." + String(repeating: "0", count: digits - fraction.count) + fraction
     }
 }

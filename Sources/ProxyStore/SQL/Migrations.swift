@@ -38,7 +38,7 @@ package enum Migrations {
                     request_id TEXT PRIMARY KEY,
                     at_ms BIGINT NOT NULL,
                     key_id BIGINT,
-                    key_name TEXT,
+                    key_name TEXT NOT NULL,
                     session_id TEXT,
                     request_class TEXT,
                     agent_type TEXT,
@@ -57,7 +57,8 @@ package enum Migrations {
                 )
                 """,
                 "CREATE INDEX ccp_usage_time ON ccp_usage (at_ms)",
-                "CREATE INDEX ccp_usage_key_time ON ccp_usage (key_name, at_ms)",
+                "CREATE INDEX ccp_usage_name_time ON ccp_usage (key_name, at_ms)",
+                "CREATE INDEX ccp_usage_key_time ON ccp_usage (key_id, at_ms)",
                 """
                 CREATE TABLE ccp_key_minutes (
                     key_id BIGINT NOT NULL,
@@ -99,10 +100,23 @@ package enum Migrations {
     /// The newest version this binary knows.
     package static var latest: Int { steps.map(\.version).max() ?? 0 }
 
-    /// Brings the schema up to `latest`; returns the versions it applied (none when it already was).
+    /// The newest step the database has (0: none yet), read without changing anything.
+    package static func version(of database: any SQLDatabase) async throws -> Int {
+        let exists = try await database.query(
+            database.dialect == .postgres
+                ? "SELECT to_regclass('ccp_schema_migrations') IS NOT NULL"
+                : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'ccp_schema_migrations'", [])
+        guard exists.first?.int(0) == 1 else { return 0 }
+        return Int(try await database.query("SELECT MAX(version) FROM ccp_schema_migrations", []).first?.int(0) ?? 0)
+    }
+
+    /// Brings the schema up to `latest`; returns the versions it applied (none when it already was). A
+    /// database already up to date is only read, so replicas may run as a user that cannot change the schema
+    /// once `migrate` ran as one that can.
     @discardableResult
     package static func apply(to database: any SQLDatabase) async throws -> [Int] {
-        try await database.transaction { transaction in
+        guard try await version(of: database) < latest else { return [] }
+        return try await database.transaction { transaction in
             if database.dialect == .postgres {
                 // Held until the transaction ends: replicas migrating at once take turns.
                 _ = try await transaction.query("SELECT pg_advisory_xact_lock(7300517)", [])

@@ -95,8 +95,8 @@ package final class SQLiteDatabase: SQLDatabase {
 
     /// The open connection, opened (and set up) on first use or again after it was closed.
     private func open() async throws -> SQLiteConnection {
-        if let open = connection.current { return open }
         guard !connection.isClosed else { throw SQLDatabaseError.unavailable("SQLite: \(path) is closed: the proxy is stopping") }
+        if let open = connection.current { return open }
         let opened: SQLiteConnection
         do {
             opened = try await SQLiteConnection.open(
@@ -104,8 +104,13 @@ package final class SQLiteDatabase: SQLDatabase {
         } catch {
             throw SQLDatabaseError.unavailable("SQLite: cannot open \(path): \(error)")
         }
-        for pragma in ["PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"] {
-            _ = try await Self.rows(of: opened, pragma, [])
+        do {
+            for pragma in ["PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"] {
+                _ = try await Self.rows(of: opened, pragma, [])
+            }
+        } catch {
+            try? await opened.close().get()
+            throw error
         }
         connection.current = opened
         return opened
@@ -179,12 +184,13 @@ private final class ConnectionSlot: @unchecked Sendable {
         isClosed = true
         guard let connection = current else { return }
         // The future form: the async one gives up when the calling task is cancelled (the proxy stopping),
-        // and a connection released unclosed stops the process.
+        // which would leave the file open. A connection that failed to close stays referenced (sqlite-nio
+        // checks, in debug builds, that none is released unclosed); `isClosed` keeps it from being used.
         do {
             try await connection.close().get()
             current = nil
         } catch {
-            connection.logger.warning("store: closing \(connection) failed: \(error)")
+            connection.logger.warning("store: closing the SQLite file failed: \(error)")
         }
     }
 }
