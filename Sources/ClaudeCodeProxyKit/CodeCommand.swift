@@ -25,8 +25,9 @@ struct CodeCommand: AsyncParsableCommand {
         abstract: "Run Claude Code through the proxy (started for the session on a free loopback port).",
         discussion: """
             Settings come from --config PATH, else ./config.yaml, else the seed's environment variables. \
-            Claude Code gets ANTHROPIC_BASE_URL, the first client key (server.api_keys) as \
-            ANTHROPIC_AUTH_TOKEN, model discovery and request-class headers on, telemetry and error reporting \
+            Claude Code gets ANTHROPIC_BASE_URL, the first client key (server.api_keys; without one, the \
+            ANTHROPIC_AUTH_TOKEN or ANTHROPIC_API_KEY given, a managed key) as ANTHROPIC_AUTH_TOKEN, model \
+            discovery and request-class headers on, telemetry and error reporting \
             off. Arguments after -- \
             go to claude, e.g. claude-code-proxy code -- -p "fix the tests".
             """
@@ -48,7 +49,7 @@ struct CodeCommand: AsyncParsableCommand {
         // Ctrl-C is Claude Code's (it interrupts a turn): the proxy must not stop under it.
         signal(SIGINT, SIG_IGN)
         if await RunningProxy.serves(settings) {
-            let environment = Self.environment(port: settings.server.port, clientKey: settings.server.apiKeys.first)
+            let environment = Self.environment(port: settings.server.port, clientKey: Self.clientKey(settings))
             throw ExitCode(try await ChildProcess.run(executable, arguments: claudeArguments, environment: environment))
         }
         settings.server.host = "127.0.0.1"
@@ -64,7 +65,7 @@ struct CodeCommand: AsyncParsableCommand {
         let server = try CommandFailure.reporting {
             try ProxyRun(settings: settings, loader: loader, registry: registry) { port in listening.continuation.yield(port) }
         }
-        let clientKey = settings.server.apiKeys.first
+        let clientKey = Self.clientKey(settings)
         let status = try await withThrowingTaskGroup(of: Int32?.self) { group in
             group.addTask {
                 try await server.run(signals: [.sigterm], logger: logger)
@@ -84,6 +85,13 @@ struct CodeCommand: AsyncParsableCommand {
             return status
         }
         throw ExitCode(status)
+    }
+
+    /// The key Claude Code sends: the first of `server.api_keys`; without static keys, the one this process
+    /// was given (`ANTHROPIC_AUTH_TOKEN`, else `ANTHROPIC_API_KEY`: a managed key of the store).
+    static func clientKey(_ settings: ProxySettings) -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        return settings.server.apiKeys.first ?? environment["ANTHROPIC_AUTH_TOKEN"] ?? environment["ANTHROPIC_API_KEY"]
     }
 
     /// The environment Claude Code runs with: this process's, pointed at the proxy.

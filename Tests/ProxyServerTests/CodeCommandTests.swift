@@ -25,7 +25,11 @@ struct CodeCommandTests {
 
     /// Runs `code` with `arguments` in a fresh directory holding `config` and the stand-in; returns the exit
     /// status and everything printed.
-    static func code(config: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    static func code(
+        config: String, _ arguments: [String], environment extra: [String: String] = [:]
+    ) async throws -> (
+        status: Int32, output: String
+    ) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("code-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -33,10 +37,13 @@ struct CodeCommandTests {
         let claude = directory.appendingPathComponent("claude")
         try fakeClaude.write(to: claude, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: claude.path)
+        var environment: [Environment.Key: String] = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
+        for (name, value) in extra { environment[Environment.Key(stringLiteral: name)] = value }
         let result = try await Subprocess.run(
             .path(ProxyBinary.path),
             arguments: Arguments(["code"] + arguments.map { $0.replacingOccurrences(of: "$DIR", with: directory.path) }),
-            environment: .custom(["PATH": "/usr/local/bin:/usr/bin:/bin"]), workingDirectory: FilePath(directory.path),
+            environment: .custom(environment),
+            workingDirectory: FilePath(directory.path),
             output: .string(limit: 1 << 20), error: .combinedWithOutput)
         return (result.terminationStatus.shellStatus, result.standardOutput)
     }
@@ -48,6 +55,29 @@ struct CodeCommandTests {
         models:
           - { match: "*", provider: local, model: qwen, display_name: "Qwen (local)" }
         """
+
+    @Test("with a store and no static keys, claude gets the managed key it was given, which the proxy accepts")
+    func managedKey() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("code-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = """
+            store: { url: "sqlite:\(directory.path)/proxy.db" }
+            providers:
+              local: { type: ollama, base_url: "http://127.0.0.1:9" }
+            models:
+              - { match: "*", provider: local, model: qwen, display_name: "Qwen (local)" }
+            """
+        try config.write(to: directory.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        let created = try await Subprocess.run(
+            .path(ProxyBinary.path), arguments: ["keys", "create", "dev", "--json", "--config", directory.path + "/config.yaml"],
+            output: .string(limit: 1 << 16), error: .discarded)
+        let secret = try #require(try JSONParser.parse(created.standardOutput)["key"]?.stringValue)
+        let (status, output) = try await Self.code(config: config, ["--claude", "$DIR/claude"], environment: ["ANTHROPIC_API_KEY": secret])
+        #expect(status == 3, "\(output)")
+        #expect(output.contains("TOKEN \(secret)"), "\(output)")
+        #expect(output.contains(#""display_name":"Qwen (local)""#), "the proxy took the managed key: \(output)")
+    }
 
     @Test("claude runs against the proxy on a loopback port with the client key, its arguments and its exit status")
     func launches() async throws {
