@@ -73,8 +73,13 @@ struct ServeCommand: AsyncParsableCommand {
         if let store = settings.store {
             logger.notice("store: \(store.displayLocation) (managed keys, usage ledger, shared cooldowns)")
         } else if settings.server.apiKeys.isEmpty {
-            logger.notice(
-                "no client API key configured: any local client may use this proxy, so it binds to loopback unless told otherwise")
+            if ServerSettings.isLoopback(host: settings.server.host) {
+                logger.notice("no client API key configured: any local client may use this proxy, so it listens on loopback only")
+            } else {
+                logger.warning(
+                    "no client API key configured and listening on \(settings.server.host): anyone who can reach port \(port) can use this proxy and spend its provider keys; set server.api_keys, or a store for managed keys, or listen on 127.0.0.1"
+                )
+            }
         }
     }
 }

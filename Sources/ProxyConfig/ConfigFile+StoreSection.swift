@@ -25,16 +25,16 @@ extension ConfigDocument {
             let location = problems.check { () throws(YAMLError) in try self.location(file: file) }
             let defaults = StoreSettings(location: .sqlite(path: ""))
             func atLeast<Value: Comparable & Decodable>(
-                _ minimum: Value, _ value: YAMLMarked<Value>?, _ key: CodingKeys, unit: String
+                _ minimum: Value, atMost maximum: Value, _ value: YAMLMarked<Value>?, _ key: CodingKeys, unit: String
             )
                 -> Value?
             {
-                value?.atLeast(minimum, key: key.rawValue, in: "store", unit: unit, file: file, problems: &problems)
+                value?.atLeast(minimum, atMost: maximum, key: key.rawValue, in: "store", unit: unit, file: file, problems: &problems)
             }
             func seconds(_ value: YAMLMarked<Double>?, _ key: CodingKeys, minimum: Double = 0.01) -> Duration? {
-                atLeast(minimum, value, key, unit: " seconds").map(ConfigDocument.duration)
+                atLeast(minimum, atMost: ConfigDocument.longestSeconds, value, key, unit: " seconds").map(ConfigDocument.duration)
             }
-            let queueSize = atLeast(1, queueSize, .queueSize, unit: "")
+            let queueSize = atLeast(1, atMost: 10_000_000, queueSize, .queueSize, unit: "")
             let refreshInterval = seconds(refreshInterval, .refreshInterval, minimum: 1)
             // The keys are read again every refresh_interval: a copy allowed to be no older than that would
             // be refused between two reads of a healthy store.
@@ -50,7 +50,7 @@ extension ConfigDocument {
                 maxStaleness = nil
             }
             let ledgerWait = seconds(ledgerWait, .ledgerWait, minimum: 0)
-            let poolSize = atLeast(1, poolSize, .poolSize, unit: "")
+            let poolSize = atLeast(1, atMost: 1000, poolSize, .poolSize, unit: "")
             guard let location else { return nil }
             return StoreSettings(
                 location: location, queueSize: queueSize ?? defaults.queueSize, maxStaleness: maxStaleness ?? defaults.maxStaleness,

@@ -64,14 +64,14 @@ struct ConfigDocument: Decodable {
 
     struct ServerSection: Decodable {
         var host: String?
-        var port: Int?
+        var port: YAMLMarked<Int>?
         var apiKeys: [ConfigString]?
         var adminKeys: [ConfigString]?
         var logLevel: ConfigString?
-        var maxBodyBytes: Int?
-        var requestTimeout: Double?
-        var connectTimeout: Double?
-        var shutdownGracePeriod: Double?
+        var maxBodyBytes: YAMLMarked<Int>?
+        var requestTimeout: YAMLMarked<Double>?
+        var connectTimeout: YAMLMarked<Double>?
+        var shutdownGracePeriod: YAMLMarked<Double>?
         var pingInterval: YAMLMarked<Double>?
         var metrics: ConfigString?
         var clientHeaderTimeout: YAMLMarked<Double>?
@@ -99,9 +99,9 @@ struct ConfigDocument: Decodable {
     }
 
     struct LimitsSection: Decodable {
-        var maxTokens: Int?
-        var minTokens: Int?
-        var defaultMaxTokens: Int?
+        var maxTokens: YAMLMarked<Int>?
+        var minTokens: YAMLMarked<Int>?
+        var defaultMaxTokens: YAMLMarked<Int>?
         var tokenEstimation: Bool?
 
         enum CodingKeys: String, CodingKey {
@@ -138,7 +138,7 @@ struct ConfigDocument: Decodable {
 
     struct ConditionsSection: Decodable {
         var thinking: Bool?
-        var minPromptTokens: Int?
+        var minPromptTokens: YAMLMarked<Int>?
         var images: Bool?
         var webSearch: Bool?
         var subagent: Bool?
@@ -181,8 +181,10 @@ struct ConfigDocument: Decodable {
                 let metadata = fallback.metadata.metadata(path: "models[\(position)].fallbacks[\(index)]", file: file, problems: &problems)
                 fallbacks.append(RouteStep(provider: fallback.provider.value, model: fallback.model, metadata: metadata))
             }
+            let minPromptTokens = atLeast(
+                0, route.when?.minPromptTokens, key: "min_prompt_tokens", in: "models[\(position)].when", file: file, problems: &problems)
             let conditions = RouteConditions(
-                thinking: route.when?.thinking, minPromptTokens: route.when?.minPromptTokens, images: route.when?.images,
+                thinking: route.when?.thinking, minPromptTokens: minPromptTokens, images: route.when?.images,
                 webSearch: route.when?.webSearch, subagent: route.when?.subagent
             )
             routes.append(
@@ -195,7 +197,8 @@ struct ConfigDocument: Decodable {
         var server = serverSettings(file: file, problems: &problems)
         // Managed keys guard the door as static keys do: a proxy with a store may listen beyond loopback.
         if store != nil, self.server?.host == nil { server.host = "0.0.0.0" }
-        return ProxySettings(server: server, tokens: tokenLimits, providers: providers, routes: routes, store: store)
+        return ProxySettings(
+            server: server, tokens: tokenLimits(file: file, problems: &problems), providers: providers, routes: routes, store: store)
     }
 
     /// A route's provider must be defined (a section with problems of its own counts as defined). Not
@@ -217,14 +220,20 @@ struct ConfigDocument: Decodable {
         }
         return ServerSettings(
             host: server?.host,
-            port: server?.port ?? defaults.port,
+            // 0: any free port, which the start-up line then names.
+            port: atLeast(0, atMost: 65535, server?.port, key: "port", file: file, problems: &problems) ?? defaults.port,
             apiKeys: usable(server?.apiKeys),
             adminKeys: usable(server?.adminKeys),
             logLevel: problems.check { () throws(YAMLError) in try logLevel(default: defaults.logLevel, file: file) } ?? defaults.logLevel,
-            maxBodyBytes: server?.maxBodyBytes ?? defaults.maxBodyBytes,
-            upstreamTimeout: server?.requestTimeout.map(Self.duration) ?? defaults.upstreamTimeout,
-            connectTimeout: server?.connectTimeout.map(Self.duration) ?? defaults.connectTimeout,
-            shutdownGracePeriod: server?.shutdownGracePeriod.map(Self.duration) ?? defaults.shutdownGracePeriod,
+            maxBodyBytes: atLeast(1, server?.maxBodyBytes, key: "max_body_bytes", file: file, problems: &problems)
+                ?? defaults.maxBodyBytes,
+            upstreamTimeout: seconds(
+                server?.requestTimeout, key: "request_timeout", default: defaults.upstreamTimeout, file: file, problems: &problems),
+            connectTimeout: seconds(
+                server?.connectTimeout, key: "connect_timeout", default: defaults.connectTimeout, file: file, problems: &problems),
+            shutdownGracePeriod: seconds(
+                server?.shutdownGracePeriod, key: "shutdown_grace_period", default: defaults.shutdownGracePeriod, file: file,
+                problems: &problems),
             pingInterval: seconds(
                 server?.pingInterval, key: "ping_interval", default: defaults.pingInterval, file: file, problems: &problems),
             metrics: problems.check { () throws(YAMLError) in try metricsAccess(default: defaults.metrics, file: file) }
@@ -240,9 +249,9 @@ struct ConfigDocument: Decodable {
                     server?.clientIdleTimeout, key: "client_idle_timeout", default: defaults.clientTimeouts.idle, file: file,
                     problems: &problems)
             ),
-            maxConnections: atLeast(1, server?.maxConnections, key: "max_connections", unit: "", file: file, problems: &problems)
+            maxConnections: atLeast(1, atMost: 1 << 20, server?.maxConnections, key: "max_connections", file: file, problems: &problems)
                 ?? defaults.maxConnections,
-            threads: atLeast(1, server?.threads, key: "threads", unit: "", file: file, problems: &problems)
+            threads: atLeast(1, atMost: 1024, server?.threads, key: "threads", file: file, problems: &problems)
         )
     }
 
@@ -271,31 +280,39 @@ struct ConfigDocument: Decodable {
         return access
     }
 
-    /// A `server` duration in seconds, at least 0.01.
+    /// A `server` duration in seconds, from 0.01 to ``longestSeconds``.
     private func seconds(
         _ configured: YAMLMarked<Double>?, key: String, default fallback: Duration, file: String, problems: inout YAMLProblems
     ) -> Duration {
-        atLeast(0.01, configured, key: key, unit: " seconds", file: file, problems: &problems).map(Self.duration) ?? fallback
+        atLeast(0.01, atMost: Self.longestSeconds, configured, key: key, unit: " seconds", file: file, problems: &problems)
+            .map(Self.duration) ?? fallback
     }
 
-    /// The configured value when it is at least `minimum`; nil when none is configured, or (a problem at
-    /// its line) when it is smaller.
+    /// The configured value when it is at least `minimum` (and at most `maximum`); nil when none is
+    /// configured, or (a problem at its line) when it is out of bounds.
     private func atLeast<Value: Comparable & Decodable>(
-        _ minimum: Value, _ configured: YAMLMarked<Value>?, key: String, unit: String, file: String, problems: inout YAMLProblems
+        _ minimum: Value, atMost maximum: Value? = nil, _ configured: YAMLMarked<Value>?, key: String, in parent: String = "server",
+        unit: String = "", file: String, problems: inout YAMLProblems
     ) -> Value? {
-        configured?.atLeast(minimum, key: key, in: "server", unit: unit, file: file, problems: &problems)
+        configured?.atLeast(minimum, atMost: maximum, key: key, in: parent, unit: unit, file: file, problems: &problems)
     }
+
+    /// The longest duration any setting takes, a week: more is a typo (and would overflow a `Duration`).
+    static let longestSeconds: Double = 604_800
 
     static func duration(seconds: Double) -> Duration {
         .milliseconds(Int64(seconds * 1000))
     }
 
-    private var tokenLimits: TokenLimits {
+    private func tokenLimits(file: String, problems: inout YAMLProblems) -> TokenLimits {
         let defaults = TokenLimits()
+        func tokens(_ minimum: Int, _ configured: YAMLMarked<Int>?, key: String) -> Int? {
+            atLeast(minimum, configured, key: key, in: "limits", file: file, problems: &problems)
+        }
         return TokenLimits(
-            maxTokensLimit: limits?.maxTokens ?? defaults.maxTokensLimit,
-            minTokensLimit: limits?.minTokens ?? defaults.minTokensLimit,
-            defaultMaxTokens: limits?.defaultMaxTokens ?? defaults.defaultMaxTokens,
+            maxTokensLimit: tokens(1, limits?.maxTokens, key: "max_tokens") ?? defaults.maxTokensLimit,
+            minTokensLimit: tokens(0, limits?.minTokens, key: "min_tokens") ?? defaults.minTokensLimit,
+            defaultMaxTokens: tokens(1, limits?.defaultMaxTokens, key: "default_max_tokens") ?? defaults.defaultMaxTokens,
             enableTokenEstimation: limits?.tokenEstimation ?? defaults.enableTokenEstimation
         )
     }

@@ -86,6 +86,50 @@ struct ConfigFileTests {
                 "c.yaml:2:12: threads must be at least 1, not 0 (at server.threads)"
             ),
             (
+                "server:\n  threads: 100000\nproviders: {}\nmodels: []\n",
+                "c.yaml:2:12: threads must be at most 1024, not 100000 (at server.threads)"
+            ),
+            (
+                "server:\n  port: 99999\nproviders: {}\nmodels: []\n",
+                "c.yaml:2:9: port must be at most 65535, not 99999 (at server.port)"
+            ),
+            (
+                "server:\n  port: -5\nproviders: {}\nmodels: []\n",
+                "c.yaml:2:9: port must be at least 0, not -5 (at server.port)"
+            ),
+            (
+                "server:\n  request_timeout: -1\nproviders: {}\nmodels: []\n",
+                "c.yaml:2:20: request_timeout must be at least 0.01 seconds, not -1.0 (at server.request_timeout)"
+            ),
+            (
+                "server:\n  connect_timeout: .inf\nproviders: {}\nmodels: []\n",
+                "c.yaml:2:20: connect_timeout must be at most 604800.0 seconds, not inf (at server.connect_timeout)"
+            ),
+            (
+                "server:\n  shutdown_grace_period: .nan\nproviders: {}\nmodels: []\n",
+                "c.yaml:2:26: shutdown_grace_period must be at least 0.01 seconds, not nan (at server.shutdown_grace_period)"
+            ),
+            (
+                "server:\n  max_body_bytes: 0\nproviders: {}\nmodels: []\n",
+                "c.yaml:2:19: max_body_bytes must be at least 1, not 0 (at server.max_body_bytes)"
+            ),
+            (
+                "limits: { max_tokens: 0 }\nproviders: {}\nmodels: []\n",
+                "c.yaml:1:23: max_tokens must be at least 1, not 0 (at limits.max_tokens)"
+            ),
+            (
+                "limits: { min_tokens: -1 }\nproviders: {}\nmodels: []\n",
+                "c.yaml:1:23: min_tokens must be at least 0, not -1 (at limits.min_tokens)"
+            ),
+            (
+                "limits: { default_max_tokens: 0 }\nproviders: {}\nmodels: []\n",
+                "c.yaml:1:31: default_max_tokens must be at least 1, not 0 (at limits.default_max_tokens)"
+            ),
+            (
+                "store: { url: \"sqlite:x.db\", ledger_wait: 1e9 }\nproviders: {}\nmodels: []\n",
+                "c.yaml:1:43: ledger_wait must be at most 604800.0 seconds, not 1000000000.0 (at store.ledger_wait)"
+            ),
+            (
                 "providers:\n  x: { type: openai, base_url: \"http://a\", api_keys: [] }\nmodels: []\n",
                 "c.yaml:2:3: api_keys must list at least one key (at providers.x.api_keys)"
             ),
@@ -98,6 +142,16 @@ struct ConfigFileTests {
             #expect(error.description == expected)
             #expect(error.count == 1, "one mistake, one problem: \(error)")
         }
+    }
+
+    @Test("a number from an environment variable is bounded as if written in the file, reported at the reference")
+    func boundedFromEnvironment() throws {
+        let text = "server:\n  port: ${PORT}\n  request_timeout: ${TIMEOUT:-90}\nproviders: {}\nmodels: []\n"
+        let problems = try #require(yamlProblems { try ConfigFile.load(text: text, file: "c.yaml", environment: ["PORT": "70000"]) })
+        #expect(problems.errors.map(\.description) == ["c.yaml:2:9: port must be at most 65535, not 70000 (at server.port)"])
+        let settings = try ConfigFile.load(text: text, file: "c.yaml", environment: ["PORT": "8123", "TIMEOUT": "5"])
+        #expect(settings.server.port == 8123)
+        #expect(settings.server.upstreamTimeout == .seconds(5))
     }
 
     /// A file with a mistake in nearly every section.

@@ -80,6 +80,38 @@ struct MetricsTests {
         }
     }
 
+    @Test("a request that fails before its upstream answers is counted against the target chosen for it")
+    func failedRequestsNameTheirTarget() async throws {
+        try await ProxyHarness.run(
+            upstreamCount: 1,
+            settings: { urls in
+                let text = """
+                    providers:
+                      keyless: { type: openai, base_url: "\(urls[0])/v1" }
+                      first: { type: openai, base_url: "\(urls[0])/v1", api_key: k1 }
+                    models:
+                      - { match: "*keyless*", provider: keyless, model: gpt-4o }
+                      - { match: "*", provider: first, model: gpt-4o }
+                    """
+                return try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
+            }
+        ) { harness in
+            harness.upstreams[0].script(.json(status: 503, body: ["error": ["message": "busy"]]))
+            let keyless: JSONValue = ["model": "keyless-model", "max_tokens": 10, "messages": [["role": "user", "content": "x"]]]
+            #expect(try await harness.send("/v1/messages", json: keyless).status == 401)
+            #expect(try await harness.send("/v1/messages", json: Self.request).status / 100 == 5)
+            let text = String(decoding: try await harness.send("/metrics", method: "GET").body, as: UTF8.self)
+            let requests = "claude_code_proxy_requests_total"
+            #expect(
+                Self.value(text, #"\#(requests){client_model="keyless-model",route="keyless/gpt-4o",status_class="4xx",stream="false"}"#)
+                    == 1)
+            #expect(
+                Self.value(text, #"\#(requests){client_model="claude-sonnet-4-5",route="first/gpt-4o",status_class="5xx",stream="false"}"#)
+                    == 1)
+            #expect(!text.contains(#"route="none""#), "\(text)")
+        }
+    }
+
     @Test(
         "server.metrics: key asks for a client key when keys are configured, open does not, off hides it",
         arguments: [("key", 401, 200), ("open", 200, 200), ("off", 404, 404)]

@@ -4,7 +4,8 @@ import SystemPackage
 import Testing
 
 /// `claude-code-proxy serve`, run as the binary a user runs: every graceful stop exits with status 0, with
-/// or without a config file, whatever the config reloader is doing at that moment.
+/// or without a config file, whatever the config reloader is doing at that moment; what it says at start
+/// about who may use it.
 @Suite("serve exits cleanly", .timeLimit(.minutes(1)))
 struct ServeExitTests {
     static let localConfig =
@@ -16,16 +17,16 @@ struct ServeExitTests {
         try await serve(config: configFile ? localConfig : nil, signal: signal, after: delay)
     }
 
-    /// Starts `serve` with `config` (nil: the seed's environment), through `launcher` (e.g. `taskset -c 0`)
-    /// when given, signals it `after` its start line, and returns its exit status and output.
+    /// Starts `serve` with `config` (nil: the seed's environment) on `host`, through `launcher` (e.g.
+    /// `taskset -c 0`) when given, signals it `after` its start line, and returns its exit status and output.
     static func serve(
-        config: String?, launcher: [String] = [], signal: Int32, after delay: Duration
+        config: String?, host: String = "127.0.0.1", launcher: [String] = [], signal: Int32, after delay: Duration
     ) async throws -> (status: Int32, output: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var environment: [Environment.Key: String] = ["PATH": ProxyBinary.searchPath, "OPENAI_API_KEY": "sk-test"]
-        var arguments = ["serve", "--host", "127.0.0.1", "--port", "0"]
+        var arguments = ["serve", "--host", host, "--port", "0"]
         if let config {
             let file = directory.appendingPathComponent("config.yaml")
             try config.write(to: file, atomically: true, encoding: .utf8)
@@ -65,5 +66,20 @@ struct ServeExitTests {
         let (status, output) = try await Self.serve(configFile: configFile, signal: signal, after: delay)
         #expect(status == 0, "\(output)")
         #expect(!output.contains("Error:"), "\(output)")
+    }
+
+    @Test("without client keys: a notice on loopback; on any other address, a warning that anyone who reaches the port spends the keys")
+    func openDoorWarning() async throws {
+        let local = try await Self.serve(config: Self.localConfig, signal: SIGTERM, after: .milliseconds(100))
+        #expect(local.output.contains("any local client may use this proxy, so it listens on loopback only"), "\(local.output)")
+        #expect(!local.output.contains("spend its provider keys"), "\(local.output)")
+        // In a network namespace of its own, where every address is its own unconnected loopback.
+        let open = try await Self.serve(
+            config: Self.localConfig, host: "0.0.0.0", launcher: ["/usr/bin/unshare", "-rn"], signal: SIGTERM, after: .milliseconds(100))
+        #expect(open.status == 0, "\(open.output)")
+        let warning = open.output.split(separator: "\n").first { $0.contains("anyone who can reach port") }
+        #expect(warning?.contains("WARNING") == true, "\(open.output)")
+        #expect(warning?.contains("listening on 0.0.0.0") == true, "\(open.output)")
+        #expect(!open.output.contains("listens on loopback only"), "\(open.output)")
     }
 }

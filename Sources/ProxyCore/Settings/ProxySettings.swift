@@ -124,6 +124,12 @@ package struct ServerSettings: Sendable, Equatable {
     package static func defaultHost(apiKeys: [String]) -> String {
         apiKeys.isEmpty ? "127.0.0.1" : "0.0.0.0"
     }
+
+    /// Whether `host` only accepts connections from this machine: `localhost`, `127.0.0.0/8` or `::1`.
+    package static func isLoopback(host: String) -> Bool {
+        let name = host.lowercased()
+        return name == "localhost" || name == "::1" || name == "[::1]" || name.hasPrefix("127.")
+    }
 }
 
 /// The `max_tokens` rules and token estimation switch.

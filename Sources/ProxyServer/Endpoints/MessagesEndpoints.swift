@@ -35,9 +35,9 @@ struct MessagesEndpoints: Sendable {
         let metrics = self.metrics
         let connection = connections.watch(for: context.channel)
         let (call, upstream) = try await Self.cancellingOnDisconnect(connection, logger: logger) {
-            try await FallbackSender.send(messagesRequest, snapshot: snapshot, client: client, metrics: metrics, logger: logger)
+            try await FallbackSender.send(
+                messagesRequest, snapshot: snapshot, client: client, metrics: metrics, trace: trace, logger: logger)
         }
-        trace?.routed(route: call.routeLabel, provider: call.providerName, upstreamModel: call.upstreamModel, prices: call.prices)
         if messagesRequest.stream {
             trace?.finishesLater()
             return Self.streamingResponse(

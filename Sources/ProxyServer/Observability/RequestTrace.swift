@@ -75,13 +75,14 @@ final class RequestTrace: Sendable {
         state.withLock { $0.client = client }
     }
 
-    /// A target answered and serves the request; its prices price the usage.
-    func routed(route: String, provider: String, upstreamModel: String, prices: ModelPrices) {
+    /// The request goes to `target` (the last one tried serves it, or answers its failure); its prices
+    /// price the usage.
+    func routed(to target: RouteTarget) {
         state.withLock {
-            $0.route = route
-            $0.provider = provider
-            $0.upstreamModel = upstreamModel
-            $0.prices = prices
+            $0.route = target.label
+            $0.provider = target.provider.name
+            $0.upstreamModel = target.upstreamModel
+            $0.prices = target.metadata.prices
         }
     }
 

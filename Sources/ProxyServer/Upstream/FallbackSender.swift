@@ -9,15 +9,17 @@ import ProxyCore
 /// take the request (no API key configured), or that fails before its response head — 429, 408, 5xx, a
 /// timeout, an unreachable host — hands the request to the next target. Nothing has reached the client
 /// yet, so it cannot tell. Other errors (a 400 for a bad request) are the client's to see and are not
-/// retried.
+/// retried. `trace` learns each target as it is tried, so a failure is counted against the last one.
 enum FallbackSender {
     static func send(
-        _ request: MessagesRequest, snapshot: SettingsSnapshot, client: CurlHTTPClient, metrics: ProxyMetrics, logger: Logger
+        _ request: MessagesRequest, snapshot: SettingsSnapshot, client: CurlHTTPClient, metrics: ProxyMetrics, trace: RequestTrace?,
+        logger: Logger
     ) async throws -> (call: UpstreamCall, response: HTTPClientResponse) {
         let (targets, estimatedTokens) = try plan(request, snapshot: snapshot)
         var lastError: (any AnthropicErrorRepresentable)?
         targets: for (position, target) in targets.enumerated() {
             let isLastTarget = position == targets.count - 1
+            trace?.routed(to: target)
             let pool = snapshot.pool(for: target)
             let keys = pool.order(session: request.sessionID) { snapshot.cooldowns.isCooling(target, key: pool.keyIDs[$0]) }
             for (keyPosition, key) in keys.enumerated() {

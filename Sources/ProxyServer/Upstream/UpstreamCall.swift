@@ -19,8 +19,6 @@ final class UpstreamCall: Sendable {
     /// The short hash of the provider key this call is sent with (`KeyPool.keyIDs`).
     let keyID: String
     let estimatedInputTokens: Int
-    /// What the target's tokens cost (its route's and profile's prices).
-    let prices: ModelPrices
     let answer: any UpstreamAnswer
     /// Taken by `send`.
     private let unsentRequest: Mutex<HTTPClientRequest?>
@@ -42,7 +40,6 @@ final class UpstreamCall: Sendable {
         self.routeLabel = target.label
         self.keyID = keyID
         self.estimatedInputTokens = estimatedInputTokens
-        self.prices = target.metadata.prices
         self.answer = prepared.answer
         let headers = prepared.request.headers + adapter.settings.headers
         self.unsentRequest = Mutex(
