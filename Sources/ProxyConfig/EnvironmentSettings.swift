@@ -18,7 +18,8 @@ package enum EnvironmentSettings {
             maxTokensLimit: try variables.integer("MAX_TOKENS_LIMIT", default: 16384, minimum: 1),
             minTokensLimit: try variables.integer("MIN_TOKENS_LIMIT", default: 100, minimum: 0),
             defaultMaxTokens: try variables.integer("DEFAULT_MAX_TOKENS", default: 1024, minimum: 1),
-            enableTokenEstimation: try variables.bool("ENABLE_TOKEN_ESTIMATION", default: true)
+            enableTokenEstimation: try variables.bool("ENABLE_TOKEN_ESTIMATION", default: true),
+            zeroGeneratesNothing: false
         )
         let azureVersion = variables["AZURE_API_VERSION"]
         let provider = ProviderSettings(

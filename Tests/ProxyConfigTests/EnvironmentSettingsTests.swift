@@ -162,7 +162,7 @@ struct EnvironmentSettingsTests {
     @Test("token limits come from MAX_TOKENS_LIMIT, MIN_TOKENS_LIMIT and DEFAULT_MAX_TOKENS")
     func tokenLimits() throws {
         let tokens = try load(["MAX_TOKENS_LIMIT": "4096", "MIN_TOKENS_LIMIT": "4096", "DEFAULT_MAX_TOKENS": "2048"]).tokens
-        #expect(tokens == TokenLimits(maxTokensLimit: 4096, minTokensLimit: 4096, defaultMaxTokens: 2048))
+        #expect(tokens == TokenLimits(maxTokensLimit: 4096, minTokensLimit: 4096, defaultMaxTokens: 2048, zeroGeneratesNothing: false))
     }
 
     @Test("the environment wins over .env values")

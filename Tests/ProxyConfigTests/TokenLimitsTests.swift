@@ -22,6 +22,21 @@ struct TokenLimitsTests {
         #expect(try Self.configLimits("{ max_tokens: 16384 }").upstreamMaxTokens(requested: requested) == expected)
     }
 
+    @Test("the smallest cap wins: the target's max_output_tokens, limits.max_tokens, or 16384 for a translated upstream only")
+    func caps() throws {
+        let unset = try Self.configLimits(nil)
+        #expect(unset.upstreamMaxTokens(requested: 128000) == 16384)
+        #expect(unset.upstreamMaxTokens(requested: 128000, anthropicNative: true) == 128000)
+        #expect(unset.upstreamMaxTokens(requested: 128000, modelCap: 64000, anthropicNative: true) == 64000)
+        #expect(unset.upstreamMaxTokens(requested: 128000, modelCap: 8000) == 8000)
+        #expect(unset.upstreamMaxTokens(requested: 0, anthropicNative: true) == 0, "Anthropic's 0: warm the cache, generate nothing")
+        #expect(unset.upstreamMaxTokens(requested: 0) == 1024)
+        let explicit = try Self.configLimits("{ max_tokens: 50000 }")
+        #expect(explicit.upstreamMaxTokens(requested: 128000, anthropicNative: true) == 50000)
+        #expect(explicit.upstreamMaxTokens(requested: 128000, modelCap: 20000) == 20000)
+        #expect(explicit.upstreamMaxTokens(requested: 32000) == 32000, "an explicit limit replaces the built-in 16384")
+    }
+
     @Test("config.yaml with min_tokens keeps the raise below it")
     func configMinTokensRaises() throws {
         let limits = try Self.configLimits("{ min_tokens: 100, default_max_tokens: 2048 }")
@@ -35,6 +50,8 @@ struct TokenLimitsTests {
         let seed = try EnvironmentSettings.load(environment: [:]).tokens
         #expect(seed.upstreamMaxTokens(requested: 10) == 1024)
         #expect(seed.upstreamMaxTokens(requested: 100) == 100)
+        #expect(seed.upstreamMaxTokens(requested: 0, anthropicNative: true) == 1024, "the seed's rule: 0 gets the default")
+        #expect(!seed.generatesNothing(requested: 0))
         let tuned = try EnvironmentSettings.load(environment: ["MIN_TOKENS_LIMIT": "0", "DEFAULT_MAX_TOKENS": "512"]).tokens
         #expect(tuned.upstreamMaxTokens(requested: 10) == 10)
         #expect(tuned.upstreamMaxTokens(requested: nil) == 512)

@@ -52,15 +52,6 @@ struct ProviderQuirksTests {
         #expect(body["max_tokens"] == nil)
     }
 
-    @Test("per-model max_output_tokens caps max_tokens")
-    func perModelCap() {
-        #expect(
-            Self.body(ProviderQuirks(["models": ["deepseek-chat": ["max_output_tokens": 8192]]]), model: "deepseek-chat")["max_tokens"]
-                == 8192)
-        #expect(
-            Self.body(ProviderQuirks(["models": ["deepseek-chat": ["max_output_tokens": 8192]]]), model: "other")["max_tokens"] == 16000)
-    }
-
     @Test("reasoning_effort: always sends it for thinking requests, never suppresses it for reasoning models")
     func reasoningEffort() {
         #expect(Self.body(ProviderQuirks(["reasoning_effort": "always"]))["reasoning_effort"] == "medium")

@@ -37,7 +37,7 @@ struct AnthropicAdapterTests {
         "usage": ["input_tokens": 12, "output_tokens": 5, "cache_read_input_tokens": 100, "server_tool_use": ["web_search_requests": 1]],
     ]
 
-    @Test("the body goes on byte for byte but for model and max_tokens; the answer comes back with the client's model")
+    @Test("the body goes on byte for byte but for the model, max_tokens included; the answer comes back with the client's model")
     func passThrough() async throws {
         try await ProxyHarness.run(upstreamCount: 1, settings: { try Self.settings($0) }) { harness in
             harness.upstream.script(.json(body: Self.upstreamMessage))
@@ -52,7 +52,6 @@ struct AnthropicAdapterTests {
             #expect(received.path == "/v1/messages")
             let expected = String(decoding: Self.clientBody, as: UTF8.self)
                 .replacingFirst(#""model": "claude-sonnet-4-5""#, with: #""model": "upstream-model""#)
-                .replacingFirst(#""max_tokens": 32000"#, with: #""max_tokens": 16384"#)
             #expect(String(decoding: received.rawBody, as: UTF8.self) == expected)
             #expect(received.headers[HTTPField.Name("x-api-key")!] == "sk-ant-test")
             #expect(received.headers[HTTPField.Name("anthropic-version")!] == "2023-06-01")
@@ -125,16 +124,32 @@ struct AnthropicAdapterTests {
         }
     }
 
-    @Test("a thinking budget the proxy's limits leave no room for is lowered below max_tokens, or dropped")
+    @Test(
+        "max_tokens goes as the client asked unless the route or limits.max_tokens cap it; a thinking budget they leave no room for is lowered below it, or dropped"
+    )
     func thinkingBudgetUnderLimit() async throws {
         let body = Array(
-            #"{"model":"claude-opus-4-5","max_tokens":32000,"thinking":{"type":"enabled","budget_tokens":31999,"display":"omitted"},"messages":[{"role":"user","content":"x"}]}"#
+            #"{"model":"claude-opus-4-5","max_tokens":128000,"thinking":{"type":"enabled","budget_tokens":31999,"display":"omitted"},"messages":[{"role":"user","content":"x"}]}"#
                 .utf8)
         try await ProxyHarness.run(upstreamCount: 1, settings: { try Self.settings($0) }) { harness in
             harness.upstream.script(.json(body: Self.upstreamMessage))
             #expect(try await harness.send("/v1/messages", body: body).status == 200)
             let sent = try #require(harness.upstream.received.first?.body)
-            #expect(sent["max_tokens"] == 16384)
+            #expect(sent["max_tokens"] == 128000, "no built-in cap for an upstream that speaks Anthropic's API")
+            #expect(sent["thinking"] == ["type": "enabled", "budget_tokens": 31999, "display": "omitted"])
+        }
+        try await ProxyHarness.run(
+            upstreamCount: 1,
+            settings: { urls in
+                var settings = try Self.settings(urls)
+                settings.routes[0].metadata.maxOutputTokens = 16384
+                return settings
+            }
+        ) { harness in
+            harness.upstream.script(.json(body: Self.upstreamMessage))
+            #expect(try await harness.send("/v1/messages", body: body).status == 200)
+            let sent = try #require(harness.upstream.received.first?.body)
+            #expect(sent["max_tokens"] == 16384, "the route's max_output_tokens")
             #expect(sent["thinking"] == ["type": "enabled", "budget_tokens": 16383, "display": "omitted"])
         }
         try await ProxyHarness.run(

@@ -2,7 +2,8 @@
 public struct CallContext: Sendable {
     /// The model name to send upstream: the route's `model`, or the client's model when the route has none.
     public var upstreamModel: String
-    /// The output limit to send, after the proxy's `limits` rules (default, minimum, cap).
+    /// The output limit to send, after the proxy's rules (default, minimum, the target's `max_output_tokens`,
+    /// `limits.max_tokens`); send it as it is.
     public var maxTokens: Int
     /// The proxy's estimate of the prompt in tokens, shown in `message_start` and used when the upstream
     /// reports no usage.

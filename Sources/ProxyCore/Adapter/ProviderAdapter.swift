@@ -19,6 +19,12 @@ public protocol ProviderAdapter: Sendable {
     /// `api_key_required` overrides it; `settings.apiKey(requiredByDefault:)` applies both.
     var requiresAPIKey: Bool { get }
 
+    /// Whether the service reads `max_tokens` as Anthropic's Messages API does. Then no built-in output
+    /// cap applies (Claude Code's values are made for it) and a `max_tokens` of 0 — warm the prompt cache,
+    /// generate nothing — is sent as is; otherwise the proxy answers such a request itself, with no
+    /// generation. Translating adapters leave it false.
+    var takesAnthropicMaxTokens: Bool { get }
+
     /// The upstream call for one client request: what to send, and how to read the answer.
     ///
     /// The proxy adds the provider's configured `headers` to the request and sends it. Throw an
@@ -30,4 +36,7 @@ public protocol ProviderAdapter: Sendable {
 extension ProviderAdapter {
     /// Most hosted services need a key.
     public var requiresAPIKey: Bool { true }
+
+    /// Most services speak another API, with output caps of their own.
+    public var takesAnthropicMaxTokens: Bool { false }
 }

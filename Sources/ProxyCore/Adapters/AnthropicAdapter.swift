@@ -13,6 +13,9 @@ public struct AnthropicAdapter: ProviderAdapter {
     /// The provider's settings.
     public let settings: ProviderSettings
 
+    /// Anthropic's `max_tokens`, 0 included, is this service's own.
+    public var takesAnthropicMaxTokens: Bool { true }
+
     /// The version sent when the client sent none.
     static let defaultVersion = "2023-06-01"
 

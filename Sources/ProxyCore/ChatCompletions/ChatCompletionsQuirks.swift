@@ -112,14 +112,13 @@ package enum Quirks {
 
 extension ProviderQuirks {
     /// The adapter's options for one request with the quirks that override adapter decisions applied
-    /// (output-limit field and cap, `reasoning_effort`, stream usage, user-message merging); every other
+    /// (output-limit field, `reasoning_effort`, stream usage, user-message merging); every other
     /// quirk is read from `options.quirks` where it is used.
     package func applied(to options: ChatCompletionsOptions) -> ChatCompletionsOptions {
         var options = options
         options.quirks = self
         if let field = self[Quirks.maxTokensField] { options.maxTokensField = field }
         if let effort = self[Quirks.reasoningEffort] { options.acceptsReasoningEffort = effort }
-        if let cap = self[Quirks.models][options.upstreamModel]?.maxOutputTokens { options.maxTokens = min(options.maxTokens, cap) }
         options.includeStreamUsage = options.includeStreamUsage && self[Quirks.streamUsage]
         options.mergeConsecutiveUsers = self[Quirks.mergeConsecutiveUsers] ?? options.mergeConsecutiveUsers
         return options

@@ -67,11 +67,10 @@ public struct ResponsesOptions: Sendable {
 }
 
 extension ProviderQuirks {
-    /// The adapter's options with the provider's quirks attached and its output cap (`models:`) applied.
+    /// The adapter's options with the provider's quirks attached.
     package func applied(to options: ResponsesOptions) -> ResponsesOptions {
         var options = options
         options.quirks = self
-        if let cap = self[Quirks.models][options.upstreamModel]?.maxOutputTokens { options.maxTokens = min(options.maxTokens, cap) }
         return options
     }
 }

@@ -135,12 +135,12 @@ package struct ServerSettings: Sendable, Equatable {
 /// The `max_tokens` rules and token estimation switch.
 ///
 /// The defaults are config.yaml's: a client's positive `max_tokens` is sent as asked (capped at the
-/// limit), since a client asking for 10 tokens wants a short answer or a cheap probe, not 1024. The
+/// limits), since a client asking for 10 tokens wants a short answer or a cheap probe, not 1024. The
 /// seed's environment variables keep the seed's documented raise (`MIN_TOKENS_LIMIT`, 100).
 package struct TokenLimits: Sendable, Equatable {
-    /// Upper clamp for every request. The seed's 4096 silently truncates Claude Code's file writes;
-    /// 16384 is the output cap of gpt-4o and gpt-4o-mini, the default models.
-    package var maxTokensLimit: Int
+    /// Upper clamp for every request (`limits.max_tokens`); nil: only translated upstreams are clamped,
+    /// at ``translatedOutputCap``.
+    package var maxTokensLimit: Int?
     /// Requests asking for fewer tokens than this get `defaultMaxTokens` instead; 0 raises none but
     /// those with no or a non-positive `max_tokens`.
     package var minTokensLimit: Int
@@ -148,19 +148,43 @@ package struct TokenLimits: Sendable, Equatable {
     package var defaultMaxTokens: Int
     /// Estimate usage when the upstream reports none, so no response claims 0 input tokens.
     package var enableTokenEstimation: Bool
+    /// Whether `max_tokens: 0` keeps Anthropic's meaning, read the prompt (warming its cache) and generate
+    /// nothing, as config.yaml does; the seed's environment variables keep the seed's rule, 0 gets
+    /// `defaultMaxTokens`.
+    package var zeroGeneratesNothing: Bool
 
-    package init(maxTokensLimit: Int = 16384, minTokensLimit: Int = 0, defaultMaxTokens: Int = 1024, enableTokenEstimation: Bool = true) {
+    /// The clamp of a translated upstream when `limits.max_tokens` is unset: the output cap of gpt-4o and
+    /// gpt-4o-mini, the default models (the seed's 4096 silently truncates Claude Code's file writes). An
+    /// upstream that speaks Anthropic's API takes what Anthropic's clients ask.
+    package static let translatedOutputCap = 16384
+
+    package init(
+        maxTokensLimit: Int? = nil, minTokensLimit: Int = 0, defaultMaxTokens: Int = 1024, enableTokenEstimation: Bool = true,
+        zeroGeneratesNothing: Bool = true
+    ) {
         self.maxTokensLimit = maxTokensLimit
         self.minTokensLimit = minTokensLimit
         self.defaultMaxTokens = defaultMaxTokens
         self.enableTokenEstimation = enableTokenEstimation
+        self.zeroGeneratesNothing = zeroGeneratesNothing
     }
 
-    /// `max_tokens` for the upstream: the client's value, or the default when it is missing, ≤ 0 or
-    /// below the minimum (when there is one); then capped at the limit.
-    package func upstreamMaxTokens(requested: Int?) -> Int {
+    /// Whether a request asks for Anthropic's `max_tokens: 0`: an upstream that speaks Anthropic's API
+    /// gets it as is, and the proxy answers it itself, with no generation, for any other.
+    package func generatesNothing(requested: Int?) -> Bool {
+        zeroGeneratesNothing && requested == 0
+    }
+
+    /// `max_tokens` for one target, decided here and nowhere else: the client's value, or the default when
+    /// it is missing, ≤ 0 or below the minimum (when there is one); then capped at the smallest of the
+    /// target's `max_output_tokens` (its route's, fallback's or profile model's) and `limits.max_tokens`
+    /// — unset, ``translatedOutputCap`` for a translated upstream. An upstream that reads `max_tokens` as
+    /// Anthropic does (`anthropicNative`) gets a 0 as is (see ``generatesNothing(requested:)``).
+    package func upstreamMaxTokens(requested: Int?, modelCap: Int? = nil, anthropicNative: Bool = false) -> Int {
+        if anthropicNative, generatesNothing(requested: requested) { return 0 }
         var value = requested ?? defaultMaxTokens
         if value <= 0 || value < minTokensLimit { value = defaultMaxTokens }
-        return min(value, maxTokensLimit)
+        let limit = maxTokensLimit ?? (anthropicNative ? nil : Self.translatedOutputCap)
+        return min(value, modelCap ?? .max, limit ?? .max)
     }
 }

@@ -31,6 +31,9 @@ struct MessagesEndpoints: Sendable {
         let trace = context.trace
         trace?.requested(model: messagesRequest.model, stream: messagesRequest.stream)
         if let key = context.client?.managedKey, let gateway { try await gateway.limiter.admit(key, model: messagesRequest.model) }
+        if let target = try EmptyAnswer.target(for: messagesRequest, snapshot: snapshot) {
+            return await EmptyAnswer.response(for: messagesRequest, target: target, trace: trace)
+        }
         let client = self.client
         let metrics = self.metrics
         let connection = connections.watch(for: context.channel)
@@ -79,17 +82,22 @@ struct MessagesEndpoints: Sendable {
             shutdownGracePeriod: snapshot.settings.server.shutdownGracePeriod,
             pingInterval: snapshot.settings.server.pingInterval, redactor: snapshot.redactor, logger: logger
         )
-        let response = Response(status: .ok, headers: streaming.headers, body: streaming.body(connection: connection, eventLoop: eventLoop))
+        let response = Response(
+            status: .ok, headers: StreamingResponse.headers, body: streaming.body(connection: connection, eventLoop: eventLoop))
         return labelled(response, by: call)
     }
 
-    /// The route headers every answer carries.
     @inline(never)
     private static func labelled(_ response: Response, by call: UpstreamCall) -> Response {
+        labelled(response, route: call.routeLabel, provider: call.providerName, upstreamModel: call.upstreamModel)
+    }
+
+    /// The route headers every answer carries.
+    static func labelled(_ response: Response, route: String, provider: String, upstreamModel: String) -> Response {
         var response = response
-        response.headers[HTTPField.Name("x-proxy-route")!] = call.routeLabel
-        response.headers[HTTPField.Name("x-proxy-provider")!] = call.providerName
-        response.headers[HTTPField.Name("x-proxy-upstream-model")!] = call.upstreamModel
+        response.headers[HTTPField.Name("x-proxy-route")!] = route
+        response.headers[HTTPField.Name("x-proxy-provider")!] = provider
+        response.headers[HTTPField.Name("x-proxy-upstream-model")!] = upstreamModel
         return response
     }
 

@@ -28,7 +28,8 @@ struct StreamingResponse: Sendable {
     let redactor: SecretRedactor
     let logger: Logger
 
-    var headers: HTTPFields {
+    /// The head of every event stream the proxy answers.
+    static var headers: HTTPFields {
         var fields = HTTPFields()
         fields[.contentType] = "text/event-stream; charset=utf-8"
         fields[.cacheControl] = "no-cache"

@@ -30,7 +30,9 @@ final class UpstreamCall: Sendable {
         settings: ProxySettings
     ) throws(AnthropicError) {
         let context = CallContext(
-            upstreamModel: target.upstreamModel, maxTokens: settings.tokens.upstreamMaxTokens(requested: request.maxTokens),
+            upstreamModel: target.upstreamModel,
+            maxTokens: settings.tokens.upstreamMaxTokens(
+                requested: request.maxTokens, modelCap: target.metadata.maxOutputTokens, anthropicNative: adapter.takesAnthropicMaxTokens),
             estimatedInputTokens: estimatedInputTokens, estimatesUsage: settings.tokens.enableTokenEstimation
         )
         let prepared = try adapter.prepareCall(for: request, context: context)

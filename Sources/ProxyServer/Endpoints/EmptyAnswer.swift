@@ -1,0 +1,47 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ProxyCore
+
+/// The answer to `max_tokens: 0` when the request's target does not read `max_tokens` as Anthropic does.
+///
+/// Anthropic's API takes 0 as "read the prompt, warming its cache, and generate nothing" (Claude Code
+/// sends such requests); other APIs refuse a 0 or generate anyway. So the proxy answers itself, without
+/// calling the upstream: no content, `stop_reason: max_tokens`, the prompt's estimated usage, as a
+/// message or as an event stream, with the route headers and ledger row of any answer. Nothing was
+/// spent upstream, so the ledger and the token metrics count no tokens for it.
+enum EmptyAnswer {
+    /// The target a `max_tokens: 0` request goes to when its adapter cannot take the 0; nil otherwise
+    /// (the request goes upstream as usual).
+    static func target(for request: MessagesRequest, snapshot: SettingsSnapshot) throws(AnthropicError) -> RouteTarget? {
+        guard snapshot.settings.tokens.generatesNothing(requested: request.maxTokens),
+            let target = try snapshot.targets(for: RequestTraits(request: request)).first,
+            !snapshot.pool(for: target).adapters[0].takesAnthropicMaxTokens
+        else { return nil }
+        return target
+    }
+
+    /// The answer, once its ledger row is written (as every answer's is before its last bytes).
+    static func response(for request: MessagesRequest, target: RouteTarget, trace: RequestTrace?) async -> Response {
+        let usage = TokenUsage(inputTokens: TokenEstimator.estimateInput(of: request))
+        trace?.routed(to: target)
+        let id = AnthropicID.make(prefix: "msg_")
+        var headers = HTTPFields()
+        var body: [UInt8] = []
+        if request.stream {
+            headers = StreamingResponse.headers
+            let events: [StreamEvent] = [
+                .messageStart(id: id, model: request.model, usage: usage),
+                .messageDelta(stopReason: .maxTokens, stopSequence: nil, usage: usage), .messageStop,
+            ]
+            for event in events { event.writeSSE(into: &body) }
+        } else {
+            headers[.contentType] = "application/json"
+            body = AnthropicMessage(id: id, model: request.model, content: [], stopReason: .maxTokens, usage: usage).json.serialized()
+        }
+        await trace?.settle()
+        let response = Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return MessagesEndpoints.labelled(
+            response, route: target.label, provider: target.provider.name, upstreamModel: target.upstreamModel)
+    }
+}
