@@ -27,8 +27,8 @@ struct CodeCommand: AsyncParsableCommand {
             Settings come from --config PATH, else ./config.yaml, else the seed's environment variables. \
             Claude Code gets ANTHROPIC_BASE_URL, the first client key (server.api_keys; without one, the \
             ANTHROPIC_AUTH_TOKEN or ANTHROPIC_API_KEY given, a managed key) as ANTHROPIC_AUTH_TOKEN, model \
-            discovery and request-class headers on, telemetry and error reporting \
-            off. Arguments after -- \
+            discovery and request-class headers on, CLAUDE_CODE_AUTO_COMPACT_WINDOW at the smallest \
+            context window of the routes (unless set), telemetry and error reporting off. Arguments after -- \
             go to claude, e.g. claude-code-proxy code -- -p "fix the tests".
             """
     )
@@ -49,7 +49,8 @@ struct CodeCommand: AsyncParsableCommand {
         // Ctrl-C is Claude Code's (it interrupts a turn): the proxy must not stop under it.
         signal(SIGINT, SIG_IGN)
         if await RunningProxy.serves(settings) {
-            let environment = Self.environment(port: settings.server.port, clientKey: Self.clientKey(settings))
+            let environment = Self.environment(
+                port: settings.server.port, clientKey: Self.clientKey(settings), compactWindow: settings.smallestContextWindow)
             throw ExitCode(try await ChildProcess.run(executable, arguments: claudeArguments, environment: environment))
         }
         settings.server.host = "127.0.0.1"
@@ -77,7 +78,7 @@ struct CodeCommand: AsyncParsableCommand {
                 break
             }
             guard let port else { throw ExitCode.failure }
-            let environment = Self.environment(port: port, clientKey: clientKey)
+            let environment = Self.environment(port: port, clientKey: clientKey, compactWindow: settings.smallestContextWindow)
             let status = try await ChildProcess.run(executable, arguments: claudeArguments, environment: environment)
             // The server's own graceful stop (the signal it listens for), bounded by shutdown_grace_period.
             kill(getpid(), SIGTERM)
@@ -94,8 +95,9 @@ struct CodeCommand: AsyncParsableCommand {
         return settings.server.apiKeys.first ?? environment["ANTHROPIC_AUTH_TOKEN"] ?? environment["ANTHROPIC_API_KEY"]
     }
 
-    /// The environment Claude Code runs with: this process's, pointed at the proxy.
-    static func environment(port: Int, clientKey: String?) -> [String: String] {
+    /// The environment Claude Code runs with: this process's, pointed at the proxy. `compactWindow` is the
+    /// smallest context window of the routes.
+    static func environment(port: Int, clientKey: String?, compactWindow: Int?) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:\(port)"
         // Without keys the proxy asks for none, but Claude Code needs some credential to start.
@@ -104,6 +106,11 @@ struct CodeCommand: AsyncParsableCommand {
         environment["CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"] = "1"
         // Each request says what it is (main loop, sub-agent, compaction…): the usage ledger records it.
         environment["CLAUDE_CODE_GATEWAY_HINT_HEADERS"] = "1"
+        // Claude Code compacts at the smaller of its own window for the model and this one; it takes no
+        // value under 100,000. One set by the user stays.
+        if let compactWindow, environment["CLAUDE_CODE_AUTO_COMPACT_WINDOW"] == nil {
+            environment["CLAUDE_CODE_AUTO_COMPACT_WINDOW"] = String(max(compactWindow, 100_000))
+        }
         environment["DISABLE_TELEMETRY"] = "1"
         environment["DISABLE_ERROR_REPORTING"] = "1"
         return environment

@@ -142,11 +142,37 @@ struct ConfigDocument: Decodable {
         var images: Bool?
         var webSearch: Bool?
         var subagent: Bool?
+        var requestClass: YAMLOneOrMore<YAMLMarked<String>>?
+        var agentType: YAMLOneOrMore<String>?
 
         enum CodingKeys: String, CodingKey {
             case thinking, images, subagent
             case minPromptTokens = "min_prompt_tokens"
             case webSearch = "web_search"
+            case requestClass = "request_class"
+            case agentType = "agent_type"
+        }
+
+        /// The conditions, with `min_prompt_tokens` and every `request_class` checked at their lines.
+        func conditions(in parent: String, file: String, problems: inout YAMLProblems) -> RouteConditions {
+            let minPromptTokens = minPromptTokens?.atLeast(0, key: "min_prompt_tokens", in: parent, file: file, problems: &problems)
+            let known = ClaudeCodeHints.requestClasses
+            let classes = requestClass?.values.compactMap { marked -> String? in
+                let name = marked.value.lowercased()
+                guard known.contains(name) else {
+                    problems.append(
+                        YAMLError(
+                            file: file, mark: marked.mark, path: "\(parent).request_class",
+                            message:
+                                "request_class '\(marked.value)' is not one Claude Code sends; use one of \(known.joined(separator: ", "))")
+                    )
+                    return nil
+                }
+                return name
+            }
+            return RouteConditions(
+                thinking: thinking, minPromptTokens: minPromptTokens, images: images, webSearch: webSearch, subagent: subagent,
+                requestClasses: classes, agentTypes: agentType?.values)
         }
     }
 
@@ -181,12 +207,8 @@ struct ConfigDocument: Decodable {
                 let metadata = fallback.metadata.metadata(path: "models[\(position)].fallbacks[\(index)]", file: file, problems: &problems)
                 fallbacks.append(RouteStep(provider: fallback.provider.value, model: fallback.model, metadata: metadata))
             }
-            let minPromptTokens = atLeast(
-                0, route.when?.minPromptTokens, key: "min_prompt_tokens", in: "models[\(position)].when", file: file, problems: &problems)
-            let conditions = RouteConditions(
-                thinking: route.when?.thinking, minPromptTokens: minPromptTokens, images: route.when?.images,
-                webSearch: route.when?.webSearch, subagent: route.when?.subagent
-            )
+            let conditions =
+                route.when?.conditions(in: "models[\(position)].when", file: file, problems: &problems) ?? RouteConditions()
             routes.append(
                 ModelRoute(
                     pattern: route.match, provider: route.provider.value, model: route.model, fallbacks: fallbacks, conditions: conditions,

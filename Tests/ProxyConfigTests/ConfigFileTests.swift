@@ -271,4 +271,31 @@ struct ConfigFileTests {
         let settings = try ConfigFile.load(text: "providers: {}\nmodels: []\n", file: "c.yaml", environment: [:])
         #expect(settings.server.maxConnections == ServerSettings.defaultMaxConnections)
     }
+
+    @Test("when: request_class takes one class or a list, agent_type one glob or a list; an unknown class is a problem at its line")
+    func requestClassConditions() throws {
+        let text = """
+            providers: { a: { type: openai, base_url: "http://a" } }
+            models:
+              - { match: "*", provider: a, model: small, when: { request_class: [Compaction, summary-extraction] } }
+              - { match: "*", provider: a, model: explorer, when: { request_class: blocking-subagent, agent_type: "Explore*" } }
+              - { match: "*", provider: a, model: planner, when: { agent_type: [Plan, custom] } }
+            """
+        let routes = try ConfigFile.load(text: text, file: "c.yaml", environment: [:]).routes
+        #expect(routes.map(\.conditions.requestClasses) == [["compaction", "summary-extraction"], ["blocking-subagent"], nil])
+        #expect(routes.map(\.conditions.agentTypes) == [nil, ["Explore*"], ["Plan", "custom"]])
+        let wrong = """
+            providers: { a: { type: openai, base_url: "http://a" } }
+            models:
+              - match: "*"
+                provider: a
+                when: { request_class: [main, compact] }
+            """
+        let problems = try #require(yamlProblems { try ConfigFile.load(text: wrong, file: "c.yaml", environment: [:]) })
+        #expect(
+            problems.errors.map(\.description) == [
+                "c.yaml:5:35: request_class 'compact' is not one Claude Code sends; use one of "
+                    + ClaudeCodeHints.requestClasses.joined(separator: ", ") + " (at models[0].when.request_class)"
+            ])
+    }
 }

@@ -67,4 +67,67 @@ struct RouteConditionsTests {
     func firstMatchWins(traits: RequestTraits, model: String) {
         #expect(Self.settings.targets(for: traits).first?.upstreamModel == model)
     }
+
+    static func system(_ text: String) -> MessagesRequest {
+        var request = request()
+        request.system = [text]
+        return request
+    }
+
+    @Test(
+        "a sub-agent by its request class when the hints came, by the system prompt's marker otherwise",
+        arguments: [
+            (ClaudeCodeHints(), "x-anthropic-billing-header: cc_is_subagent=true;", true),
+            (ClaudeCodeHints(), "You are Claude Code.", false),
+            (ClaudeCodeHints(requestClass: "blocking-subagent"), "You are Claude Code.", true),
+            (ClaudeCodeHints(requestClass: "background-task"), "You are Claude Code.", true),
+            (ClaudeCodeHints(requestClass: "main"), "x-anthropic-billing-header: cc_is_subagent=true;", false),
+            (ClaudeCodeHints(agentType: "Explore"), "You are Claude Code.", true),
+        ])
+    func subagentByHints(hints: ClaudeCodeHints, system: String, subagent: Bool) {
+        let traits = RequestTraits(request: Self.system(system), hints: hints)
+        #expect(traits.isSubagent == subagent)
+        #expect(traits.hints == hints)
+    }
+
+    @Test("hint headers: the class lowercased, empty values absent, long ones cut, the metrics label bounded")
+    func hintHeaders() {
+        let hints = ClaudeCodeHints(requestClassHeader: "Compaction", agentTypeHeader: String(repeating: "x", count: 500))
+        #expect(hints.requestClass == "compaction")
+        #expect(hints.agentType?.count == 200)
+        #expect(hints.requestClassLabel == "compaction")
+        let empty = ClaudeCodeHints(requestClassHeader: "", agentTypeHeader: nil)
+        #expect(empty == ClaudeCodeHints())
+        #expect(empty.requestClassLabel == "none")
+        #expect(ClaudeCodeHints(requestClass: "made-up-\(UInt64.random(in: 0...UInt64.max))").requestClassLabel == "other")
+    }
+
+    static let classSettings = ProxySettings(
+        providers: [ProviderSettings(name: "a", type: "openai", baseURL: "http://a")],
+        routes: [
+            ModelRoute(
+                pattern: "*", provider: "a", model: "summarizer",
+                conditions: RouteConditions(requestClasses: ["compaction", "summary-extraction"])),
+            ModelRoute(pattern: "*", provider: "a", model: "explorer", conditions: RouteConditions(agentTypes: ["explore*", "plan"])),
+            ModelRoute(pattern: "*", provider: "a", model: "helper", conditions: RouteConditions(subagent: true)),
+            ModelRoute(pattern: "*", provider: "a", model: "default"),
+        ]
+    )
+
+    @Test(
+        "routes on Claude Code's request class and agent type",
+        arguments: [
+            (ClaudeCodeHints(), "default"),
+            (ClaudeCodeHints(requestClass: "main"), "default"),
+            (ClaudeCodeHints(requestClass: "compaction"), "summarizer"),
+            (ClaudeCodeHints(requestClass: "Summary-Extraction"), "summarizer"),
+            (ClaudeCodeHints(requestClass: "blocking-subagent", agentType: "Explore"), "explorer"),
+            (ClaudeCodeHints(requestClass: "blocking-subagent", agentType: "Plan"), "explorer"),
+            (ClaudeCodeHints(requestClass: "blocking-subagent", agentType: "general-purpose"), "helper"),
+            (ClaudeCodeHints(requestClass: "followup-generation"), "default"),
+        ])
+    func routesOnHints(hints: ClaudeCodeHints, model: String) {
+        let traits = RequestTraits(request: Self.request(), hints: hints)
+        #expect(Self.classSettings.targets(for: traits).first?.upstreamModel == model)
+    }
 }

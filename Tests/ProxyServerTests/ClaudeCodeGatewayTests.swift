@@ -29,7 +29,7 @@ struct ClaudeCodeGatewayTests {
                 provider: small
                 model: main
                 context_window: 2000
-                fallbacks: [ { provider: big, model: wide, context_window: 100000 } ]
+                fallbacks: [ { provider: big, model: wide, context_window: 100000, input_cost_per_mtok: 2.5, output_cost_per_mtok: 10 } ]
             """
         return try ConfigFile.load(text: text, file: "test.yaml", environment: [:])
     }
@@ -50,6 +50,10 @@ struct ClaudeCodeGatewayTests {
             #expect(ids == ["claude-proxy-big-agent-model", "claude-proxy-small-tiny", "claude-proxy-small-main", "claude-proxy-big-wide"])
             let tiny = list["data"]?.arrayValue?[1]
             #expect(tiny?["display_name"] == "Tiny")
+            #expect(tiny?["description"] == "small/tiny via claude-code-proxy · 1000 context")
+            #expect(list["data"]?.arrayValue?[0]["description"] == "big/agent-model via claude-code-proxy")
+            #expect(
+                list["data"]?.arrayValue?[3]["description"] == "big/wide via claude-code-proxy · 100K context · $2.50 / $10.00 per Mtok")
             #expect(tiny?["max_input_tokens"] == 1000)
             #expect(tiny?["max_tokens"] == 512)
             #expect(tiny?["capabilities"]?["image_input"] == ["supported": true])

@@ -17,6 +17,7 @@ struct CodeCommandTests {
         print("TOKEN", os.environ.get("ANTHROPIC_AUTH_TOKEN"))
         print("DISCOVERY", os.environ.get("CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"), os.environ.get("DISABLE_TELEMETRY"))
         print("HINTS", os.environ.get("CLAUDE_CODE_GATEWAY_HINT_HEADERS"))
+        print("COMPACT", os.environ.get("CLAUDE_CODE_AUTO_COMPACT_WINDOW"))
         print("ARGS", sys.argv[1:])
         request = urllib.request.Request(base + "/v1/models", headers={"x-api-key": os.environ["ANTHROPIC_AUTH_TOKEN"]})
         print("MODELS", urllib.request.urlopen(request, timeout=5).read().decode())
@@ -53,7 +54,7 @@ struct CodeCommandTests {
         providers:
           local: { type: ollama, base_url: "http://127.0.0.1:9" }
         models:
-          - { match: "*", provider: local, model: qwen, display_name: "Qwen (local)" }
+          - { match: "*", provider: local, model: qwen, display_name: "Qwen (local)", context_window: 150000 }
         """
 
     @Test("with a store and no static keys, claude gets the managed key it was given, which the proxy accepts")
@@ -88,9 +89,29 @@ struct CodeCommandTests {
         #expect(output.contains("TOKEN team-client-key"), "\(output)")
         #expect(output.contains("DISCOVERY 1 1"), "\(output)")
         #expect(output.contains("HINTS 1"), "\(output)")
+        #expect(output.contains("COMPACT 150000\n"), "the routes' window: \(output)")
         #expect(output.contains("ARGS ['-p', 'write hello.txt']"), "\(output)")
         #expect(output.contains(#""display_name":"Qwen (local)""#), "the proxy answered with the configured models: \(output)")
         #expect(!output.contains("ERROR"), "\(output)")
+    }
+
+    @Test("Claude Code compacts at the smallest window of the routes, 100,000 at least; a window the user set stays")
+    func compactWindow() async throws {
+        let config = """
+            providers:
+              local: { type: ollama, base_url: "http://127.0.0.1:9" }
+            models:
+              - { match: "*haiku*", provider: local, model: small, context_window: 32000 }
+              - { match: "*", provider: local, model: qwen, fallbacks: [{ provider: local, model: wide, context_window: 400000 }] }
+            """
+        let (status, output) = try await Self.code(config: config, ["--claude", "$DIR/claude"])
+        #expect(status == 3, "\(output)")
+        #expect(output.contains("COMPACT 100000\n"), "\(output)")
+        let given = try await Self.code(
+            config: config, ["--claude", "$DIR/claude"], environment: ["CLAUDE_CODE_AUTO_COMPACT_WINDOW": "1m"])
+        #expect(given.output.contains("COMPACT 1m\n"), "\(given.output)")
+        let unknown = try await Self.code(config: "providers: {}\nmodels: []\n", ["--claude", "$DIR/claude"])
+        #expect(unknown.output.contains("COMPACT None\n"), "no window known, none given: \(unknown.output)")
     }
 
     @Test("without claude on PATH it says how to get it and exits 1")

@@ -41,9 +41,11 @@ struct MetricsTests {
                 .stream(events: MockUpstream.streamedText(["a", "b"], usage: ["prompt_tokens": 20, "completion_tokens": 7])),
                 .json(status: 503, body: ["error": ["message": "busy"]]))
             harness.upstreams[1].script(.json(body: MockUpstream.completion(text: "two")))
-            #expect(try await harness.send("/v1/messages", json: Self.request).status == 200)
+            let compaction = [(name: "x-claude-code-request-class", value: "compaction")]
+            #expect(try await harness.send("/v1/messages", json: Self.request, headers: compaction).status == 200)
             #expect(try await harness.stream(json: Self.streaming(Self.request)).status == 200)
-            #expect(try await harness.send("/v1/messages", json: Self.request).status == 200)
+            let unknown = [(name: "x-claude-code-request-class", value: "class-\(UInt32.random(in: 0...UInt32.max))")]
+            #expect(try await harness.send("/v1/messages", json: Self.request, headers: unknown).status == 200)
             #expect(try await harness.send("/v1/messages", json: ["model": "x"]).status == 400)
 
             let response = try await harness.send("/metrics", method: "GET")
@@ -52,16 +54,26 @@ struct MetricsTests {
             let text = String(decoding: response.body, as: UTF8.self)
             let requests = "claude_code_proxy_requests_total"
             #expect(
-                Self.value(text, #"\#(requests){client_model="claude-sonnet-4-5",route="first/gpt-4o",status_class="2xx",stream="false"}"#)
-                    == 1)
-            #expect(
-                Self.value(text, #"\#(requests){client_model="claude-sonnet-4-5",route="first/gpt-4o",status_class="2xx",stream="true"}"#)
+                Self.value(
+                    text,
+                    #"\#(requests){client_model="claude-sonnet-4-5",request_class="compaction",route="first/gpt-4o",status_class="2xx",stream="false"}"#
+                )
                     == 1)
             #expect(
                 Self.value(
-                    text, #"\#(requests){client_model="claude-sonnet-4-5",route="second/gpt-4o-mini",status_class="2xx",stream="false"}"#)
+                    text,
+                    #"\#(requests){client_model="claude-sonnet-4-5",request_class="none",route="first/gpt-4o",status_class="2xx",stream="true"}"#
+                )
                     == 1)
-            #expect(Self.value(text, #"\#(requests){client_model="none",route="none",status_class="4xx",stream="false"}"#) == 1)
+            #expect(
+                Self.value(
+                    text,
+                    #"\#(requests){client_model="claude-sonnet-4-5",request_class="other",route="second/gpt-4o-mini",status_class="2xx",stream="false"}"#
+                )
+                    == 1)
+            #expect(
+                Self.value(text, #"\#(requests){client_model="none",request_class="none",route="none",status_class="4xx",stream="false"}"#)
+                    == 1)
             #expect(Self.value(text, #"claude_code_proxy_tokens_total{provider="first",model="gpt-4o",type="input"}"#) == 32)
             #expect(Self.value(text, #"claude_code_proxy_tokens_total{provider="first",model="gpt-4o",type="output"}"#) == 12)
             #expect(Self.value(text, #"claude_code_proxy_fallbacks_total{provider="first",model="gpt-4o"}"#) == 1)
@@ -103,10 +115,16 @@ struct MetricsTests {
             let text = String(decoding: try await harness.send("/metrics", method: "GET").body, as: UTF8.self)
             let requests = "claude_code_proxy_requests_total"
             #expect(
-                Self.value(text, #"\#(requests){client_model="keyless-model",route="keyless/gpt-4o",status_class="4xx",stream="false"}"#)
+                Self.value(
+                    text,
+                    #"\#(requests){client_model="keyless-model",request_class="none",route="keyless/gpt-4o",status_class="4xx",stream="false"}"#
+                )
                     == 1)
             #expect(
-                Self.value(text, #"\#(requests){client_model="claude-sonnet-4-5",route="first/gpt-4o",status_class="5xx",stream="false"}"#)
+                Self.value(
+                    text,
+                    #"\#(requests){client_model="claude-sonnet-4-5",request_class="none",route="first/gpt-4o",status_class="5xx",stream="false"}"#
+                )
                     == 1)
             #expect(!text.contains(#"route="none""#), "\(text)")
         }
@@ -136,7 +154,9 @@ struct MetricsTests {
             let text = String(decoding: try await harness.send("/metrics", method: "GET").body, as: UTF8.self)
             #expect(
                 Self.value(
-                    text, #"claude_code_proxy_requests_total{client_model="other",route="first/gpt-4o",status_class="2xx",stream="false"}"#)
+                    text,
+                    #"claude_code_proxy_requests_total{client_model="other",request_class="none",route="first/gpt-4o",status_class="2xx",stream="false"}"#
+                )
                     == 3)
             #expect(text.split(separator: "\n").filter { $0.hasPrefix("claude_code_proxy_requests_total{") }.count == 201)
         }

@@ -1,7 +1,7 @@
 """The Claude Code scenario, run INSIDE a loopback-only network namespace:
 
     unshare -n python3 Tests/e2e/claude_code_scenario.py --proxy-bin BIN --claude CLAUDE \
-        --mode env|config|native|responses --base DIR --out RESULT.json
+        --mode env|config|native|responses|launcher|overflow|compact --base DIR --out RESULT.json
 
 It brings `lo` up, refuses to go on if the namespace has any other interface or any route off `lo` (or can
 reach an outside address), starts the mock upstream(s) and the proxy, puts a byte-level relay in front of the
@@ -63,6 +63,14 @@ NATIVE_SIGNATURE = "EqQBe2eNativeSignature"
 RESPONSES_KEY = "sk-openai-responses-from-env"
 RESPONSES_MODEL = "gpt-5-codex"
 BASH_REASONING = "gAAAAABe2eBashStepEncryptedReasoning=="
+# compact mode: the main route's window; the file the main loop writes, whose Write call takes Claude Code's
+# context past its compaction threshold for that window (the window less 20,000 for output, less 13,000) but
+# leaves the request under the window; the words of the CLI's compaction request; the summary
+COMPACT_WINDOW = 120000
+BIG_CONTENT = "".join(f"line {i:06d}: written through claude-code-proxy, long enough to fill a context window\n"
+                      for i in range(3500))
+COMPACTION_ASK = "create a detailed summary"
+SUMMARY_TEXT = f"E2E-SUMMARY: the user wants hello.txt and bash.txt. {PROMPT_MARKER}"
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -322,19 +330,23 @@ def main_step(rec: Recorded, delegate: bool) -> str:
     return "agent" if delegate else "write"
 
 
-def write_args(workdir: str) -> dict:
-    return {"file_path": os.path.join(workdir, "hello.txt"), "content": WRITE_CONTENT}
+def write_args(workdir: str, content: str = WRITE_CONTENT) -> dict:
+    return {"file_path": os.path.join(workdir, "hello.txt"), "content": content}
 
 
-def make_responder(workdir: str, delegate: bool):
+def make_responder(workdir: str, delegate: bool, compact: bool = False):
     """The main loop's plan: Write → Bash → final answer; with `delegate`, Agent(model haiku) → Bash → final,
-    where the subagent (recognised by its prompt) does Write → its report."""
+    where the subagent (recognised by its prompt) does Write → its report. With `compact`, the Write is of
+    BIG_CONTENT, every answer reports the prompt's size as a tokenizer would (a token per three bytes), and a
+    conversation that starts from the compaction's summary goes on with the Bash step."""
     u = usage(3000, 40, cached=2048)
+    content = BIG_CONTENT if compact else WRITE_CONTENT
 
     def tool_reply(rec: Recorded, call_id: str, name: str, args: dict, text: str | None, fragments: int):
+        tokens = usage(len(rec.raw) // 3, 40) if compact else u
         if rec.stream:
-            return SSEReply(tool_call_stream([(call_id, name, args)], text=text, fragments=fragments, usage=u))
-        return JSONReply(completion(text, tool_calls=[tool_call(call_id, name, args)], usage=u))
+            return SSEReply(tool_call_stream([(call_id, name, args)], text=text, fragments=fragments, usage=tokens))
+        return JSONReply(completion(text, tool_calls=[tool_call(call_id, name, args)], usage=tokens))
 
     def text_reply(rec: Recorded, pieces: list[str], reasoning: list[str] | None = None):
         if rec.stream:
@@ -353,17 +365,39 @@ def make_responder(workdir: str, delegate: bool):
             step = "sub-report" if WRITE_ID in results_after_last_assistant(rec) else "sub-write"
             rec.step = step  # type: ignore[attr-defined]
             if step == "sub-write":
-                return tool_reply(rec, WRITE_ID, "Write", write_args(workdir), "Writing the file.", 5)
+                return tool_reply(rec, WRITE_ID, "Write", write_args(workdir, content), "Writing the file.", 5)
             return text_reply(rec, [SUBAGENT_REPORT])
         step = main_step(rec, delegate)
+        if compact and step == "write" and SUMMARY_TEXT in all_text(rec):
+            step = "bash"
         rec.step = step  # type: ignore[attr-defined]
         if step == "write":
-            return tool_reply(rec, WRITE_ID, "Write", write_args(workdir), "I'll write the file.", 5)
+            return tool_reply(rec, WRITE_ID, "Write", write_args(workdir, content), "I'll write the file.", 5)
         if step == "agent":
             return tool_reply(rec, AGENT_ID, "Agent", agent_args, "Delegating the file.", 3)
         if step == "bash":
             return tool_reply(rec, BASH_ID, "Bash", BASH_ARGS, None, 1)
         return text_reply(rec, ["E2E-DONE: hello.txt written", " and bash.txt created."], ["All steps done."])
+    return respond
+
+
+def all_text(rec: Recorded) -> str:
+    """Every text of the request's messages, joined."""
+    parts = []
+    for m in conversation(rec):
+        c = m.get("content")
+        parts += [c] if isinstance(c, str) else [p.get("text", "") for p in c or [] if isinstance(p, dict)]
+    return "\n".join(parts)
+
+
+def make_summarizer():
+    """The compaction route's model: a summary for whatever it is asked, in the tags Claude Code reads."""
+    def respond(rec: Recorded):
+        rec.step = "summary"  # type: ignore[attr-defined]
+        text = f"<analysis>The user asked for two files.</analysis>\n<summary>{SUMMARY_TEXT}</summary>"
+        if rec.stream:
+            return SSEReply(text_stream([text], usage=usage(2000, 60)))
+        return JSONReply(completion(text, usage=usage(2000, 60)))
     return respond
 
 
@@ -490,6 +524,8 @@ def summarize(mock: MockUpstream) -> list[dict]:
             "tool_contents": [str(m.get("content"))[:4000] for m in r.messages if m.get("role") == "tool"],
             "roles": [m.get("role") for m in r.messages],
             "n_tools": len(tool_names(r)),
+            "asks_summary": COMPACTION_ASK in all_text(r),
+            "has_summary": SUMMARY_TEXT in all_text(r),
         })
     for r in mock.requests:
         if r not in mock.chat_requests():
@@ -597,7 +633,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy-bin", required=True)
     ap.add_argument("--claude", required=True)
-    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "launcher", "overflow"], required=True)
+    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "launcher", "overflow", "compact"],
+                    required=True)
     ap.add_argument("--base", required=True, help="an empty temporary directory")
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", default="claude-opus-4-5")
@@ -629,6 +666,22 @@ providers:
   main: {{ type: openai, base_url: "{mocks['main'].url}", api_key: sk-upstream-e2e }}
 models:
   - {{ match: "*", provider: main, model: big-model, display_name: "Big model via the proxy"{window} }}
+""")
+            result["config"] = config.read_text()
+        elif a.mode == "compact":  # `code` too, with a compaction route and a window it exports to the CLI
+            mocks["main"] = MockUpstream("main").start()
+            mocks["main"].respond_with(make_responder(workdir, delegate=False, compact=True))
+            mocks["compactor"] = MockUpstream("compactor").start()
+            mocks["compactor"].respond_with(make_summarizer())
+            config = base / "config.yaml"
+            config.write_text(f"""\
+server: {{ api_keys: ["{LAUNCHER_CLIENT_KEY}"] }}
+providers:
+  main: {{ type: openai, base_url: "{mocks['main'].url}", api_key: sk-upstream-e2e }}
+  compactor: {{ type: openai, base_url: "{mocks['compactor'].url}", api_key: sk-compactor-e2e }}
+models:
+  - {{ match: "*", when: {{ request_class: compaction }}, provider: compactor, model: summary-model }}
+  - {{ match: "*", provider: main, model: big-model, context_window: {COMPACT_WINDOW} }}
 """)
             result["config"] = config.read_text()
         elif a.mode == "env":
@@ -689,7 +742,7 @@ models:
         cmd = [a.claude, "-p", PROMPT, "--output-format", "json", "--model", a.model,
                "--permission-mode", "acceptEdits", "--allowedTools", "Write,Bash,Agent",
                "--debug-file", str(base / "claude-debug.log")]
-        if a.mode in ("launcher", "overflow"):
+        if a.mode in ("launcher", "overflow", "compact"):
             cmd = [a.proxy_bin, "code", "--config", str(base / "config.yaml"), "--claude", a.claude, "--"] + cmd[1:]
         result["cmd"] = cmd
         proc = start_claude(cmd, workdir, claude_env)

@@ -259,6 +259,31 @@ def test_claude_code_prompt_over_the_context_window(proxy_bin, tmp_path):
     print("CLI result:", cli.get("result"))
 
 
+def test_claude_code_compacts_on_the_compaction_route(proxy_bin, tmp_path):
+    """`code` with a route for Claude Code's `compaction` requests and a main route whose window is 120,000:
+    the launcher exports that window and the hint headers. The main loop's Write of a 290 KB file takes the
+    context past the CLI's threshold for that window (its own window for claude-opus-4-5 is 200,000: it would
+    not compact yet), so the CLI compacts before its next request, while the proxy would still serve it; the
+    compaction request goes to the compaction route's upstream alone, and the session goes on from the summary
+    to its end."""
+    r = run_scenario(proxy_bin, "compact", tmp_path)
+    assert r.get("namespace_problems") == [], r.get("namespace_problems")
+    assert not r.get("exception") and not r.get("timed_out"), explain(r)
+    assert r["returncode"] == 0, explain(r)
+    cli = r.get("cli_json")
+    assert isinstance(cli, dict) and cli.get("subtype") == "success" and cli.get("result") == FINAL_TEXT, explain(r)
+    assert r["files"].get("hello.txt", "").startswith("line 000000:"), explain(r)
+    assert r["files"].get("bash.txt") == "bash-was-here\n", explain(r)
+    assert not any(r["mock_errors"].values()), explain(r)
+    compactor, main = r["upstream"]["compactor"], r["upstream"]["main"]
+    assert compactor and all(q["asks_summary"] and q["model"] == "summary-model" for q in compactor), explain(r)
+    assert not any(q.get("asks_summary") for q in main), "a compaction request reached the main route\n" + explain(r)
+    first_summary = next(i for i, q in enumerate(main) if q.get("has_summary"))
+    assert any(q.get("step") == "write" for q in main[:first_summary]), explain(r)
+    assert [q["step"] for q in main[first_summary:] if q["kind"] == "main"][-1] == "final", explain(r)
+    print("compaction requests:", len(compactor), "main requests:", len(main))
+
+
 GATEWAY = HERE / "claude_code_gateway.py"
 
 

@@ -19,11 +19,12 @@ extension ModelCatalog {
     }
 
     /// Anthropic's model object, with the metadata the config gives (`max_input_tokens`, `max_tokens`,
-    /// `capabilities`); unknown values are left out or reported as unsupported.
+    /// `capabilities`); unknown values are left out or reported as unsupported. `description` is not
+    /// Anthropic's: Claude Code's gateway discovery shows it under the name in `/model`.
     package static func json(_ entry: Entry) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("type", "model"), ("id", .string(entry.id)), ("display_name", .string(entry.displayName)),
-            ("created_at", "2026-01-01T00:00:00Z"),
+            ("description", .string(entry.description)), ("created_at", "2026-01-01T00:00:00Z"),
         ]
         if let window = entry.metadata.contextWindow { members.append(("max_input_tokens", .integer(Int64(window)))) }
         if let output = entry.metadata.maxOutputTokens { members.append(("max_tokens", .integer(Int64(output)))) }
@@ -71,7 +72,7 @@ extension ModelCatalog {
         let options: [JSONValue] = entries.map { entry in
             [
                 "model": .string(entry.id), "name": .string(entry.displayName),
-                "description": .string("\(entry.target.provider) via claude-code-proxy"),
+                "description": .string(entry.description),
             ]
         }
         let windows: [(key: String, value: JSONValue)] = entries.compactMap { entry in

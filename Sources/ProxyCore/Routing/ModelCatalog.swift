@@ -8,6 +8,9 @@ package struct ModelCatalog: Sendable {
     package struct Entry: Sendable, Equatable {
         package var id: String
         package var displayName: String
+        /// The line under the name in Claude Code's `/model` picker: where the model is served, its
+        /// window and its price when known (`openai/gpt-4o via claude-code-proxy · 128K context · $2.50 / $10.00 per Mtok`).
+        package var description: String
         package var target: RouteStep
         /// The route's values for the target over its provider profile's.
         package var metadata: ModelMetadata
@@ -24,7 +27,9 @@ package struct ModelCatalog: Sendable {
                 let id = Self.alias(provider: target.provider.name, model: model)
                 guard seen.insert(id).inserted else { continue }
                 let name = target.metadata.displayName ?? "\(model) (\(target.provider.name), \(target.provider.type))"
-                entries.append(Entry(id: id, displayName: name, target: step, metadata: target.metadata))
+                entries.append(
+                    Entry(
+                        id: id, displayName: name, description: Self.description(of: target), target: step, metadata: target.metadata))
             }
         }
         self.entries = entries
@@ -32,6 +37,27 @@ package struct ModelCatalog: Sendable {
 
     package func entry(id: String) -> Entry? {
         entries.first { $0.id == id }
+    }
+
+    static func description(of target: RouteTarget) -> String {
+        var parts = ["\(target.label) via claude-code-proxy"]
+        if let window = target.metadata.contextWindow { parts.append("\(tokenCount(window)) context") }
+        let prices = target.metadata.prices
+        if let input = prices.input, let output = prices.output {
+            parts.append("\(Dollars.text(input)) / \(Dollars.text(output)) per Mtok")
+        }
+        return parts.joined(separator: " · ")
+    }
+
+    /// `4000`, `128K`, `1M`, `1.1M` (a tenth at most).
+    static func tokenCount(_ tokens: Int) -> String {
+        func scaled(_ unit: Int, _ suffix: String) -> String {
+            let tenths = (tokens * 10 + unit / 2) / unit
+            return (tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)") + suffix
+        }
+        if tokens >= 1_000_000 { return scaled(1_000_000, "M") }
+        if tokens >= 10_000 { return scaled(1000, "K") }
+        return "\(tokens)"
     }
 
     static func alias(provider: String, model: String) -> String {

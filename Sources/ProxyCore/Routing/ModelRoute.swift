@@ -84,6 +84,16 @@ extension ProxySettings {
         return steps.compactMap { step in target(of: step, clientModel: traits.model) }
     }
 
+    /// The smallest context window known among the routes' targets, nil when none is known: the window
+    /// `claude-code-proxy code` gives Claude Code, so that a session compacts before a route refuses it.
+    package var smallestContextWindow: Int? {
+        let windows = routes.flatMap(\.steps).compactMap { step in
+            guard let model = step.model else { return step.metadata.contextWindow }
+            return target(of: step, clientModel: model)?.metadata.contextWindow
+        }
+        return windows.min()
+    }
+
     /// Where a route step sends a request for `clientModel`, with what is known of that model.
     package func target(of step: RouteStep, clientModel: String) -> RouteTarget? {
         guard let provider = provider(named: step.provider) else { return nil }

@@ -13,9 +13,11 @@ import ProxyCore
 enum EmptyAnswer {
     /// The target a `max_tokens: 0` request goes to when its adapter cannot take the 0; nil otherwise
     /// (the request goes upstream as usual).
-    static func target(for request: MessagesRequest, snapshot: SettingsSnapshot) throws(AnthropicError) -> RouteTarget? {
+    static func target(
+        for request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot
+    ) throws(AnthropicError) -> RouteTarget? {
         guard snapshot.settings.tokens.generatesNothing(requested: request.maxTokens),
-            let target = try snapshot.targets(for: RequestTraits(request: request)).first,
+            let target = try snapshot.targets(for: RequestTraits(request: request, hints: hints)).first,
             !snapshot.pool(for: target).adapters[0].takesAnthropicMaxTokens
         else { return nil }
         return target

@@ -31,7 +31,8 @@ struct MessagesEndpoints: Sendable {
         let trace = context.trace
         trace?.requested(model: messagesRequest.model, stream: messagesRequest.stream)
         if let key = context.client?.managedKey, let gateway { try await gateway.limiter.admit(key, model: messagesRequest.model) }
-        if let target = try EmptyAnswer.target(for: messagesRequest, snapshot: snapshot) {
+        let hints = context.hints
+        if let target = try EmptyAnswer.target(for: messagesRequest, hints: hints, snapshot: snapshot) {
             return await EmptyAnswer.response(for: messagesRequest, target: target, trace: trace)
         }
         let client = self.client
@@ -39,7 +40,7 @@ struct MessagesEndpoints: Sendable {
         let connection = connections.watch(for: context.channel)
         let (call, upstream) = try await Self.cancellingOnDisconnect(connection, logger: logger) {
             try await FallbackSender.send(
-                messagesRequest, snapshot: snapshot, client: client, metrics: metrics, trace: trace, logger: logger)
+                messagesRequest, hints: hints, snapshot: snapshot, client: client, metrics: metrics, trace: trace, logger: logger)
         }
         if messagesRequest.stream {
             trace?.finishesLater()

@@ -128,7 +128,7 @@ private struct StoreFollower: Service {
     let state: GatewayState
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await migrate()
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await follow() }

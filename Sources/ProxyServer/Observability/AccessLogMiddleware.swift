@@ -31,8 +31,12 @@ struct AccessLogMiddleware: RouterMiddleware {
 
     @inline(never)
     private func startTrace(of request: Request, context: inout Context) -> RequestTrace {
+        let hints = ClaudeCodeHints(
+            requestClassHeader: request.headers[HTTPField.Name("x-claude-code-request-class")!],
+            agentTypeHeader: request.headers[HTTPField.Name("x-claude-code-agent-type")!])
+        context.hints = hints
         let trace = RequestTrace(
-            method: request.method.rawValue, path: request.uri.path, metrics: metrics, logger: context.logger,
+            method: request.method.rawValue, path: request.uri.path, hints: hints, metrics: metrics, logger: context.logger,
             ledger: gateway.map { ledgerContext(of: request, requestID: context.requestID, gateway: $0) })
         context.trace = trace
         if context.logger.logLevel <= .debug { context.logger.debug("request headers: \(redacted(request.headers))") }
@@ -51,8 +55,7 @@ struct AccessLogMiddleware: RouterMiddleware {
             request.headers[HTTPField.Name(name)!].map { String($0.prefix(200)) }.flatMap { $0.isEmpty ? nil : $0 }
         }
         return RequestTrace.LedgerContext(
-            gateway: gateway, requestID: requestID, arrivedAt: WallClock.milliseconds(), sessionID: header("x-claude-code-session-id"),
-            requestClass: header("x-claude-code-request-class"), agentType: header("x-claude-code-agent-type"))
+            gateway: gateway, requestID: requestID, arrivedAt: WallClock.milliseconds(), sessionID: header("x-claude-code-session-id"))
     }
 
     /// Header lines with the client's keys and any configured secret removed.

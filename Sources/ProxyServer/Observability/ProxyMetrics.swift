@@ -92,16 +92,17 @@ package final class ProxyMetrics: Sendable {
         requestsInFlight.increment()
     }
 
-    /// A finished request: its count by client model, route, status class and streaming, and its duration.
-    func requestFinished(clientModel: String?, route: String?, status: Int, stream: Bool, duration: Duration) {
+    /// A finished request: its count by client model, Claude Code's request class, route, status class and
+    /// streaming, and its duration.
+    func requestFinished(clientModel: String?, hints: ClaudeCodeHints, route: String?, status: Int, stream: Bool, duration: Duration) {
         requestsInFlight.decrement()
         let route = route ?? "none"
         let streamed = stream ? "true" : "false"
         Counter(
             label: Name.requests,
             dimensions: [
-                ("client_model", clientModels.value(for: clientModel ?? "none")), ("route", route), ("status_class", "\(status / 100)xx"),
-                ("stream", streamed),
+                ("client_model", clientModels.value(for: clientModel ?? "none")), ("request_class", hints.requestClassLabel),
+                ("route", route), ("status_class", "\(status / 100)xx"), ("stream", streamed),
             ], factory: factory
         ).increment()
         Timer(label: Name.requestDuration, dimensions: [("route", route), ("stream", streamed)], factory: factory).record(

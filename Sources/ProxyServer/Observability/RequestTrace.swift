@@ -4,8 +4,9 @@ import ProxyStore
 import Synchronization
 
 /// What one client request came to, gathered as it is served and reported once at its end: the access
-/// log line (method, path, status, route, latency, time to first token, tokens; the request id is in
-/// the logger's metadata), the request metrics, and with a store, the request's row in the usage ledger.
+/// log line (method, path, status, model, Claude Code's request class and agent type, route, latency,
+/// time to first token, tokens; the request id is in the logger's metadata), the request metrics, and
+/// with a store, the request's row in the usage ledger.
 ///
 /// A streamed answer ends after its handler returned, so its stream reports it (`finishesLater`).
 final class RequestTrace: Sendable {
@@ -32,6 +33,7 @@ final class RequestTrace: Sendable {
 
     let method: String
     let path: String
+    let hints: ClaudeCodeHints
     private let start = ContinuousClock.now
     private let metrics: ProxyMetrics
     private let logger: Logger
@@ -44,16 +46,18 @@ final class RequestTrace: Sendable {
         let requestID: String
         /// Unix milliseconds.
         let arrivedAt: Int64
-        /// Claude Code's `x-claude-code-session-id`, `x-claude-code-request-class`, `x-claude-code-agent-type`.
+        /// Claude Code's `x-claude-code-session-id`.
         let sessionID: String?
-        let requestClass: String?
-        let agentType: String?
     }
 
     /// Probes (`/health`, `/`) are logged at debug, every other request at info.
-    init(method: String, path: String, metrics: ProxyMetrics, logger: Logger, ledger: LedgerContext? = nil) {
+    init(
+        method: String, path: String, hints: ClaudeCodeHints = ClaudeCodeHints(), metrics: ProxyMetrics, logger: Logger,
+        ledger: LedgerContext? = nil
+    ) {
         self.method = method
         self.path = path
+        self.hints = hints
         self.metrics = metrics
         self.logger = logger
         self.ledger = path == "/v1/messages" ? ledger : nil
@@ -101,7 +105,8 @@ final class RequestTrace: Sendable {
             // A stream whose upstream relayed an `error` event did not succeed: its row comes at its end.
             guard state.streamFailure == nil else { return nil }
             state.completed = true
-            guard let ledger, !state.recorded, let row = Self.ledgerRow(state: state, context: ledger, status: 200, duration: .now - start)
+            guard let ledger, !state.recorded,
+                let row = Self.ledgerRow(state: state, context: ledger, hints: hints, status: 200, duration: .now - start)
             else { return nil }
             state.recorded = true
             return row
@@ -164,7 +169,8 @@ final class RequestTrace: Sendable {
         if state.streaming { metrics.streamEnded() }
         if isMessages {
             metrics.requestFinished(
-                clientModel: state.clientModel, route: state.route, status: status, stream: state.stream, duration: duration)
+                clientModel: state.clientModel, hints: hints, route: state.route, status: status, stream: state.stream,
+                duration: duration)
             if let name = state.client?.name {
                 metrics.keyRequestFinished(
                     key: name, status: state.streamFailure ?? status, usage: state.usage, cost: state.usage.map(state.prices.cost(of:)) ?? 0
@@ -173,22 +179,26 @@ final class RequestTrace: Sendable {
         }
         // A request refused at the door (no valid client key) has no row: anyone could fill the ledger.
         if unrecorded, let ledger,
-            let row = Self.ledgerRow(state: state, context: ledger, status: state.streamFailure ?? status, duration: duration)
+            let row = Self.ledgerRow(state: state, context: ledger, hints: hints, status: state.streamFailure ?? status, duration: duration)
         {
             _ = ledger.gateway.record(row)
         }
         // Built only when the level is on: the message is an autoclosure.
         if path == "/health" || path == "/" {
-            logger.debug("\(Self.line(method: method, path: path, status: status, state: state, duration: duration))")
+            logger.debug("\(Self.line(method: method, path: path, status: status, hints: hints, state: state, duration: duration))")
         } else {
-            logger.info("\(Self.line(method: method, path: path, status: status, state: state, duration: duration))")
+            logger.info("\(Self.line(method: method, path: path, status: status, hints: hints, state: state, duration: duration))")
         }
     }
 
-    /// `POST /v1/messages 200 claude-opus-4-5 → openai/gpt-4o stream 1843 ms, first token 212 ms, tokens 1200 in / 56 out`.
-    private static func line(method: String, path: String, status: Int, state: State, duration: Duration) -> String {
+    /// `POST /v1/messages 200 claude-opus-4-5 (blocking-subagent, Explore) → openai/gpt-4o stream 1843 ms, first token 212 ms,
+    /// tokens 1200 in / 56 out`.
+    private static func line(method: String, path: String, status: Int, hints: ClaudeCodeHints, state: State, duration: Duration) -> String
+    {
         var line = "\(method) \(path) \(status)"
         if let model = state.clientModel { line += " \(model)" }
+        let said = [hints.requestClass, hints.agentType].compactMap { $0 }
+        if !said.isEmpty { line += " (\(said.joined(separator: ", ")))" }
         if let route = state.route { line += " → \(route)" }
         if state.stream { line += " stream" }
         line += " \(duration.wholeMilliseconds) ms"
@@ -201,13 +211,15 @@ final class RequestTrace: Sendable {
     }
 
     /// The request's row; nil for a request that came without a valid client key.
-    private static func ledgerRow(state: State, context: LedgerContext, status: Int, duration: Duration) -> LedgerRow? {
+    private static func ledgerRow(
+        state: State, context: LedgerContext, hints: ClaudeCodeHints, status: Int, duration: Duration
+    ) -> LedgerRow? {
         guard let name = state.client?.name else { return nil }
         let key = state.client?.managedKey
         let usage = state.usage ?? TokenUsage()
         return LedgerRow(
             requestID: context.requestID, at: context.arrivedAt, keyID: key?.id, keyName: name, sessionID: context.sessionID,
-            requestClass: context.requestClass, agentType: context.agentType, clientModel: state.clientModel, route: state.route,
+            requestClass: hints.requestClass, agentType: hints.agentType, clientModel: state.clientModel, route: state.route,
             provider: state.provider, upstreamModel: state.upstreamModel, usage: usage, cost: state.prices.cost(of: usage),
             status: status, latencyMilliseconds: duration.wholeMilliseconds, replica: context.gateway.replica,
             budgetPeriodStart: key.flatMap { $0.limits.budget == nil ? nil : $0.limits.budgetPeriod.start(containing: context.arrivedAt) })

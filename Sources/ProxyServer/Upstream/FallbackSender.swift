@@ -10,12 +10,13 @@ import ProxyCore
 /// timeout, an unreachable host — hands the request to the next target. Nothing has reached the client
 /// yet, so it cannot tell. Other errors (a 400 for a bad request) are the client's to see and are not
 /// retried. `trace` learns each target as it is tried, so a failure is counted against the last one.
+/// The route is chosen from the request and Claude Code's `hints`.
 enum FallbackSender {
     static func send(
-        _ request: MessagesRequest, snapshot: SettingsSnapshot, client: CurlHTTPClient, metrics: ProxyMetrics, trace: RequestTrace?,
-        logger: Logger
+        _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, client: CurlHTTPClient, metrics: ProxyMetrics,
+        trace: RequestTrace?, logger: Logger
     ) async throws -> (call: UpstreamCall, response: HTTPClientResponse) {
-        let (targets, estimatedTokens) = try plan(request, snapshot: snapshot)
+        let (targets, estimatedTokens) = try plan(request, hints: hints, snapshot: snapshot)
         var lastError: (any AnthropicErrorRepresentable)?
         targets: for (position, target) in targets.enumerated() {
             let isLastTarget = position == targets.count - 1
@@ -61,8 +62,10 @@ enum FallbackSender {
     // Out of line so their temporaries stay out of `send`'s frame, which lives as long as a stream.
 
     @inline(never)
-    private static func plan(_ request: MessagesRequest, snapshot: SettingsSnapshot) throws(AnthropicError) -> ([RouteTarget], Int) {
-        let traits = RequestTraits(request: request)
+    private static func plan(
+        _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot
+    ) throws(AnthropicError) -> ([RouteTarget], Int) {
+        let traits = RequestTraits(request: request, hints: hints)
         return (try snapshot.targets(for: traits), traits.estimatedPromptTokens)
     }
 

@@ -1,4 +1,4 @@
-/// Amounts of US dollars as the limits' messages and the `keys` commands write them.
+/// Amounts of US dollars as the limits' messages, the `keys` commands and the model descriptions write them.
 package enum Dollars {
     /// `$20.00`; below a cent, four decimals (`$0.0042`).
     package static func text(_ amount: Double) -> String {
