@@ -106,7 +106,7 @@ struct ProviderAdapterTests {
         } catch {
             #expect(error.type == .authentication)
             #expect(error.message.contains("OPENAI_API_KEY"))
-            #expect(error.headers.contains { $0.name == "x-should-retry" && $0.value == "false" })
+            #expect(error.responseHeaders.contains { $0.name == "x-should-retry" && $0.value == "false" })
         }
     }
 

@@ -23,8 +23,9 @@ struct UpstreamErrorMappingTests {
         #expect(long.message.hasPrefix("prompt is too long: 210000 tokens > 200000 maximum ("))
     }
 
+    /// The header as the client gets it.
     private func header(_ error: AnthropicError, _ name: String) -> String? {
-        error.headers.first { $0.name.lowercased() == name }?.value
+        error.responseHeaders.first { $0.name.lowercased() == name }?.value
     }
 
     @Test(
@@ -66,6 +67,57 @@ struct UpstreamErrorMappingTests {
     @Test("a 401 carries x-should-retry: false")
     func shouldRetryOn401() {
         #expect(header(map(401), "x-should-retry") == "false")
+    }
+
+    @Test(
+        "the wait in milliseconds (OpenAI's retry-after-ms, Azure's x-ms-retry-after-ms) becomes whole seconds, on 429s and overloads",
+        arguments: [
+            (429, "retry-after-ms", "1500", "2"), (429, "x-ms-retry-after-ms", "250", "1"), (529, "retry-after-ms", "90000", "60"),
+            (503, "retry-after", "3", "3"), (500, "retry-after", "3", nil), (400, "retry-after-ms", "1000", nil),
+        ] as [(Int, String, String, String?)]
+    )
+    func retryAfterMilliseconds(status: Int, name: String, value: String, expected: String?) {
+        let error = UpstreamErrorMapping.error(
+            status: status, headers: [HTTPHeader(name, value)],
+            body: Array(#"{"error":{"message":"slow down"}}"#.utf8), provider: "openai")
+        #expect(header(error, "retry-after") == expected)
+    }
+
+    @Test("milliseconds win over retry-after when both come")
+    func millisecondsFirst() {
+        let error = UpstreamErrorMapping.error(
+            status: 429, headers: [HTTPHeader("retry-after", "30"), HTTPHeader("retry-after-ms", "4200")], body: [], provider: "openai")
+        #expect(header(error, "retry-after") == "5")
+    }
+
+    @Test(
+        "the upstream's x-should-retry is passed on; errors a retry cannot fix get false",
+        arguments: [
+            (500, "true", "true"), (429, "false", "false"), (529, "FALSE", "false"), (500, "maybe", nil), (500, nil, nil),
+            (429, nil, nil), (403, nil, "false"), (402, nil, "false"), (401, "true", "true"), (400, nil, nil),
+        ] as [(Int, String?, String?)]
+    )
+    func shouldRetryPassedOn(status: Int, upstream: String?, expected: String?) {
+        let error = UpstreamErrorMapping.error(
+            status: status, headers: upstream.map { [HTTPHeader("x-should-retry", $0)] } ?? [],
+            body: Array(#"{"error":{"message":"no"}}"#.utf8), provider: "openai")
+        #expect(header(error, "x-should-retry") == expected)
+    }
+
+    @Test("an overflow is final (Claude Code compacts); the max_tokens variant is not (Claude Code retries with less)")
+    func overflowIsFinal() {
+        let overflow = map(
+            400,
+            #"{"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 130512 tokens."}}"#
+        )
+        #expect(overflow.message.hasPrefix("prompt is too long: 130512 tokens > 128000 maximum"))
+        #expect(header(overflow, "x-should-retry") == "false")
+        let output = map(
+            400,
+            #"{"error":{"message":"maximum context length is 131072 tokens. However, you requested 131329 tokens (123137 in the messages, 8192 in the completion)"}}"#
+        )
+        #expect(output.message.hasPrefix("input length and `max_tokens` exceed context limit"))
+        #expect(header(output, "x-should-retry") == nil)
     }
 
     @Test(

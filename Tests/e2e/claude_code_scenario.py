@@ -1,7 +1,7 @@
 """The Claude Code scenario, run INSIDE a loopback-only network namespace:
 
     unshare -n python3 Tests/e2e/claude_code_scenario.py --proxy-bin BIN --claude CLAUDE \
-        --mode env|config|native|responses|launcher|overflow|compact --base DIR --out RESULT.json
+        --mode env|config|native|responses|launcher|overflow|compact|errors --base DIR --out RESULT.json
 
 It brings `lo` up, refuses to go on if the namespace has any other interface or any route off `lo` (or can
 reach an outside address), starts the mock upstream(s) and the proxy, puts a byte-level relay in front of the
@@ -70,6 +70,8 @@ COMPACT_WINDOW = 120000
 BIG_CONTENT = "".join(f"line {i:06d}: written through claude-code-proxy, long enough to fill a context window\n"
                       for i in range(3500))
 COMPACTION_ASK = "create a detailed summary"
+# errors mode: the wait the upstream's 429 asks for (the proxy passes it on in whole seconds: 2)
+RATE_LIMIT_WAIT_MS = 1500
 SUMMARY_TEXT = f"E2E-SUMMARY: the user wants hello.txt and bash.txt. {PROMPT_MARKER}"
 
 
@@ -291,9 +293,10 @@ def first_user_text(rec: Recorded) -> str:
 
 
 def classify(rec: Recorded) -> str:
+    """`subagent`, `main` (the prompt, or a compaction's summary of it, with the Write tool), or `side`."""
     if SUBAGENT_MARKER in first_user_text(rec):
         return "subagent"
-    if PROMPT_MARKER in first_user_text(rec) and "Write" in tool_names(rec):
+    if "Write" in tool_names(rec) and (PROMPT_MARKER in first_user_text(rec) or SUMMARY_TEXT in all_text(rec)):
         return "main"
     return "side"
 
@@ -398,6 +401,35 @@ def make_summarizer():
         if rec.stream:
             return SSEReply(text_stream([text], usage=usage(2000, 60)))
         return JSONReply(completion(text, usage=usage(2000, 60)))
+    return respond
+
+
+def make_failing_responder(workdir: str):
+    """The main loop with two failures the CLI must get past (errors mode): its first request is refused
+    with a 429 that asks, as OpenAI does, for RATE_LIMIT_WAIT_MS milliseconds; its first request after the
+    Write with OpenAI's context overflow. The CLI's compaction request gets the summary; the loop then starts
+    again from it."""
+    loop = make_responder(workdir, delegate=False)
+    summarizer = make_summarizer()
+    failed: set[str] = set()
+
+    def respond(rec: Recorded):
+        if COMPACTION_ASK in all_text(rec):
+            return summarizer(rec)
+        step = main_step(rec, delegate=False) if classify(rec) == "main" else None
+        if step == "write" and "rate-limit" not in failed:
+            failed.add("rate-limit")
+            rec.step = "rate-limited"  # type: ignore[attr-defined]
+            return openai_error(429, "Rate limit reached for big-model on requests per min (RPM): Limit 3, Used 3.",
+                                type="requests", code="rate_limit_exceeded",
+                                headers={"retry-after-ms": str(RATE_LIMIT_WAIT_MS)})
+        if step == "bash" and "overflow" not in failed:
+            failed.add("overflow")
+            rec.step = "overflowed"  # type: ignore[attr-defined]
+            return openai_error(400, "This model's maximum context length is 128000 tokens. However, your messages "
+                                "resulted in 130512 tokens. Please reduce the length of the messages.",
+                                code="context_length_exceeded")
+        return loop(rec)
     return respond
 
 
@@ -633,7 +665,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy-bin", required=True)
     ap.add_argument("--claude", required=True)
-    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "launcher", "overflow", "compact"],
+    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "launcher", "overflow", "compact", "errors"],
                     required=True)
     ap.add_argument("--base", required=True, help="an empty temporary directory")
     ap.add_argument("--out", required=True)
@@ -684,6 +716,20 @@ models:
   - {{ match: "*", provider: main, model: big-model, context_window: {COMPACT_WINDOW} }}
 """)
             result["config"] = config.read_text()
+        elif a.mode == "errors":
+            mocks["main"] = MockUpstream("main").start()
+            mocks["main"].respond_with(make_failing_responder(workdir))
+            config = base / "config.yaml"
+            config.write_text(f"""\
+server: {{ host: 127.0.0.1, port: 8082, log_level: debug }}
+providers:
+  main: {{ type: openai, base_url: "{mocks['main'].url}", api_key: sk-upstream-e2e }}
+models:
+  - {{ match: "*", provider: main, model: big-model }}
+""")
+            result["config"] = config.read_text()
+            proxy = ProxyProcess(a.proxy_bin, {"LOG_LEVEL": "debug"}, ["--config", str(config)], workdir=str(base),
+                                 die_with_parent=True)
         elif a.mode == "env":
             mocks["main"] = MockUpstream("main").start()
             mocks["main"].respond_with(make_responder(workdir, delegate=False))

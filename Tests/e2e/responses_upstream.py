@@ -20,7 +20,7 @@ import json
 import typing
 from typing import Any
 
-from openai.types.responses import Response, ResponseStreamEvent
+from openai.types.responses import InputTokenCountResponse, Response, ResponseStreamEvent
 from pydantic import BaseModel
 
 from mock_upstream import JSONReply, Recorded, SSEReply, split_args
@@ -65,6 +65,11 @@ def _check(model: type[BaseModel], data: dict, allowed_extras: set[str] = frozen
 def validate_response(data: dict) -> dict:
     """`data` if it is a valid `openai.types.responses.Response`; raises otherwise."""
     return _check(Response, data)
+
+
+def input_token_count(tokens: int) -> JSONReply:
+    """The answer of `POST /v1/responses/input_tokens`, checked as an `InputTokenCountResponse`."""
+    return JSONReply(_check(InputTokenCountResponse, {"object": "response.input_tokens", "input_tokens": tokens}))
 
 
 def validate_event(data: dict) -> dict:

@@ -284,6 +284,29 @@ def test_claude_code_compacts_on_the_compaction_route(proxy_bin, tmp_path):
     print("compaction requests:", len(compactor), "main requests:", len(main))
 
 
+def test_claude_code_gets_past_a_rate_limit_and_an_overflow(proxy_bin, tmp_path):
+    """Upstream errors as the CLI reads them: a 429 whose wait comes as `retry-after-ms: 1500` reaches the CLI
+    as `retry-after: 2` (whole seconds), and the CLI sends the same request again two seconds later; OpenAI's
+    context-overflow wording reaches it as `prompt is too long: N tokens > M maximum`, on which it compacts and
+    goes on. The session ends as usual."""
+    r = run_scenario(proxy_bin, "errors", tmp_path)
+    check_common(r)
+    main = r["upstream"]["main"]
+    assert [q["step"] for q in main].count("rate-limited") == 1, explain(r)
+    assert [q["step"] for q in main].count("overflowed") == 1, explain(r)
+    client = [c for c in r["client_requests"] if c["path"].split("?")[0] == "/v1/messages" and "Write" in c.get("tools", [])]
+    # Claude Code retries in its own loop (the SDK's retry count stays 0): the same request, sent again.
+    retried = [(a, b) for a, b in zip(client, client[1:]) if a["messages_digest"] == b["messages_digest"]]
+    assert retried, "the CLI did not send the rate-limited request again\n" + explain(r)
+    waited = retried[0][1]["time"] - retried[0][0]["time"]
+    assert 2.0 <= waited < 10, f"the CLI retried after {waited:.2f} s, not after the 2 s it was told\n" + explain(r)
+    overflowed = next(i for i, q in enumerate(main) if q["step"] == "overflowed")
+    after = main[overflowed + 1:]
+    assert any(q["step"] == "summary" for q in after), "the CLI did not compact on the overflow\n" + explain(r)
+    assert any(q.get("has_summary") and q["step"] == "final" for q in after), explain(r)
+    print(f"retried after {waited:.2f} s; requests after the overflow: {[q['step'] for q in after]}")
+
+
 GATEWAY = HERE / "claude_code_gateway.py"
 
 

@@ -119,3 +119,26 @@ def test_errors_come_back_typed(native):
     with pytest.raises(anthropic.BadRequestError) as bad:
         client.messages.create(model=CLIENT_MODEL, max_tokens=10, messages=[{"role": "user", "content": "x"}])
     assert "bad field" in str(bad.value)
+
+
+def test_count_tokens_is_the_upstreams(native):
+    """count_tokens goes to the upstream's `/v1/messages/count_tokens` with the route's model and the provider's
+    drop_fields applied; the client gets the upstream's count. When the upstream cannot count, the proxy's
+    estimate answers."""
+    client, upstream = native
+    upstream.enqueue(JSONReply(anthropic.types.MessageTokensCount(input_tokens=1234).model_dump()))
+    raw = client.messages.with_raw_response.count_tokens(
+        model=CLIENT_MODEL, system=SYSTEM, tools=[TOOL], messages=[{"role": "user", "content": "Read a.txt"}],
+        extra_body={"context_management": {"edits": [{"type": "clear_thinking_20251015"}]}})
+    assert raw.parse().input_tokens == 1234
+    assert raw.headers["x-proxy-token-count"] == "upstream" and raw.headers["x-proxy-route"] == "native/upstream-model"
+    (sent,) = upstream.requests
+    assert sent.path == "/v1/messages/count_tokens"
+    assert sent.headers["x-api-key"] == "sk-ant-upstream"
+    assert sent.body["model"] == "upstream-model" and sent.body["system"] == SYSTEM and sent.body["tools"] == [TOOL]
+    assert "context_management" not in sent.body
+
+    upstream.enqueue(JSONReply({"type": "error", "error": {"type": "not_found_error", "message": "Not Found"}}, status=404))
+    raw = client.messages.with_raw_response.count_tokens(model=CLIENT_MODEL, messages=[{"role": "user", "content": "hi"}])
+    assert raw.headers["x-proxy-token-count"] == "estimated" and raw.parse().input_tokens > 0
+

@@ -14,7 +14,7 @@ import pytest
 from harness import base_env
 from mock_upstream import SSEReply, openai_error
 from responses_upstream import (
-    MODEL, error_event, failed, function_call_item, incomplete, item_events, json_reply, message_item,
+    MODEL, error_event, failed, function_call_item, incomplete, input_token_count, item_events, json_reply, message_item,
     reasoning_item, responses_requests, response, sse, start, stream, stream_reply, usage, validate_event,
     validate_response,
 )
@@ -613,3 +613,21 @@ def test_azure_responses(make_upstream, make_proxy, tmp_path, version, path):
         assert req.method == "POST" and req.path == path
         assert req.headers.get("api-key") == "az-key-123" and "authorization" not in req.headers
         assert req.body["model"] == MODEL and req.body["store"] is False
+
+
+def test_count_tokens_is_the_upstreams(responses):
+    """count_tokens goes to `/responses/input_tokens` with the translated body and the route's model; the
+    client gets the upstream's count."""
+    client, upstream, _ = responses
+    upstream.enqueue(input_token_count(3210))
+    raw = client.messages.with_raw_response.count_tokens(
+        model=CLIENT_MODEL, system="You are terse.", tools=[READ], messages=ASK)
+    assert raw.parse().input_tokens == 3210
+    assert raw.headers["x-proxy-token-count"] == "upstream"
+    (sent,) = upstream.requests
+    assert sent.path == "/v1/responses/input_tokens"
+    assert sent.headers["authorization"] == f"Bearer {KEY}"
+    assert sent.body["model"] == MODEL and sent.body["instructions"] == "You are terse."
+    assert sent.body["tools"] == [READ_FUNCTION]
+    assert not {"stream", "store", "max_output_tokens", "include"} & set(sent.body), sorted(sent.body)
+

@@ -31,6 +31,11 @@ public protocol ProviderAdapter: Sendable {
     /// `AnthropicError` when the request cannot be sent to this provider (no key, a field it cannot take):
     /// the proxy then tries the route's next fallback, if there is one.
     func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall
+
+    /// The call that counts the request's input tokens exactly, for a service that can
+    /// (`POST /v1/messages/count_tokens` is then answered with its count); nil, the default, and the proxy
+    /// answers with its own estimate — as it does when the count call fails.
+    func prepareTokenCount(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedTokenCount?
 }
 
 extension ProviderAdapter {
@@ -39,4 +44,9 @@ extension ProviderAdapter {
 
     /// Most services speak another API, with output caps of their own.
     public var takesAnthropicMaxTokens: Bool { false }
+
+    /// Most services have no way to count a prompt without running it.
+    public func prepareTokenCount(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedTokenCount? {
+        nil
+    }
 }

@@ -70,9 +70,7 @@ public struct ProviderSettings: Sendable, Equatable {
         if let apiKey, !apiKey.isEmpty { return apiKey }
         guard apiKeyRequired ?? requiredByDefault else { return nil }
         let source = apiKeySource.map { "set \($0)" } ?? "set api_key in its config section"
-        throw AnthropicError(
-            .authentication, "provider '\(name)' has no API key configured: \(source)", headers: [HTTPHeader("x-should-retry", "false")]
-        )
+        throw AnthropicError(.authentication, "provider '\(name)' has no API key configured: \(source)")
     }
 
     /// `{base_url}/v1{path}`, or `{base_url}{path}` when the base URL already ends in `/v1`: for services

@@ -26,6 +26,31 @@ public struct AnthropicAdapter: ProviderAdapter {
 
     /// The client's request, edited as little as the route and the provider need.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
+        let answer = AnthropicNativeAnswer(provider: settings.name, clientModel: request.model, context: context)
+        return PreparedCall(
+            request: UpstreamRequest(
+                url: settings.url(underV1: "/messages"), headers: try headers(for: request), body: try body(for: request, context: context)),
+            answer: answer
+        )
+    }
+
+    /// The service's own count (`/v1/messages/count_tokens`): the client's body with the route's model, the
+    /// provider's `drop_fields` and what only a generation takes left out.
+    public func prepareTokenCount(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedTokenCount? {
+        guard let editor = JSONObjectEditor(request.body) else { return nil }
+        let removing = Set(settings.quirks[Quirks.dropFields]).union(Self.generationOnlyFields)
+        let body = editor.edited(replacing: ["model": .string(context.upstreamModel)], removing: removing)
+        return PreparedTokenCount(
+            request: UpstreamRequest(url: settings.url(underV1: "/messages/count_tokens"), headers: try headers(for: request), body: body))
+    }
+
+    /// Fields of a Messages request that `count_tokens` refuses.
+    static let generationOnlyFields: Set = [
+        "max_tokens", "stream", "temperature", "top_p", "top_k", "stop_sequences", "metadata", "service_tier",
+    ]
+
+    /// Content type, the key, and the client's `anthropic-version` (or the default) and `anthropic-beta`.
+    private func headers(for request: MessagesRequest) throws(AnthropicError) -> [HTTPHeader] {
         var headers = [HTTPHeader("content-type", "application/json")]
         if let key = try settings.apiKey(requiredByDefault: requiresAPIKey) {
             headers.append(settings.bearerAuth ? HTTPHeader("authorization", "Bearer \(key)") : HTTPHeader("x-api-key", key))
@@ -35,12 +60,7 @@ public struct AnthropicAdapter: ProviderAdapter {
         if settings.quirks[Quirks.anthropicBeta], let beta = request.anthropicHeaders.first(where: { $0.name == "anthropic-beta" }) {
             headers.append(beta)
         }
-        let answer = AnthropicNativeAnswer(provider: settings.name, clientModel: request.model, context: context)
-        return PreparedCall(
-            request: UpstreamRequest(
-                url: settings.url(underV1: "/messages"), headers: headers, body: try body(for: request, context: context)),
-            answer: answer
-        )
+        return headers
     }
 
     private func body(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> [UInt8] {

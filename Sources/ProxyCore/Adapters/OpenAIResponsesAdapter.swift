@@ -16,6 +16,11 @@ public struct OpenAIResponsesAdapter: ResponsesAdapter {
         settings.url(appending: "/responses")
     }
 
+    /// `{base_url}/responses/input_tokens`.
+    public func inputTokensURL(model: String) -> String? {
+        settings.url(appending: "/responses/input_tokens")
+    }
+
     /// `Authorization: Bearer KEY`.
     public func authHeaders(apiKey: String) -> [HTTPHeader] {
         [HTTPHeader("authorization", "Bearer \(apiKey)")]

@@ -87,6 +87,20 @@ public struct AnthropicError: Error, Sendable, Equatable, CustomStringConvertibl
         return .object(members)
     }
 
+    /// The headers the client gets: `headers`, and `x-should-retry: false` on an error that the same request
+    /// cannot get past by being sent again — a key refused or not allowed, an account that cannot pay, a
+    /// prompt over the context window (Claude Code compacts instead) — unless `headers` say otherwise.
+    public var responseHeaders: [HTTPHeader] {
+        guard !headers.contains(where: { $0.name == "x-should-retry" }) else { return headers }
+        let final: Bool
+        switch type {
+        case .authentication, .permission, .billing: final = true
+        case .invalidRequest: final = message.hasPrefix("prompt is too long")
+        default: final = false
+        }
+        return final ? headers + [HTTPHeader("x-should-retry", "false")] : headers
+    }
+
     /// Equal in type, status, message and headers.
     public static func == (lhs: AnthropicError, rhs: AnthropicError) -> Bool {
         lhs.type == rhs.type && lhs.status == rhs.status && lhs.message == rhs.message

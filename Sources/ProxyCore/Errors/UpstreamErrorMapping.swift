@@ -6,9 +6,9 @@ public enum UpstreamErrorMapping {
     package static let maximumRetryAfterSeconds = 60
 
     /// The client's error for an upstream status and body: the Anthropic type the body names when it is
-    /// Anthropic-shaped, else the one matching the status; the upstream's message (context overflows
-    /// reworded to the sentences Claude Code acts on); a capped `retry-after` on rate limits;
-    /// `x-should-retry: false` on authentication failures.
+    /// Anthropic-shaped, else the one matching the status; the upstream's message after the provider's name
+    /// (context overflows reworded to the sentences Claude Code acts on); on rate limits and overloads the
+    /// upstream's wait as a capped `retry-after` in whole seconds; the upstream's `x-should-retry`.
     /// - Parameter headers: the upstream's response headers, names lowercased.
     public static func error(status: Int, headers: [HTTPHeader], body: [UInt8], provider: String) -> AnthropicError {
         let json = try? JSONParser.parse(body)
@@ -23,14 +23,28 @@ public enum UpstreamErrorMapping {
             type = .billing
         }
         var answerHeaders: [HTTPHeader] = []
-        if type == .rateLimit, let retryAfter = headers.first(where: { $0.name == "retry-after" })?.value.trimmingWhitespace(),
-            let seconds = Int(retryAfter) ?? Double(retryAfter).map({ Int($0.rounded(.up)) })
-        {
-            answerHeaders.append(HTTPHeader("retry-after", String(min(max(seconds, 0), maximumRetryAfterSeconds))))
+        if type == .rateLimit || type == .overloaded, let seconds = retryAfterSeconds(in: headers) {
+            answerHeaders.append(HTTPHeader("retry-after", String(min(seconds, maximumRetryAfterSeconds))))
         }
-        if type == .authentication { answerHeaders.append(HTTPHeader("x-should-retry", "false")) }
+        if let shouldRetry = headers.first(where: { $0.name == "x-should-retry" })?.value.trimmingWhitespace().lowercased(),
+            shouldRetry == "true" || shouldRetry == "false"
+        {
+            answerHeaders.append(HTTPHeader("x-should-retry", shouldRetry))
+        }
         // A gateway's 502 stays a 502: the provider, not the proxy, failed (docs/translation.md §6.2).
         return AnthropicError(type, text, status: status == 502 ? 502 : nil, headers: answerHeaders)
+    }
+
+    /// The wait an upstream asks for, in whole seconds rounded up: `retry-after-ms` or Azure's
+    /// `x-ms-retry-after-ms` (milliseconds), else `retry-after` (seconds; an HTTP date is not read).
+    static func retryAfterSeconds(in headers: [HTTPHeader]) -> Int? {
+        func value(_ name: String) -> Double? {
+            headers.first { $0.name == name }.flatMap { Double($0.value.trimmingWhitespace()) }.flatMap {
+                $0.isFinite && $0 >= 0 ? $0 : nil
+            }
+        }
+        let seconds = (value("retry-after-ms") ?? value("x-ms-retry-after-ms")).map { $0 / 1000 } ?? value("retry-after")
+        return seconds.map { Int(min($0, 1e9).rounded(.up)) }
     }
 
     /// The human part of an Anthropic, OpenAI-family, Mistral, Gemini-array or plain-text error body.

@@ -13,6 +13,10 @@ public protocol ResponsesAdapter: ProviderAdapter {
 
     /// The body rules for one model, before the provider's configured quirks are applied.
     func responsesOptions(model: String, maxTokens: Int) -> ResponsesOptions
+
+    /// The URL that counts a Responses request's input tokens (OpenAI's `/responses/input_tokens`); nil,
+    /// the default, for a service without one.
+    func inputTokensURL(model: String) -> String?
 }
 
 extension ResponsesAdapter {
@@ -21,13 +25,12 @@ extension ResponsesAdapter {
         ResponsesOptions(upstreamModel: model, maxTokens: maxTokens, isReasoningModel: OpenAIAdapter.isReasoningModel(model))
     }
 
+    /// No count URL.
+    public func inputTokensURL(model: String) -> String? { nil }
+
     /// The shared Responses call.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
-        var headers = [HTTPHeader("content-type", "application/json")]
-        let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
-        if let key { headers += authHeaders(apiKey: key) }
-        var options = settings.quirks.applied(to: responsesOptions(model: context.upstreamModel, maxTokens: context.maxTokens))
-        options.reasoningOwner = ReasoningSignature.owner(baseURL: settings.baseURL, apiKey: key)
+        let (headers, options) = try headersAndOptions(context: context)
         let (body, toolNames) = ResponsesRequestBody.body(for: request, options: options)
         let answer = ResponsesAnswer(
             provider: settings.name, clientModel: request.model, reasoningOwner: options.reasoningOwner,
@@ -36,6 +39,25 @@ extension ResponsesAdapter {
             request: UpstreamRequest(url: responsesURL(model: context.upstreamModel), headers: headers, body: body.serialized()),
             answer: answer
         )
+    }
+
+    /// The service's own count, where it has a count URL: the same body as the call's, with only the
+    /// fields the count takes.
+    public func prepareTokenCount(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedTokenCount? {
+        guard let url = inputTokensURL(model: context.upstreamModel) else { return nil }
+        let (headers, options) = try headersAndOptions(context: context)
+        let members = ResponsesRequestBody.body(for: request, options: options).body.objectValue ?? []
+        let body = JSONValue.object(members.filter { ResponsesRequestBody.countedFields.contains($0.key) })
+        return PreparedTokenCount(request: UpstreamRequest(url: url, headers: headers, body: body.serialized()))
+    }
+
+    private func headersAndOptions(context: CallContext) throws(AnthropicError) -> ([HTTPHeader], ResponsesOptions) {
+        var headers = [HTTPHeader("content-type", "application/json")]
+        let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
+        if let key { headers += authHeaders(apiKey: key) }
+        var options = settings.quirks.applied(to: responsesOptions(model: context.upstreamModel, maxTokens: context.maxTokens))
+        options.reasoningOwner = ReasoningSignature.owner(baseURL: settings.baseURL, apiKey: key)
+        return (headers, options)
     }
 }
 

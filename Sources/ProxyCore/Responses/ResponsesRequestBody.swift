@@ -8,6 +8,11 @@ package enum ResponsesRequestBody {
     /// The smallest `max_output_tokens` the API takes ("Expected a value >= 16").
     static let minimumOutputTokens = 16
 
+    /// The fields of a body that `/responses/input_tokens` takes (the others only a generation does).
+    static let countedFields: Set = [
+        "model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls", "reasoning", "text", "truncation",
+    ]
+
     package static func body(for request: MessagesRequest, options: ResponsesOptions) -> (body: JSONValue, toolNames: ToolNameMapping) {
         let functionTools = request.tools.filter { !$0.isServerTool }
         let toolNames = ToolNameMapping(clientNames: functionTools.map(\.name))

@@ -79,8 +79,7 @@ struct AdminEndpoints: Sendable {
         }
         let presented = ClientAuthMiddleware.presentedKey(request)
         guard let presented, keys.contains(where: { ConstantTime.equal(Array($0.utf8), Array(presented.utf8)) }) else {
-            throw AnthropicError(
-                .authentication, "the admin API takes only the keys of server.admin_keys", headers: [HTTPHeader("x-should-retry", "false")])
+            throw AnthropicError(.authentication, "the admin API takes only the keys of server.admin_keys")
         }
         return gateway.store
     }

@@ -115,8 +115,18 @@ struct MessagesEndpoints: Sendable {
         return labelled(response, by: call)
     }
 
+    /// The upstream's exact count where the route's first target can count (`x-proxy-token-count: upstream`,
+    /// and the route headers), else the proxy's estimate (`x-proxy-token-count: estimated`).
     private func countTokens(_ request: Request, context: ProxyRequestContext) async throws -> Response {
-        let messagesRequest = try await Self.decode(request, limit: live.settings.server.maxBodyBytes)
+        let snapshot = live.snapshot
+        let messagesRequest = try await Self.decodeMessages(request, limit: snapshot.settings.server.maxBodyBytes, logger: context.logger)
+        if let (tokens, target) = await UpstreamTokenCount.count(
+            messagesRequest, hints: context.hints, snapshot: snapshot, client: client, logger: context.logger)
+        {
+            let response = Response.json(
+                ["input_tokens": .integer(Int64(tokens))], headers: [HTTPField.Name("x-proxy-token-count")!: "upstream"])
+            return Self.labelled(response, route: target.label, provider: target.provider.name, upstreamModel: target.upstreamModel)
+        }
         let count = TokenEstimator.estimateInput(of: messagesRequest)
         return Response.json(["input_tokens": .integer(Int64(count))], headers: [HTTPField.Name("x-proxy-token-count")!: "estimated"])
     }

@@ -64,7 +64,7 @@ struct ClientAuthMiddleware: RouterMiddleware {
     }
 
     private static func rejected(_ message: String) -> AnthropicError {
-        AnthropicError(.authentication, message, headers: [HTTPHeader("x-should-retry", "false")])
+        AnthropicError(.authentication, message)
     }
 
     /// The key a request presents: `x-api-key`, else `Authorization: Bearer`.

@@ -43,20 +43,10 @@ final class UpstreamCall: Sendable {
         self.keyID = keyID
         self.estimatedInputTokens = estimatedInputTokens
         self.answer = prepared.answer
-        let headers = prepared.request.headers + adapter.settings.headers
         self.unsentRequest = Mutex(
             HTTPClientRequest(
-                method: prepared.request.method,
-                url: prepared.request.url,
-                headers: headers.map { (name: $0.name, value: $0.value) },
-                body: prepared.request.body,
-                timeouts: HTTPClientTimeouts(
-                    connect: settings.server.connectTimeout,
-                    firstByte: settings.server.upstreamTimeout,
-                    idle: settings.server.upstreamTimeout
-                ),
-                receiveBufferSize: request.stream ? Self.streamReceiveBuffer : nil
-            ))
+                prepared.request, provider: adapter.settings, server: settings.server,
+                receiveBufferSize: request.stream ? Self.streamReceiveBuffer : nil))
     }
 
     /// libcurl's receive buffer for a streamed answer, held as long as the stream: its events are small.

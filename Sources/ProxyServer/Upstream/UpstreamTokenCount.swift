@@ -1,0 +1,56 @@
+import CurlHTTP
+import Logging
+import ProxyCore
+
+/// `count_tokens` answered by the upstream that would serve the request, when its adapter can count
+/// (`ProviderAdapter.prepareTokenCount`): the route's first target, with its first ready key and its model.
+/// Anything that keeps the count from coming back — an adapter that cannot count, no key, a failure
+/// status, a transport error, an answer without a count — leaves the answer to the proxy's estimate.
+enum UpstreamTokenCount {
+    /// The upstream's count and the target that gave it; nil when the estimate must answer.
+    static func count(
+        _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, client: CurlHTTPClient, logger: Logger
+    ) async -> (tokens: Int, target: RouteTarget)? {
+        guard let (target, call) = prepare(request, hints: hints, snapshot: snapshot, logger: logger) else { return nil }
+        do {
+            let response = try await client.execute(call.request)
+            let body = try await response.body.collect(upTo: 1 << 20)
+            guard (200..<300).contains(response.status) else {
+                logger.info("\(target.label) did not count the prompt (\(response.status)); answering with the proxy's estimate")
+                return nil
+            }
+            guard let tokens = call.inputTokens(body) else {
+                logger.info("\(target.label) answered count_tokens without a count; answering with the proxy's estimate")
+                return nil
+            }
+            return (tokens, target)
+        } catch {
+            logger.info("\(target.label) could not be asked to count the prompt (\(error)); answering with the proxy's estimate")
+            return nil
+        }
+    }
+
+    /// The count call for the route's first target, ready to send; nil when there is none.
+    @inline(never)
+    private static func prepare(
+        _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, logger: Logger
+    ) -> (RouteTarget, (request: HTTPClientRequest, inputTokens: @Sendable ([UInt8]) -> Int?))? {
+        let traits = RequestTraits(request: request, hints: hints)
+        guard let target = snapshot.settings.targets(for: traits, catalog: snapshot.catalog).first else { return nil }
+        let pool = snapshot.pool(for: target)
+        let key = pool.order(session: request.sessionID) { snapshot.cooldowns.isCooling(target, key: pool.keyIDs[$0]) }[0]
+        let adapter = pool.adapters[key]
+        let context = CallContext(
+            upstreamModel: target.upstreamModel, maxTokens: request.maxTokens ?? 0, estimatedInputTokens: traits.estimatedPromptTokens)
+        let prepared: PreparedTokenCount?
+        do throws(AnthropicError) {
+            prepared = try adapter.prepareTokenCount(for: request, context: context)
+        } catch {
+            logger.debug("\(target.label) cannot count the prompt (\(error.message))")
+            return nil
+        }
+        guard let prepared else { return nil }
+        let http = HTTPClientRequest(prepared.request, provider: adapter.settings, server: snapshot.settings.server)
+        return (target, (http, prepared.inputTokens))
+    }
+}
