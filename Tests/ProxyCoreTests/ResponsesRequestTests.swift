@@ -82,7 +82,8 @@ struct ResponsesRequestTests {
     func reasoningReplay() throws {
         let own = ResponsesHarness.signature("gAAAA-own")
         let otherModel = ResponsesHarness.signature("gAAAA-o3", model: "o3")
-        let otherAccount = ReasoningSignature(owner: "another-key", model: "gpt-5-codex", encryptedContent: "gAAAA-x").signature
+        let otherAccount = PackedSignature(kind: .responsesReasoning, owner: "another-key", model: "gpt-5-codex", payload: "gAAAA-x")
+            .signature
         let messages = """
             [{"role":"user","content":"go"},
              {"role":"assistant","content":[
@@ -210,13 +211,20 @@ struct ResponsesRequestTests {
         #expect(model == (kind == "azure-responses" ? "prod-5" : "gpt-5"), "Azure's body names the deployment")
     }
 
-    @Test("a thinking signature packs the model and the encrypted item, and nothing else unpacks as one")
+    @Test("a thinking signature packs its kind, owner, model and the upstream's token, and nothing else unpacks as one")
     func signatureRoundTrip() {
-        let packed = ReasoningSignature(owner: "0123abcd", model: "gpt-5", encryptedContent: "gAAAAB+/=x\u{e9}")
-        #expect(packed.signature.hasPrefix("ccp1."))
-        #expect(ReasoningSignature(signature: packed.signature) == packed)
+        for kind in [PackedSignature.Kind.responsesReasoning, .anthropicNative] {
+            let packed = PackedSignature(kind: kind, owner: "0123abcd", model: "gpt-5", payload: "gAAAAB+/=x\u{e9}")
+            #expect(packed.signature.hasPrefix("ccp1."))
+            #expect(PackedSignature(signature: packed.signature) == packed)
+            #expect(PackedSignature.payload(of: packed.signature, kind: kind, owner: "0123abcd", model: "gpt-5") == "gAAAAB+/=x\u{e9}")
+            #expect(PackedSignature.payload(of: packed.signature, kind: kind, owner: "0123abcd", model: "gpt-5.1") == nil)
+            #expect(PackedSignature.payload(of: packed.signature, kind: kind, owner: "another", model: "gpt-5") == nil)
+        }
+        let native = PackedSignature(kind: .anthropicNative, owner: "o", model: "m", payload: "EqQB").signature
+        #expect(PackedSignature.payload(of: native, kind: .responsesReasoning, owner: "o", model: "m") == nil)
         for other in [ThinkingSignature.proxySignature, "EqQBCgIYAhIM", "ccp1.", "ccp1.!!", "ccp1.e30x"] {
-            #expect(ReasoningSignature(signature: other) == nil, "\(other)")
+            #expect(PackedSignature(signature: other) == nil, "\(other)")
         }
         for length in 0..<8 {
             let bytes = (0..<length).map { (index: Int) -> UInt8 in UInt8(truncatingIfNeeded: index * 97 + 13) }

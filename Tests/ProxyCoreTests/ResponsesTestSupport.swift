@@ -7,11 +7,11 @@ import Testing
 enum ResponsesHarness {
     static let clientModel = "claude-sonnet-4-5"
     /// The reasoning owner of `adapter()`'s provider.
-    static let owner = ReasoningSignature.owner(baseURL: "https://api.openai.com/v1", apiKey: "sk-test")
+    static let owner = PackedSignature.owner(baseURL: "https://api.openai.com/v1", apiKey: "sk-test")
 
     /// The signature the harness's provider gives a reasoning item of `model`.
     static func signature(_ encrypted: String, model: String = "gpt-5-codex") -> String {
-        ReasoningSignature(owner: owner, model: model, encryptedContent: encrypted).signature
+        PackedSignature(kind: .responsesReasoning, owner: owner, model: model, payload: encrypted).signature
     }
 
     static func adapter(model: String = "gpt-5-codex", quirks: [String: JSONValue] = [:]) -> OpenAIResponsesAdapter {

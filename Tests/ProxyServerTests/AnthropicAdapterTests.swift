@@ -185,7 +185,7 @@ struct AnthropicAdapterTests {
         }.joined()
     }
 
-    @Test("a stream is relayed event for event, with the client's model in message_start")
+    @Test("a stream is relayed event for event, with the client's model in message_start and the signature packed")
     func streamRelay() async throws {
         try await ProxyHarness.run(upstreamCount: 1, settings: { try Self.settings($0) }) { harness in
             harness.upstream.script(.raw(status: 200, contentType: "text/event-stream", body: Self.sse(Self.upstreamEvents)))
@@ -197,9 +197,13 @@ struct AnthropicAdapterTests {
             #expect(events.map(\.name) == Self.upstreamEvents.map { (try? JSONParser.parse($0))?["type"]?.stringValue ?? "" })
             #expect(events.first?.data["message"]?["model"] == "claude-sonnet-4-5")
             let text = String(decoding: response.body, as: UTF8.self)
-            for sent in Self.upstreamEvents.dropFirst() {
+            for sent in Self.upstreamEvents.dropFirst() where !sent.contains("signature_delta") {
                 #expect(text.contains("data: \(sent)\n\n"), "relayed byte for byte: \(sent)")
             }
+            let signatures = events.compactMap { $0.data["delta"]?["signature"]?.stringValue }
+            let signature = try #require(signatures.first)
+            let packed = try #require(PackedSignature(signature: signature))
+            #expect(packed.kind == .anthropicNative && packed.model == "upstream-model" && packed.payload == "EqQBCgIYAhIM")
             #expect(harness.upstream.received.first?.body["stream"] == true)
         }
     }

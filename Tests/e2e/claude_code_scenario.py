@@ -1,7 +1,7 @@
 """The Claude Code scenario, run INSIDE a loopback-only network namespace:
 
     unshare -n python3 Tests/e2e/claude_code_scenario.py --proxy-bin BIN --claude CLAUDE \
-        --mode env|config|native|responses|launcher|overflow|compact|errors --base DIR --out RESULT.json
+        --mode env|config|native|responses|launcher|overflow|compact|errors|switch --base DIR --out RESULT.json
 
 It brings `lo` up, refuses to go on if the namespace has any other interface or any route off `lo` (or can
 reach an outside address), starts the mock upstream(s) and the proxy, puts a byte-level relay in front of the
@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from harness import ProxyProcess, kill_with_parent, proxy_env_for  # noqa: E402
 from mock_upstream import (  # noqa: E402
-    JSONReply, MockUpstream, Recorded, SSEReply, completion, openai_error, split_args, text_stream, tool_call,
-    tool_call_stream, usage,
+    JSONReply, MockUpstream, Recorded, SSEReply, anthropic_thinking_refusal, completion, openai_error, split_args,
+    text_stream, tool_call, tool_call_stream, usage,
 )
 
 WRITE_ID = "call_e2e_write_1"
@@ -72,6 +72,9 @@ BIG_CONTENT = "".join(f"line {i:06d}: written through claude-code-proxy, long en
 COMPACTION_ASK = "create a detailed summary"
 # errors mode: the wait the upstream's 429 asks for (the proxy passes it on in whole seconds: 2)
 RATE_LIMIT_WAIT_MS = 1500
+# switch mode: the second session's prompt (resumed on another model) and its answer
+RESUME_PROMPT = "Now say you are done. [e2e-resume]"
+RESUMED_TEXT = "E2E-RESUMED: done."
 SUMMARY_TEXT = f"E2E-SUMMARY: the user wants hello.txt and bash.txt. {PROMPT_MARKER}"
 
 
@@ -199,6 +202,7 @@ class HeadRecorder:
             rec["n_messages"] = len(body.get("messages") or [])
             rec["fields"] = sorted(body)
             rec["messages_digest"] = digest(body.get("messages"))
+            rec["unsigned_digest"] = unsigned_digest(body.get("messages"))
         rec["body_bytes"] = len(self.body)
         with self.lock:
             self.sink.append(rec)
@@ -271,6 +275,17 @@ class Relay:
 
 def digest(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def unsigned_digest(messages) -> str:
+    """The digest of messages with their thinking tokens blanked: the client holds them packed by the proxy,
+    an Anthropic-native upstream gets its own back."""
+    def blank(block):
+        if isinstance(block, dict) and block.get("type") in ("thinking", "redacted_thinking"):
+            return {**block, **({"signature": ""} if block["type"] == "thinking" else {"data": ""})}
+        return block
+    return digest([{**m, "content": [blank(b) for b in m["content"]]} if isinstance(m.get("content"), list) else m
+                   for m in messages or []])
 
 
 def tool_names(rec: Recorded) -> list[str]:
@@ -503,13 +518,58 @@ def make_native_responder(workdir: str):
         rec.step = step  # type: ignore[attr-defined]
         if step == "side":
             return reply(rec, [text_block("E2E side answer")])
+        # under a thinking budget, Anthropic's answers start with thinking
+        thought = [{"type": "thinking", "thinking": f"Now the {step} step.", "signature": f"{NATIVE_SIGNATURE}-{step}"}]
+        if ((rec.body or {}).get("thinking") or {}).get("type") not in ("enabled", "adaptive"):
+            thought = []
         if step == "write":
-            return reply(rec, [text_block("I'll write the file."),
-                               tool_use_block(WRITE_ID, "Write", write_args(workdir))], "tool_use", 5)
+            return reply(rec, thought + [text_block("I'll write the file."),
+                                         tool_use_block(WRITE_ID, "Write", write_args(workdir))], "tool_use", 5)
+        if step == "bash":
+            return reply(rec, thought + [tool_use_block(BASH_ID, "Bash", BASH_ARGS)], "tool_use")
+        return reply(rec, thought + [text_block(FINAL_TEXT)], fragments=2)
+    return respond
+
+
+def make_signing_responder(workdir: str, signer: str, overloaded_step: str | None = None):
+    """The native loop (switch mode) from an Anthropic-native service that checks thinking as Anthropic does
+    (`anthropic_thinking_refusal`) and signs its own `<signer>-…`: each main-loop answer starts with a thinking
+    block when the request asks for thinking; the request of `overloaded_step` is answered 529 once; a request
+    whose last message is RESUME_PROMPT gets RESUMED_TEXT."""
+    overloaded = {overloaded_step}
+
+    def reply(rec: Recorded, blocks: list[dict], stop: str = "end_turn"):
+        if ((rec.body or {}).get("thinking") or {}).get("type") in ("enabled", "adaptive"):
+            blocks = [{"type": "thinking", "thinking": f"{signer} thinks.", "signature": f"{signer}-{rec.step}"}] + blocks
+        id = f"msg_e2e_{signer}_{rec.step}"  # type: ignore[attr-defined]
+        if rec.stream:
+            return SSEReply(native_events(id, blocks, stop, 2), done=False)
+        return JSONReply(native_message(id, blocks, stop))
+
+    def respond(rec: Recorded):
+        refusal = anthropic_thinking_refusal(rec.body or {}, signer)
+        rec.step = "refused" if refusal else None  # type: ignore[attr-defined]
+        if refusal:
+            return refusal
+        last = rec.messages[-1] if rec.messages else {}
+        resumed = isinstance(last.get("content"), str) and RESUME_PROMPT in last["content"] or any(
+            RESUME_PROMPT in b.get("text", "") for b in blocks_of(last, "text"))
+        step = "resumed" if resumed else main_step(rec, delegate=False) if classify(rec) == "main" else "side"
+        rec.step = step  # type: ignore[attr-defined]
+        if step in overloaded:
+            overloaded.discard(step)
+            rec.step = f"{step}-overloaded"  # type: ignore[attr-defined]
+            return JSONReply({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+                             status=529)
+        if step == "side":
+            return reply(rec, [text_block("E2E side answer")])
+        if step == "resumed":
+            return reply(rec, [text_block(RESUMED_TEXT)])
+        if step == "write":
+            return reply(rec, [tool_use_block(WRITE_ID, "Write", write_args(workdir))], "tool_use")
         if step == "bash":
             return reply(rec, [tool_use_block(BASH_ID, "Bash", BASH_ARGS)], "tool_use")
-        return reply(rec, [{"type": "thinking", "thinking": "All steps done.", "signature": NATIVE_SIGNATURE},
-                           text_block(FINAL_TEXT)], fragments=2)
+        return reply(rec, [text_block(FINAL_TEXT)])
     return respond
 
 
@@ -569,11 +629,13 @@ def summarize_native(mock: MockUpstream) -> list[dict]:
     return [{
         "path": r.path, "method": r.method, "model": r.model, "stream": r.stream, "kind": classify(r),
         "step": getattr(r, "step", None), "outcome": r.outcome, "headers": r.headers,
-        "fields": sorted(r.body or {}), "messages_digest": digest(r.messages),
+        "fields": sorted(r.body or {}), "messages_digest": digest(r.messages), "unsigned_digest": unsigned_digest(r.messages),
         "tool_results": results_after_last_assistant(r),
         "result_blocks": [b for m in r.messages for b in blocks_of(m, "tool_result")],
         "tool_uses": [b for m in r.messages for b in blocks_of(m, "tool_use")],
         "roles": [m.get("role") for m in r.messages],
+        "thinking": (r.body or {}).get("thinking"),
+        "thinking_tokens": [b.get("signature") for m in r.messages for b in blocks_of(m, "thinking")],
     } for r in mock.requests]
 
 
@@ -665,7 +727,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy-bin", required=True)
     ap.add_argument("--claude", required=True)
-    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "launcher", "overflow", "compact", "errors"],
+    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "launcher", "overflow", "compact", "errors",
+                                       "switch"],
                     required=True)
     ap.add_argument("--base", required=True, help="an empty temporary directory")
     ap.add_argument("--out", required=True)
@@ -726,6 +789,26 @@ providers:
   main: {{ type: openai, base_url: "{mocks['main'].url}", api_key: sk-upstream-e2e }}
 models:
   - {{ match: "*", provider: main, model: big-model }}
+""")
+            result["config"] = config.read_text()
+            proxy = ProxyProcess(a.proxy_bin, {"LOG_LEVEL": "debug"}, ["--config", str(config)], workdir=str(base),
+                                 die_with_parent=True)
+        elif a.mode == "switch":
+            # opus → first, falling back to second; sonnet → second: two Anthropic-native services that check
+            # thinking signatures. first is overloaded at the Bash step: the loop moves to second mid-way.
+            mocks["first"] = MockUpstream("first").start()
+            mocks["first"].respond_with(make_signing_responder(workdir, "first", overloaded_step="bash"))
+            mocks["second"] = MockUpstream("second").start()
+            mocks["second"].respond_with(make_signing_responder(workdir, "second"))
+            config = base / "config.yaml"
+            config.write_text(f"""\
+server: {{ host: 127.0.0.1, port: 8082, log_level: debug }}
+providers:
+  first:  {{ type: anthropic, base_url: "{mocks['first'].root}", api_key: sk-ant-first }}
+  second: {{ type: anthropic, base_url: "{mocks['second'].root}", api_key: sk-ant-second }}
+models:
+  - {{ match: "*sonnet*", provider: second, model: second-model }}
+  - {{ match: "*", provider: first, model: first-model, fallbacks: [{{ provider: second, model: second-model }}] }}
 """)
             result["config"] = config.read_text()
             proxy = ProxyProcess(a.proxy_bin, {"LOG_LEVEL": "debug"}, ["--config", str(config)], workdir=str(base),
@@ -793,6 +876,15 @@ models:
         result["cmd"] = cmd
         proc = start_claude(cmd, workdir, claude_env)
         finish_claude(proc, a.timeout, result)
+        if a.mode == "switch":  # the same session, resumed on the other model
+            session = (result.get("cli_json") or {}).get("session_id")
+            resumed: dict = {}
+            cmd = [a.claude, "-p", RESUME_PROMPT, "--resume", str(session), "--output-format", "json",
+                   "--model", "claude-sonnet-4-5", "--debug-file", str(base / "claude-debug-resumed.log")]
+            result["resumed_cmd"] = cmd
+            proc = start_claude(cmd, workdir, claude_env)
+            finish_claude(proc, a.timeout, resumed)
+            result["resumed"] = resumed
         for m in mocks.values():
             m.wait_idle(timeout=5)
         files = {}
@@ -814,7 +906,8 @@ models:
         if relay:
             result["client_requests"] = relay.requests
             relay.stop()
-        summary = {"native": summarize_native, "responses": summarize_responses}.get(a.mode, summarize)
+        summary = {"native": summarize_native, "switch": summarize_native, "responses": summarize_responses}.get(
+            a.mode, summarize)
         result["upstream"] = {name: summary(m) for name, m in mocks.items()}
         result["mock_errors"] = {name: m.errors for name, m in mocks.items()}
         if proxy:

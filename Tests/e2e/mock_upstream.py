@@ -214,6 +214,46 @@ def openai_error(status: int, message: str, type: str = "invalid_request_error",
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Anthropic's checks of thinking
+
+
+def answers_tool_call(body: dict) -> bool:
+    """Whether a request's last message gives tool results (its assistant turn is a tool loop)."""
+    last = (body.get("messages") or [{}])[-1]
+    content = last.get("content")
+    return isinstance(content, list) and any(b.get("type") in ("tool_result", "function_call_output") for b in content)
+
+
+def anthropic_thinking_refusal(body: dict, signer: str) -> JSONReply | None:
+    """The 400 Anthropic's API answers a Messages request whose thinking it cannot accept, as it words it — a
+    thinking or redacted block it did not sign (this mock signs `<signer>-…`), a tool loop whose calls do not
+    start with thinking while thinking is on — or None when it would take the request."""
+    messages = body.get("messages") or []
+    message = None
+    for i, m in enumerate(messages):
+        content = m.get("content")
+        for j, block in enumerate(content if isinstance(content, list) else []):
+            token = {"thinking": block.get("signature"), "redacted_thinking": block.get("data")}.get(block.get("type"))
+            if token is not None and not token.startswith(f"{signer}-"):
+                message = f"messages.{i}.content.{j}: Invalid `signature` in `{block['type']}` block"
+                break
+        if message:
+            break
+    if message is None and (body.get("thinking") or {}).get("type") in ("enabled", "adaptive") and answers_tool_call(body):
+        index, calling = next(((i, m) for i, m in reversed(list(enumerate(messages))) if m.get("role") == "assistant"),
+                              (0, {}))
+        content = calling.get("content")
+        first = content[0] if isinstance(content, list) and content else {"type": "text"}
+        if first.get("type") not in ("thinking", "redacted_thinking"):
+            message = (f"messages.{index}.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+                       f"`{first.get('type')}`. When `thinking` is enabled, a final `assistant` message must start "
+                       "with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks).")
+    if message is None:
+        return None
+    return JSONReply({"type": "error", "error": {"type": "invalid_request_error", "message": message}}, status=400)
+
+
+# --------------------------------------------------------------------------------------------------------------
 # The server
 
 

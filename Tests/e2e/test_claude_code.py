@@ -15,8 +15,8 @@ sys.path.insert(0, str(HERE))
 
 from claude_cli import claude_binary, run_in_namespace  # noqa: E402
 from claude_code_scenario import (  # noqa: E402
-    AGENT_ID, BASH_ARGS, BASH_ID, BASH_REASONING, FINAL_TEXT, NATIVE_KEY, NATIVE_MODEL, RESPONSES_KEY,
-    RESPONSES_MODEL, SUBAGENT_REPORT, WRITE_CONTENT, WRITE_ID, tool_use_block, write_args,
+    AGENT_ID, BASH_ARGS, BASH_ID, BASH_REASONING, FINAL_TEXT, NATIVE_KEY, NATIVE_MODEL, NATIVE_SIGNATURE, RESPONSES_KEY,
+    RESPONSES_MODEL, RESUMED_TEXT, SUBAGENT_REPORT, WRITE_CONTENT, WRITE_ID, tool_use_block, write_args,
 )
 
 pytestmark = pytest.mark.timeout(300)
@@ -135,14 +135,15 @@ def test_claude_code_native_anthropic(proxy_bin, tmp_path):
     sent = [c for c in r["client_requests"] if c["path"].split("?")[0] == "/v1/messages"]
     assert len(native) == len(sent), explain(r)
     assert any("context_management" in c["fields"] for c in sent), "the CLI sent no context_management\n" + explain(r)
-    by_messages = {c["messages_digest"]: c for c in sent}
+    by_messages = {c["unsigned_digest"]: c for c in sent}
     for q in native:
         # … at /v1/messages with the provider's key, the route's model and the client's headers …
         assert q["method"] == "POST" and q["path"] == "/v1/messages", explain(r)
         assert q["headers"].get("x-api-key") == NATIVE_KEY and "authorization" not in q["headers"], explain(r)
         assert q["model"] == NATIVE_MODEL and q["stream"] is True, explain(r)
-        # … with the client's messages byte for byte and its fields but the dropped one
-        c = by_messages.get(q["messages_digest"])
+        # … with the client's messages (but for thinking signatures: the client's are packed, the upstream gets
+        # its own back) and its fields but the dropped one
+        c = by_messages.get(q["unsigned_digest"])
         assert c is not None, f"the upstream got messages the CLI never sent: {q}\n" + explain(r)
         assert q["fields"] == [f for f in c["fields"] if f != "context_management"], explain(r)
         assert q["headers"].get("anthropic-version") == c["headers"]["anthropic-version"], explain(r)
@@ -162,6 +163,9 @@ def test_claude_code_native_anthropic(proxy_bin, tmp_path):
     assert final_turn["tool_uses"] == [write, bash], explain(r)
     assert [b["tool_use_id"] for b in final_turn["result_blocks"]] == [WRITE_ID, BASH_ID], explain(r)
     assert not any(b.get("is_error") for b in final_turn["result_blocks"]), explain(r)
+    # the thinking of each step went back to the upstream with the signature it made, and on with thinking on
+    assert final_turn["thinking_tokens"] == [f"{NATIVE_SIGNATURE}-write", f"{NATIVE_SIGNATURE}-bash"], explain(r)
+    assert final_turn["thinking"] is not None, explain(r)
 
     # the CLI saw its own model name, never the upstream's
     assert set(r["cli_json"].get("modelUsage") or {}) == {"claude-opus-4-5"}, explain(r)
@@ -305,6 +309,29 @@ def test_claude_code_gets_past_a_rate_limit_and_an_overflow(proxy_bin, tmp_path)
     assert any(q["step"] == "summary" for q in after), "the CLI did not compact on the overflow\n" + explain(r)
     assert any(q.get("has_summary") and q["step"] == "final" for q in after), explain(r)
     print(f"retried after {waited:.2f} s; requests after the overflow: {[q['step'] for q in after]}")
+
+
+def test_claude_code_switches_between_anthropic_services(proxy_bin, tmp_path):
+    """Two Anthropic-native services that each refuse thinking they did not sign (and a tool loop whose calls
+    do not start with thinking while thinking is on), as Anthropic does. The Write → Bash → final loop starts
+    on the first; it is overloaded at the Bash step, so the loop goes on on the second (the fallback) and
+    ends on the first; then the session is resumed on the other model (`--resume`, `--model`). Every request
+    is accepted: each service gets back only its own thinking."""
+    r = run_scenario(proxy_bin, "switch", tmp_path)
+    check_common(r)
+    first, second = r["upstream"]["first"], r["upstream"]["second"]
+    assert not any(q["step"] == "refused" for q in first + second), "a service refused the thinking\n" + explain(r)
+    assert steps(first, "main") == ["write", "bash-overloaded", "final"], explain(r)
+    bash = next(q for q in second if q["step"] == "bash")
+    assert bash["thinking_tokens"] == [] and bash["thinking"] is None, "mid-loop on another service\n" + explain(r)
+    final = next(q for q in first if q["step"] == "final")
+    assert final["thinking_tokens"] == ["first-write"], "the first service's own thinking, as it signed it\n" + explain(r)
+    resumed = r["resumed"]
+    assert resumed.get("returncode") == 0 and (resumed.get("cli_json") or {}).get("result") == RESUMED_TEXT, (
+        json.dumps(resumed, default=str)[-3000:] + explain(r))
+    turn = next(q for q in second if q["step"] == "resumed")
+    assert turn["thinking_tokens"] == [t for t in turn["thinking_tokens"] if t.startswith("second-")], explain(r)
+    assert turn["thinking"] is not None, "a new turn keeps thinking on\n" + explain(r)
 
 
 GATEWAY = HERE / "claude_code_gateway.py"

@@ -5,6 +5,7 @@ model name."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import anthropic
@@ -70,7 +71,9 @@ def test_create_passes_the_request_through(native):
     )
     assert result.model == CLIENT_MODEL
     assert [b.type for b in result.content] == ["thinking", "tool_use"]
-    assert result.content[0].signature == "EqQBCgIYAhIMupstream", "the upstream's signature, untouched"
+    packed = result.content[0].signature
+    assert packed.startswith("ccp1."), "the signature packed with who made it"
+    assert unpacked(packed) == {"k": "ant", "o": unpacked(packed)["o"], "m": "upstream-model", "ec": "EqQBCgIYAhIMupstream"}
     assert result.content[1].input == {"path": "a.txt"} and result.stop_reason == "tool_use"
     assert result.usage.cache_read_input_tokens == 500
     (sent,) = upstream.requests
@@ -82,6 +85,23 @@ def test_create_passes_the_request_through(native):
     assert "context_management" not in sent.body
     assert sent.body["system"] == SYSTEM and sent.body["tools"] == [TOOL]
     assert sent.body["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+
+    # the tool loop goes on: the thinking goes back to the service with its own signature
+    upstream.enqueue(JSONReply(message([{"type": "text", "text": "a.txt says hi."}])))
+    client.messages.create(
+        model=CLIENT_MODEL, max_tokens=2000, tools=[TOOL], thinking={"type": "enabled", "budget_tokens": 1024},
+        messages=[{"role": "user", "content": "Read a.txt"},
+                  {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in result.content]},
+                  {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01", "content": "hi"}]}])
+    returned = upstream.requests[-1].body["messages"][1]["content"][0]
+    assert returned == {"type": "thinking", "thinking": "Look first.", "signature": "EqQBCgIYAhIMupstream"}
+    assert upstream.requests[-1].body["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+
+
+def unpacked(signature: str) -> dict:
+    """What a signature the proxy made carries: `ccp1.` + base64url (unpadded) of a JSON object."""
+    payload = signature.removeprefix("ccp1.")
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def test_stream_is_relayed(native):

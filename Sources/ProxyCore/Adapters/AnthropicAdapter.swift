@@ -5,8 +5,10 @@
 ///
 /// Changed: `model` (the route's), `max_tokens` (the proxy's limits), a thinking budget that no longer
 /// fits under it, fields and blocks the provider's quirks name (`drop_fields`, `drop_blocks`,
-/// `adaptive_thinking: budget`, `system_messages: user`); the `anthropic-beta` header is passed on unless
-/// `anthropic_beta: drop`. Auth by `x-api-key`, or `Authorization: Bearer` with `auth: bearer`.
+/// `adaptive_thinking: budget`, `system_messages: user`), thinking blocks another target made (dropped;
+/// this service's own get their original signature back: `NativeThinking`); the `anthropic-beta` header
+/// is passed on unless `anthropic_beta: drop`. Auth by `x-api-key`, or `Authorization: Bearer` with
+/// `auth: bearer`.
 public struct AnthropicAdapter: ProviderAdapter {
     /// `type: anthropic`.
     public static let kind = "anthropic"
@@ -26,10 +28,13 @@ public struct AnthropicAdapter: ProviderAdapter {
 
     /// The client's request, edited as little as the route and the provider need.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
-        let answer = AnthropicNativeAnswer(provider: settings.name, clientModel: request.model, context: context)
+        let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
+        let thinking = NativeThinking(owner: PackedSignature.owner(baseURL: settings.baseURL, apiKey: key), model: context.upstreamModel)
+        let answer = AnthropicNativeAnswer(provider: settings.name, clientModel: request.model, context: context, thinking: thinking)
         return PreparedCall(
             request: UpstreamRequest(
-                url: settings.url(underV1: "/messages"), headers: try headers(for: request), body: try body(for: request, context: context)),
+                url: settings.url(underV1: "/messages"), headers: headers(for: request, key: key),
+                body: try body(for: request, context: context, thinking: thinking)),
             answer: answer
         )
     }
@@ -40,8 +45,9 @@ public struct AnthropicAdapter: ProviderAdapter {
         guard let editor = JSONObjectEditor(request.body) else { return nil }
         let removing = Set(settings.quirks[Quirks.dropFields]).union(Self.generationOnlyFields)
         let body = editor.edited(replacing: ["model": .string(context.upstreamModel)], removing: removing)
+        let headers = headers(for: request, key: try settings.apiKey(requiredByDefault: requiresAPIKey))
         return PreparedTokenCount(
-            request: UpstreamRequest(url: settings.url(underV1: "/messages/count_tokens"), headers: try headers(for: request), body: body))
+            request: UpstreamRequest(url: settings.url(underV1: "/messages/count_tokens"), headers: headers, body: body))
     }
 
     /// Fields of a Messages request that `count_tokens` refuses.
@@ -50,9 +56,9 @@ public struct AnthropicAdapter: ProviderAdapter {
     ]
 
     /// Content type, the key, and the client's `anthropic-version` (or the default) and `anthropic-beta`.
-    private func headers(for request: MessagesRequest) throws(AnthropicError) -> [HTTPHeader] {
+    private func headers(for request: MessagesRequest, key: String?) -> [HTTPHeader] {
         var headers = [HTTPHeader("content-type", "application/json")]
-        if let key = try settings.apiKey(requiredByDefault: requiresAPIKey) {
+        if let key {
             headers.append(settings.bearerAuth ? HTTPHeader("authorization", "Bearer \(key)") : HTTPHeader("x-api-key", key))
         }
         let version = request.anthropicHeaders.first { $0.name == "anthropic-version" }?.value ?? Self.defaultVersion
@@ -63,14 +69,16 @@ public struct AnthropicAdapter: ProviderAdapter {
         return headers
     }
 
-    private func body(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> [UInt8] {
+    private func body(for request: MessagesRequest, context: CallContext, thinking: NativeThinking) throws(AnthropicError) -> [UInt8] {
         guard let editor = JSONObjectEditor(request.body) else {
             throw AnthropicError(.api, "provider '\(settings.name)' passes the client's body on, and this request has none")
         }
         var replacing: [String: JSONValue] = ["model": .string(context.upstreamModel)]
         var removing = Set(settings.quirks[Quirks.dropFields])
         if request.maxTokens != context.maxTokens { replacing["max_tokens"] = .integer(Int64(context.maxTokens)) }
-        switch thinkingBudget(request.thinking, maxTokens: context.maxTokens) {
+        let budget =
+            thinking.mustDisableThinking(request) ? ThinkingBudget.none : thinkingBudget(request.thinking, maxTokens: context.maxTokens)
+        switch budget {
         case .unchanged: break
         case .budget(let tokens):
             var thinking = editor.valueText(of: "thinking").flatMap { try? JSONParser.parse($0) }?.objectValue ?? []
@@ -78,11 +86,18 @@ public struct AnthropicAdapter: ProviderAdapter {
             replacing["thinking"] = .object([("type", "enabled"), ("budget_tokens", .integer(Int64(tokens)))] + thinking)
         case .none:
             removing.insert("thinking")
+            // Clearing thinking is an edit of thinking's own: the service refuses it without thinking.
+            if editor.valueText(of: "context_management")?.firstRange(of: Array("clear_thinking".utf8)) != nil {
+                removing.insert("context_management")
+            }
         }
         let dropBlocks = Set(settings.quirks[Quirks.dropBlocks])
         let systemAsUser = settings.quirks[Quirks.systemMessages]
-        if !dropBlocks.isEmpty || systemAsUser, let text = editor.valueText(of: "messages"), let messages = try? JSONParser.parse(text),
-            let edited = NativeMessages.edited(messages, droppingBlocks: dropBlocks, systemAsUser: systemAsUser)
+        let editsThinking = thinking.needsEditing(request)
+        if !dropBlocks.isEmpty || systemAsUser || editsThinking, let text = editor.valueText(of: "messages"),
+            let messages = try? JSONParser.parse(text),
+            let edited = NativeMessages.edited(
+                messages, droppingBlocks: dropBlocks, systemAsUser: systemAsUser, thinking: editsThinking ? thinking : nil)
         {
             replacing["messages"] = edited
         }
@@ -92,7 +107,8 @@ public struct AnthropicAdapter: ProviderAdapter {
     private enum ThinkingBudget {
         case unchanged
         case budget(Int)
-        /// The output limit leaves no room for the smallest budget: no thinking.
+        /// No thinking: the output limit leaves no room for the smallest budget, or the tool calls the
+        /// request answers came without thinking this service can verify (`NativeThinking`).
         case none
     }
 

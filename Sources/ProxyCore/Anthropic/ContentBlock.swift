@@ -13,8 +13,8 @@ public enum ContentBlock: Sendable, Equatable {
     case toolResult(toolUseID: String, content: [ContentBlock], isError: Bool)
     /// Earlier reasoning and its signature.
     case thinking(text: String, signature: String)
-    /// Reasoning the client has only in encrypted form.
-    case redactedThinking
+    /// Reasoning the client has only in encrypted form: the service's `data`.
+    case redactedThinking(data: String)
     /// An attached document.
     case document(DocumentSource, title: String?)
     /// A block type the proxy does not model (kept so it can be dropped with a log line).

@@ -195,7 +195,7 @@ extension ContentBlock {
         case "thinking":
             self = .thinking(text: json["thinking"]?.stringValue ?? "", signature: json["signature"]?.stringValue ?? "")
         case "redacted_thinking":
-            self = .redactedThinking
+            self = .redactedThinking(data: json["data"]?.stringValue ?? "")
         case "document":
             self = .document(DocumentSource(json: json["source"]), title: json["title"]?.stringValue)
         default:

@@ -1,14 +1,17 @@
 /// Reads an Anthropic-native upstream's answer: its body or events are already the client's, but for the
-/// model name, which becomes the one the client asked for; usage is read for the logs.
+/// model name, which becomes the one the client asked for, and the thinking tokens, packed with who made
+/// them (`NativeThinking`); usage is read for the logs.
 final class AnthropicNativeAnswer: UpstreamAnswer {
     let provider: String
     let clientModel: String
     let context: CallContext
+    let thinking: NativeThinking
 
-    init(provider: String, clientModel: String, context: CallContext) {
+    init(provider: String, clientModel: String, context: CallContext, thinking: NativeThinking) {
         self.provider = provider
         self.clientModel = clientModel
         self.context = context
+        self.thinking = thinking
     }
 
     func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
@@ -19,7 +22,7 @@ final class AnthropicNativeAnswer: UpstreamAnswer {
         let json = try answerJSON(body)
         var message = AnthropicMessage(
             id: json["id"]?.stringValue ?? AnthropicID.make(prefix: "msg_"), model: clientModel,
-            content: (json["content"]?.arrayValue ?? []).compactMap(Self.block),
+            content: (json["content"]?.arrayValue ?? []).map(thinking.packed(block:)).compactMap(Self.block),
             stopReason: json["stop_reason"]?.stringValue.flatMap(StopReason.init(rawValue:)) ?? .endTurn,
             stopSequence: json["stop_sequence"]?.stringValue, usage: TokenUsage()
         )
@@ -32,7 +35,14 @@ final class AnthropicNativeAnswer: UpstreamAnswer {
         guard let editor = JSONObjectEditor(body) else { throw notJSON }
         let reported = editor.valueText(of: "usage").flatMap { try? JSONParser.parse($0) }
         let usage = context.resolvedUsage(reported: Self.tokenUsage(reported), estimatedOutputTokens: 0)
-        return (editor.edited(replacing: ["model": .string(clientModel)]), usage)
+        var replacing: [String: JSONValue] = ["model": .string(clientModel)]
+        if let content = editor.valueText(of: "content"), content.firstRange(of: Array("thinking".utf8)) != nil,
+            let parsed = try? JSONParser.parse(content),
+            let packed = thinking.packed(content: parsed)
+        {
+            replacing["content"] = packed
+        }
+        return (editor.edited(replacing: replacing), usage)
     }
 
     func makeStream(messageID: String) -> any AnswerStream {

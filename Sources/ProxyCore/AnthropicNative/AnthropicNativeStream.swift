@@ -1,11 +1,15 @@
 /// Relays an Anthropic-native upstream's events as they come: `message_start` with the client's model
-/// name, every other event byte for byte (blocks the proxy does not model included). The usage of
-/// `message_start` and `message_delta` is kept for the logs. A body that ends before `message_stop` (or an
-/// upstream `error` event) was cut, and fails.
+/// name, thinking tokens packed (a redacted block's `data` at its start; a thinking block's signature, in
+/// however many deltas it came, as one delta right before the block's end), every other event byte for
+/// byte (blocks the proxy does not model included). The usage of `message_start` and `message_delta` is
+/// kept for the logs. A body that ends before `message_stop` (or an upstream `error` event) was cut, and
+/// fails.
 struct AnthropicNativeStream: AnswerStream {
     private let answer: AnthropicNativeAnswer
     private var decoder = SSEDecoder()
     private var usage: TokenUsage?
+    /// The signature of the open thinking block so far, by block index.
+    private var signatures: [Int: String] = [:]
     /// `message_stop` or an `error` event came: nothing after it is relayed.
     private var ended = false
 
@@ -36,6 +40,19 @@ struct AnthropicNativeStream: AnswerStream {
             usage = AnthropicNativeAnswer.tokenUsage(event["message"]?["usage"])
             events.append(.encoded(name: type, data: JSONValue.object(members).serialized()))
             return
+        case "content_block_start" where event["content_block"]?["type"] == "redacted_thinking":
+            guard case .object(var members) = event, let index = members.firstIndex(where: { $0.key == "content_block" }) else { break }
+            members[index].value = answer.thinking.packed(block: members[index].value)
+            events.append(.encoded(name: type, data: JSONValue.object(members).serialized()))
+            return
+        case "content_block_delta" where event["delta"]?["type"] == "signature_delta":
+            guard let index = event["index"]?.intValue, let part = event["delta"]?["signature"]?.stringValue else { break }
+            signatures[index, default: ""] += part
+            return
+        case "content_block_stop":
+            if let index = event["index"]?.intValue, let signature = signatures.removeValue(forKey: index) {
+                events.append(.contentBlockDelta(index: index, delta: .signature(answer.thinking.packed(signature))))
+            }
         case "message_delta":
             if let delta = AnthropicNativeAnswer.tokenUsage(event["usage"]) { usage = Self.merged(delta, into: usage) }
         case "message_stop", "error":

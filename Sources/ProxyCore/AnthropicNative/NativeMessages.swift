@@ -1,8 +1,12 @@
-/// The edits of `messages` an Anthropic-native provider's quirks ask for (`drop_blocks`, `system_messages`).
+/// The edits of `messages` an Anthropic-native provider needs: those its quirks ask for (`drop_blocks`,
+/// `system_messages`), and the thinking blocks only this call's service may see (`NativeThinking`).
 /// Everything else in each message stays as the client sent it.
 enum NativeMessages {
     /// The edited `messages`, or nil when nothing needed changing (the client's bytes then go on untouched).
-    static func edited(_ messages: JSONValue, droppingBlocks dropped: Set<String>, systemAsUser: Bool) -> JSONValue? {
+    /// - Parameter thinking: when given, thinking blocks go through `NativeThinking.returned`.
+    static func edited(
+        _ messages: JSONValue, droppingBlocks dropped: Set<String>, systemAsUser: Bool, thinking: NativeThinking? = nil
+    ) -> JSONValue? {
         guard let list = messages.arrayValue else { return nil }
         var changed = false
         let edited = list.map { message -> JSONValue in
@@ -12,10 +16,11 @@ enum NativeMessages {
                 let text = texts(of: message["content"]).joined(separator: "\n")
                 return ["role": "user", "content": [["type": "text", "text": .string("<system-reminder>\n\(text)\n</system-reminder>")]]]
             }
-            guard !dropped.isEmpty, let index = members.firstIndex(where: { $0.key == "content" }),
+            guard !dropped.isEmpty || thinking != nil, let index = members.firstIndex(where: { $0.key == "content" }),
                 let blocks = members[index].value.arrayValue
             else { return message }
-            let replaced = replacing(blocks, dropped: dropped)
+            var replaced = dropped.isEmpty ? blocks : replacing(blocks, dropped: dropped)
+            if let thinking { replaced = replaced.compactMap(thinking.returned) }
             guard replaced != blocks else { return message }
             changed = true
             members[index].value = .array(replaced)

@@ -56,7 +56,7 @@ extension ResponsesAdapter {
         let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
         if let key { headers += authHeaders(apiKey: key) }
         var options = settings.quirks.applied(to: responsesOptions(model: context.upstreamModel, maxTokens: context.maxTokens))
-        options.reasoningOwner = ReasoningSignature.owner(baseURL: settings.baseURL, apiKey: key)
+        options.reasoningOwner = PackedSignature.owner(baseURL: settings.baseURL, apiKey: key)
         return (headers, options)
     }
 }
@@ -73,7 +73,7 @@ public struct ResponsesOptions: Sendable {
     public var sendPromptCacheKey = true
     /// The provider's configured quirks, read where each is used.
     package var quirks = ProviderQuirks()
-    /// Who can read the reasoning items this call sends back and receives (`ReasoningSignature.owner`).
+    /// Who can read the reasoning items this call sends back and receives (`PackedSignature.owner`).
     package var reasoningOwner = ""
 
     /// The options for one model; change what your service needs.

@@ -46,7 +46,7 @@ final class ResponsesAnswer: UpstreamAnswer {
     /// encrypted; the proxy's plain signature otherwise (nothing to send back).
     func signature(encryptedContent: String?) -> String {
         guard let encryptedContent, !encryptedContent.isEmpty else { return ThinkingSignature.proxySignature }
-        return ReasoningSignature(owner: reasoningOwner, model: upstreamModel, encryptedContent: encryptedContent).signature
+        return PackedSignature(kind: .responsesReasoning, owner: reasoningOwner, model: upstreamModel, payload: encryptedContent).signature
     }
 }
 

@@ -61,10 +61,9 @@ enum ResponsesInput {
                     text += fragment
                 case .thinking(let thought, let signature):
                     flushText(into: &items)
-                    reasoning = ReasoningSignature(signature: signature).flatMap { packed in
-                        packed.owner == options.reasoningOwner && packed.model == options.upstreamModel
-                            ? ResponsesInput.reasoningItem(summary: thought, packed: packed) : nil
-                    }
+                    reasoning = PackedSignature.payload(
+                        of: signature, kind: .responsesReasoning, owner: options.reasoningOwner, model: options.upstreamModel
+                    ).map { ResponsesInput.reasoningItem(summary: thought, encryptedContent: $0) }
                 case .toolUse(let id, let name, let input):
                     flushText(into: &items)
                     if let item = reasoning { items.append(item) }
@@ -160,8 +159,8 @@ enum ResponsesInput {
     }
 
     /// The thinking text goes back as the summary it came from (empty when the client cleared it).
-    private static func reasoningItem(summary: String, packed: ReasoningSignature) -> JSONValue {
+    private static func reasoningItem(summary: String, encryptedContent: String) -> JSONValue {
         let parts: [JSONValue] = summary.isEmpty ? [] : [["type": "summary_text", "text": .string(summary)]]
-        return ["type": "reasoning", "summary": .array(parts), "encrypted_content": .string(packed.encryptedContent)]
+        return ["type": "reasoning", "summary": .array(parts), "encrypted_content": .string(encryptedContent)]
     }
 }
