@@ -5,7 +5,8 @@ import Testing
 /// `max_tokens` as each upstream receives it, decided in one place: the client's value capped by the
 /// target's `max_output_tokens` (route, fallback or profile model), `limits.max_tokens`, and — only for
 /// translated upstreams, when `limits.max_tokens` is unset — 16384. `max_tokens: 0` reaches an upstream
-/// that speaks Anthropic's API as is, and is answered by the proxy, with no generation, everywhere else.
+/// that speaks Anthropic's API as is, and is answered by the proxy, with no generation, everywhere else —
+/// a fallback too.
 @Suite("Output limits", .timeLimit(.minutes(1)))
 struct OutputLimitsTests {
     static func settings(_ urls: [String], limits: String = "") throws -> ProxySettings {
@@ -89,6 +90,20 @@ struct OutputLimitsTests {
             #expect(stream.events.map(\.name) == ["message_start", "message_delta", "message_stop"])
             #expect(stream.events[1].data["delta"]?["stop_reason"] == "max_tokens")
             #expect((stream.events[1].data["usage"]?["input_tokens"]?.intValue ?? 0) > 0)
+            #expect(chat.received.isEmpty, "nothing was generated upstream")
+        }
+    }
+
+    @Test("max_tokens 0 on a native target that fails: its translated fallback is answered by the proxy, not asked to generate")
+    func zeroFallsOverToAnEmptyAnswer() async throws {
+        try await ProxyHarness.run(upstreamCount: 2, settings: { try Self.settings($0) }) { harness in
+            let (chat, native) = (harness.upstreams[0], harness.upstreams[1])
+            native.script(.json(status: 529, body: ["type": "error", "error": ["type": "overloaded_error", "message": "Overloaded"]]))
+            let answer = try await harness.send("/v1/messages", json: Self.request("fallback-cap", maxTokens: 0))
+            #expect(answer.status == 200)
+            #expect(try JSONParser.parse(answer.body)["stop_reason"] == "max_tokens")
+            #expect(answer.headers.contains { $0.name == "x-proxy-route" && $0.value == "chat/gpt-4o" })
+            #expect(native.received.count == 1 && native.received.first?.body["max_tokens"] == 0)
             #expect(chat.received.isEmpty, "nothing was generated upstream")
         }
     }

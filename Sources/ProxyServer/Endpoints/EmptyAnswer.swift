@@ -3,7 +3,8 @@ import Hummingbird
 import NIOCore
 import ProxyCore
 
-/// The answer to `max_tokens: 0` when the request's target does not read `max_tokens` as Anthropic does.
+/// The answer to `max_tokens: 0` from a target that does not read `max_tokens` as Anthropic does (the
+/// route's first, or the fallback it reaches: `FallbackSender.Outcome.empty`).
 ///
 /// Anthropic's API takes 0 as "read the prompt, warming its cache, and generate nothing" (Claude Code
 /// sends such requests); other APIs refuse a 0 or generate anyway. So the proxy answers itself, without
@@ -11,18 +12,6 @@ import ProxyCore
 /// message or as an event stream, with the route headers and ledger row of any answer. Nothing was
 /// spent upstream, so the ledger and the token metrics count no tokens for it.
 enum EmptyAnswer {
-    /// The target a `max_tokens: 0` request goes to when its adapter cannot take the 0; nil otherwise
-    /// (the request goes upstream as usual).
-    static func target(
-        for request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot
-    ) throws(AnthropicError) -> RouteTarget? {
-        guard snapshot.settings.tokens.generatesNothing(requested: request.maxTokens),
-            let target = try snapshot.targets(for: RequestTraits(request: request, hints: hints)).first,
-            !snapshot.pool(for: target).adapters[0].takesAnthropicMaxTokens
-        else { return nil }
-        return target
-    }
-
     /// The answer, once its ledger row is written (as every answer's is before its last bytes).
     static func response(for request: MessagesRequest, target: RouteTarget, trace: RequestTrace?) async -> Response {
         let usage = TokenUsage(inputTokens: TokenEstimator.estimateInput(of: request))

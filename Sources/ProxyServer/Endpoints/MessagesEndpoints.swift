@@ -32,15 +32,17 @@ struct MessagesEndpoints: Sendable {
         trace?.requested(model: messagesRequest.model, stream: messagesRequest.stream)
         if let key = context.client?.managedKey, let gateway { try await gateway.limiter.admit(key, model: messagesRequest.model) }
         let hints = context.hints
-        if let target = try EmptyAnswer.target(for: messagesRequest, hints: hints, snapshot: snapshot) {
-            return await EmptyAnswer.response(for: messagesRequest, target: target, trace: trace)
-        }
         let client = self.client
         let metrics = self.metrics
         let connection = connections.watch(for: context.channel)
-        let (call, upstream) = try await Self.cancellingOnDisconnect(connection, logger: logger) {
+        let outcome = try await Self.cancellingOnDisconnect(connection, logger: logger) {
             try await FallbackSender.send(
                 messagesRequest, hints: hints, snapshot: snapshot, client: client, metrics: metrics, trace: trace, logger: logger)
+        }
+        let (call, upstream): (UpstreamCall, HTTPClientResponse)
+        switch outcome {
+        case .upstream(let sent, let response): (call, upstream) = (sent, response)
+        case .empty(let target): return await EmptyAnswer.response(for: messagesRequest, target: target, trace: trace)
         }
         if messagesRequest.stream {
             trace?.finishesLater()

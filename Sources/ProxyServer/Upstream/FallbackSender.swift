@@ -10,16 +10,25 @@ import ProxyCore
 /// timeout, an unreachable host — hands the request to the next target. Nothing has reached the client
 /// yet, so it cannot tell. Other errors (a 400 for a bad request) are the client's to see and are not
 /// retried. `trace` learns each target as it is tried, so a failure is counted against the last one.
-/// The route is chosen from the request and Claude Code's `hints`.
+/// The route is chosen from the request and Claude Code's `hints`. A `max_tokens: 0` request goes no
+/// further than the first target that cannot take the 0: that one is answered by the proxy (`EmptyAnswer`).
 enum FallbackSender {
+    /// Where a request went.
+    enum Outcome {
+        /// An upstream answered (its response head, with a success status).
+        case upstream(call: UpstreamCall, response: HTTPClientResponse)
+        /// A `max_tokens: 0` request reached a target that cannot take the 0.
+        case empty(RouteTarget)
+    }
+
     static func send(
         _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, client: CurlHTTPClient, metrics: ProxyMetrics,
         trace: RequestTrace?, logger: Logger
-    ) async throws -> (call: UpstreamCall, response: HTTPClientResponse) {
-        let (targets, estimatedTokens) = try plan(request, hints: hints, snapshot: snapshot)
+    ) async throws -> Outcome {
+        let (targets, emptyTarget, estimatedTokens) = try plan(request, hints: hints, snapshot: snapshot)
         var lastError: (any AnthropicErrorRepresentable)?
         targets: for (position, target) in targets.enumerated() {
-            let isLastTarget = position == targets.count - 1
+            let isLastTarget = position == targets.count - 1 && emptyTarget == nil
             trace?.routed(to: target)
             let pool = snapshot.pool(for: target)
             let keys = pool.order(session: request.sessionID) { snapshot.cooldowns.isCooling(target, key: pool.keyIDs[$0]) }
@@ -42,7 +51,7 @@ enum FallbackSender {
                 do {
                     let response = try await call.send(with: client, metrics: metrics)
                     metrics.upstreamResponded(provider: call.providerName, model: call.upstreamModel, after: .now - sent)
-                    return (call, response)
+                    return .upstream(call: call, response: response)
                 } catch let error as any AnthropicErrorRepresentable {
                     lastError = error
                     switch nextStep(
@@ -56,17 +65,24 @@ enum FallbackSender {
                 }
             }
         }
+        if let emptyTarget { return .empty(emptyTarget) }
         throw lastError ?? AnthropicError(.api, "no target to send the request to")
     }
 
     // Out of line so their temporaries stay out of `send`'s frame, which lives as long as a stream.
 
+    /// The targets to send to, in order; for `max_tokens: 0`, those before the first that cannot take the
+    /// 0, and that one.
     @inline(never)
     private static func plan(
         _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot
-    ) throws(AnthropicError) -> ([RouteTarget], Int) {
+    ) throws(AnthropicError) -> (targets: [RouteTarget], empty: RouteTarget?, estimatedTokens: Int) {
         let traits = RequestTraits(request: request, hints: hints)
-        return (try snapshot.targets(for: traits), traits.estimatedPromptTokens)
+        let targets = try snapshot.targets(for: traits)
+        guard snapshot.settings.tokens.generatesNothing(requested: request.maxTokens),
+            let first = targets.firstIndex(where: { !snapshot.pool(for: $0).adapters[0].takesAnthropicMaxTokens })
+        else { return (targets, nil, traits.estimatedPromptTokens) }
+        return (Array(targets[..<first]), targets[first], traits.estimatedPromptTokens)
     }
 
     @inline(never)
