@@ -162,7 +162,9 @@ struct MetricsTests {
         }
     }
 
-    @Test("each request leaves one access line: method, path, status, route, latency, first token, tokens, request id")
+    @Test(
+        "each request leaves one access line: method, path, status, Claude Code's class and agent, route, latency, first token, tokens, request id"
+    )
     func accessLine() async throws {
         let lines = Mutex<[String]>([])
         var logger = Logger(label: "capture") { label in
@@ -177,9 +179,15 @@ struct MetricsTests {
                 .stream(events: MockUpstream.streamedText(["a", "b"], usage: ["prompt_tokens": 20, "completion_tokens": 7])))
             #expect(try await harness.stream(json: Self.streaming(Self.request)).status == 200)
             #expect(try await harness.send("/health", method: "GET").status == 200)
+            harness.upstreams[0].script(.json(body: MockUpstream.completion(text: "one")))
+            let hints = [
+                (name: "x-claude-code-request-class", value: "blocking-subagent"), (name: "x-claude-code-agent-type", value: "Explore"),
+            ]
+            #expect(try await harness.send("/v1/messages", json: Self.request, headers: hints).status == 200)
         }
         let access = lines.withLock { $0 }.filter { $0.contains("POST /v1/messages ") }
-        #expect(access.count == 1, "\(access)")
+        #expect(access.count == 2, "\(access)")
+        #expect(access.last?.contains("POST /v1/messages 200 claude-sonnet-4-5 (blocking-subagent, Explore) → first/gpt-4o ") == true)
         let line = try #require(access.first)
         #expect(line.contains("POST /v1/messages 200 claude-sonnet-4-5 → first/gpt-4o stream "))
         #expect(line.contains(", first token "))
