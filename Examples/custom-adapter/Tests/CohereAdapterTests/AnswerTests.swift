@@ -125,6 +125,6 @@ struct AnswerTests {
         #expect(error.type == .authentication)
         #expect(error.status == 401)
         #expect(error.message == "upstream cohere returned 401: invalid api token")
-        #expect(error.headers.contains { $0.name == "x-should-retry" && $0.value == "false" })
+        #expect(error.responseHeaders.contains { $0.name == "x-should-retry" && $0.value == "false" })
     }
 }
