@@ -60,7 +60,7 @@ fuzz: deps
 	  if [ $$status -ne 0 ]; then tail -n 60 .build-fuzz/$$target.log; exit 1; fi; \
 	done
 
-# The proxy against the direct path to a fast mock upstream, side by side (issue 8's matrix, ≤ 10 min;
+# The proxy against the direct path to a fast mock upstream, side by side (the full matrix, ≤ 10 min;
 # `scripts/bench --quick` is a ~30 s smoke run). See Benchmarks/README.md.
 bench: test-deps
 	scripts/bench

@@ -67,8 +67,8 @@ struct EnvironmentSettingsTests {
         #expect(try upstreamModel(["BIG_MODEL": "big"], client: client) == client)
     }
 
-    // Issue 2 fixes this rule ("any other name is sent upstream unchanged"), where docs/translation.md §3.1
-    // describes the seed's code sending it to BIG_MODEL.
+    // The rule is "any other name is sent upstream unchanged"; docs/translation.md §3.1 describes the
+    // seed's code sending it to BIG_MODEL instead.
     @Test("any other client model is sent upstream unchanged", arguments: ["claude-3-7-unknown", "qwen2.5-coder:7b"])
     func unknownModelUnchanged(client: String) throws {
         #expect(try upstreamModel(["BIG_MODEL": "big"], client: client) == client)

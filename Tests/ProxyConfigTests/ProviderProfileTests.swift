@@ -28,7 +28,7 @@ struct ProviderProfileTests {
         #expect(provider.apiKey == "test-key", "fields in config.yaml override the profile")
     }
 
-    @Test("the issue's example with `profile: deepseek` loads; the profile's quirks apply and config fields override it")
+    @Test("a provider with `profile: deepseek` loads; the profile's quirks apply and config fields override it")
     func deepseekExample() throws {
         let text = """
             providers:
@@ -174,8 +174,8 @@ struct ProviderProfileTests {
         #expect(JSONValue.object(quirks[Quirks.extraBody]) == ["keep_alive": "30m", "options": ["num_ctx": 65536], "think": false])
     }
 
-    @Test("issue 5's sample config loads exactly as written")
-    func issueSample() throws {
+    @Test("a config with every profile feature loads exactly as written")
+    func everyProfileFeature() throws {
         let text = """
             server:
               host: 127.0.0.1

@@ -2,7 +2,7 @@ import Testing
 
 @testable import ProxyCore
 
-/// Parallel tool calls whose fragments arrive interleaved across indexes (issue 15, point 5): each call
+/// Parallel tool calls whose fragments arrive interleaved across indexes: each call
 /// reaches the client as one block, in the order the calls first appear, with its whole input.
 @Suite("Interleaved tool-call fragments")
 struct ToolCallInterleavingTests {

@@ -1,6 +1,6 @@
 """Soak test: a few thousand mixed requests against the real binary — normal and streamed answers, upstream
 errors, upstream drops before and during a stream, clients that hang up mid-stream — then the proxy's file
-descriptors, threads and memory must be back at their warmed-up baseline (issue 7). Bounded in count and
+descriptors, threads and memory must be back at their warmed-up baseline. Bounded in count and
 time, loopback only."""
 
 from __future__ import annotations
