@@ -172,7 +172,7 @@ struct ConfigDocument: Decodable {
             }
             return RouteConditions(
                 thinking: thinking, minPromptTokens: minPromptTokens, images: images, webSearch: webSearch, subagent: subagent,
-                requestClasses: classes, agentTypes: agentType?.values)
+                requestClasses: classes, agentTypes: agentType?.values.map { $0.lowercased() })
         }
     }
 

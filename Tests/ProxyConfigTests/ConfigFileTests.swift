@@ -283,7 +283,7 @@ struct ConfigFileTests {
             """
         let routes = try ConfigFile.load(text: text, file: "c.yaml", environment: [:]).routes
         #expect(routes.map(\.conditions.requestClasses) == [["compaction", "summary-extraction"], ["blocking-subagent"], nil])
-        #expect(routes.map(\.conditions.agentTypes) == [nil, ["Explore*"], ["Plan", "custom"]])
+        #expect(routes.map(\.conditions.agentTypes) == [nil, ["explore*"], ["plan", "custom"]], "lowercased: they match any case")
         let wrong = """
             providers: { a: { type: openai, base_url: "http://a" } }
             models:

@@ -90,13 +90,15 @@ struct RouteConditionsTests {
         #expect(traits.hints == hints)
     }
 
-    @Test("hint headers: the class lowercased, empty values absent, long ones cut, the metrics label bounded")
+    @Test("Claude Code's headers: the class lowercased, empty values absent, long ones cut, the metrics label bounded")
     func hintHeaders() {
-        let hints = ClaudeCodeHints(requestClassHeader: "Compaction", agentTypeHeader: String(repeating: "x", count: 500))
+        let hints = ClaudeCodeHints(
+            requestClassHeader: "Compaction", agentTypeHeader: String(repeating: "x", count: 500), sessionHeader: "3117e68e")
         #expect(hints.requestClass == "compaction")
         #expect(hints.agentType?.count == 200)
+        #expect(hints.sessionID == "3117e68e")
         #expect(hints.requestClassLabel == "compaction")
-        let empty = ClaudeCodeHints(requestClassHeader: "", agentTypeHeader: nil)
+        let empty = ClaudeCodeHints(requestClassHeader: "", agentTypeHeader: nil, sessionHeader: "")
         #expect(empty == ClaudeCodeHints())
         #expect(empty.requestClassLabel == "none")
         #expect(ClaudeCodeHints(requestClass: "made-up-\(UInt64.random(in: 0...UInt64.max))").requestClassLabel == "other")

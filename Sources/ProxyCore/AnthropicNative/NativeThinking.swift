@@ -24,11 +24,8 @@ struct NativeThinking: Sendable {
     /// A content block of this call's answer with its token packed (`signature` of a thinking block,
     /// `data` of a redacted one); any other block unchanged.
     func packed(block: JSONValue) -> JSONValue {
-        guard let field = Self.tokenField(of: block), case .object(var members) = block,
-            let index = members.firstIndex(where: { $0.key == field }), let token = members[index].value.stringValue
-        else { return block }
-        members[index].value = .string(packed(token))
-        return .object(members)
+        guard let field = Self.tokenField(of: block), let token = block[field]?.stringValue else { return block }
+        return Self.replacing(field, of: block, with: packed(token))
     }
 
     /// The answer's `content` with every token packed; nil when it holds no thinking.
@@ -65,11 +62,15 @@ struct NativeThinking: Sendable {
         switch verdict(token) {
         case .keep: return block
         case .drop: return nil
-        case .unpack(let original):
-            guard case .object(var members) = block, let index = members.firstIndex(where: { $0.key == field }) else { return block }
-            members[index].value = .string(original)
-            return .object(members)
+        case .unpack(let original): return Self.replacing(field, of: block, with: original)
         }
+    }
+
+    /// `block` with its `field` (present) set to `token`.
+    private static func replacing(_ field: String, of block: JSONValue, with token: String) -> JSONValue {
+        guard case .object(var members) = block, let index = members.firstIndex(where: { $0.key == field }) else { return block }
+        members[index].value = .string(token)
+        return .object(members)
     }
 
     /// Whether thinking must be off for this request: it asks for thinking, its last message answers tool

@@ -95,7 +95,7 @@ public struct AnthropicError: Error, Sendable, Equatable, CustomStringConvertibl
         let final: Bool
         switch type {
         case .authentication, .permission, .billing: final = true
-        case .invalidRequest: final = message.hasPrefix("prompt is too long")
+        case .invalidRequest: final = message.hasPrefix(ContextOverflow.sentence)
         default: final = false
         }
         return final ? headers + [HTTPHeader("x-should-retry", "false")] : headers

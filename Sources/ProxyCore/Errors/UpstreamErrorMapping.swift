@@ -128,12 +128,15 @@ package enum ContextOverflow {
             }
         }
         let lowered = upstreamMessage.lowercased()
-        return markers.contains(where: lowered.contains) ? "prompt is too long" : nil
+        return markers.contains(where: lowered.contains) ? sentence : nil
     }
+
+    /// The start of every message Claude Code compacts on.
+    package static let sentence = "prompt is too long"
 
     /// The sentence Claude Code compacts on, for a prompt of `tokens` over a window of `maximum`.
     package static func promptTooLong(tokens: Int, maximum: Int) -> String {
-        "prompt is too long: \(tokens) tokens > \(maximum) maximum"
+        "\(sentence): \(tokens) tokens > \(maximum) maximum"
     }
 
     private static func number(_ match: Regex<AnyRegexOutput>.Match, _ group: Int) -> Int? {

@@ -1,25 +1,29 @@
-/// What Claude Code says of a request in its hint headers, sent to a gateway when
-/// `CLAUDE_CODE_GATEWAY_HINT_HEADERS=1` (which `claude-code-proxy code` sets): the kind of request
-/// (`x-claude-code-request-class`) and the sub-agent asking (`x-claude-code-agent-type`). Routes may match
-/// them (`when: { request_class: …, agent_type: … }`), the access log and the ledger record them.
+/// What Claude Code's headers say of a request: its session (`x-claude-code-session-id`), and, sent to a
+/// gateway when `CLAUDE_CODE_GATEWAY_HINT_HEADERS=1` (which `claude-code-proxy code` sets), the kind of
+/// request (`x-claude-code-request-class`) and the sub-agent asking (`x-claude-code-agent-type`). Routes
+/// may match the last two (`when: { request_class: …, agent_type: … }`); the access log and the ledger
+/// record them.
 package struct ClaudeCodeHints: Sendable, Equatable {
     /// `main`, `compaction`, `blocking-subagent`…, lowercased; nil when the header is absent.
     package var requestClass: String?
     /// `Explore`, `Plan`, `general-purpose`, `custom`…, as sent; nil when the header is absent.
     package var agentType: String?
+    /// The session's id; nil when the header is absent.
+    package var sessionID: String?
 
-    package init(requestClass: String? = nil, agentType: String? = nil) {
+    package init(requestClass: String? = nil, agentType: String? = nil, sessionID: String? = nil) {
         self.requestClass = requestClass.map { $0.lowercased() }
         self.agentType = agentType
+        self.sessionID = sessionID
     }
 
     /// The hints in these header values (at most 200 characters each are kept).
-    package init(requestClassHeader: String?, agentTypeHeader: String?) {
+    package init(requestClassHeader: String?, agentTypeHeader: String?, sessionHeader: String?) {
         func kept(_ value: String?) -> String? {
             guard let value, !value.isEmpty else { return nil }
             return String(value.prefix(200))
         }
-        self.init(requestClass: kept(requestClassHeader), agentType: kept(agentTypeHeader))
+        self.init(requestClass: kept(requestClassHeader), agentType: kept(agentTypeHeader), sessionID: kept(sessionHeader))
     }
 
     /// The classes Claude Code 2.1.337 sends, and those its gateway documentation names.

@@ -71,8 +71,8 @@ package struct RouteConditions: Sendable, Equatable {
     package var subagent: Bool?
     /// The route applies to requests of these classes (`x-claude-code-request-class`, lowercased).
     package var requestClasses: [String]?
-    /// The route applies to requests whose `x-claude-code-agent-type` matches one of these globs
-    /// (case-insensitive, as model patterns).
+    /// The route applies to requests whose `x-claude-code-agent-type` matches one of these globs, lowercased
+    /// (they match case-insensitively, as model patterns).
     package var agentTypes: [String]?
 
     package init(
@@ -97,7 +97,7 @@ package struct RouteConditions: Sendable, Equatable {
         if let requestClasses, !requestClasses.contains(where: { $0 == traits.hints.requestClass }) { return false }
         if let agentTypes {
             guard let agentType = traits.hints.agentType?.lowercased(),
-                agentTypes.contains(where: { Glob.matches($0.lowercased(), agentType) })
+                agentTypes.contains(where: { Glob.matches($0, agentType) })
             else { return false }
         }
         return true

@@ -27,7 +27,7 @@ struct MessagesEndpoints: Sendable {
     private func messages(_ request: Request, context: ProxyRequestContext) async throws -> Response {
         let snapshot = live.snapshot  // this request's settings, whatever a reload does meanwhile
         let logger = context.logger
-        let messagesRequest = try await Self.decodeMessages(request, limit: snapshot.settings.server.maxBodyBytes, logger: logger)
+        let messagesRequest = try await Self.decodeMessages(request, context: context, limit: snapshot.settings.server.maxBodyBytes)
         let trace = context.trace
         trace?.requested(model: messagesRequest.model, stream: messagesRequest.stream)
         if let key = context.client?.managedKey, let gateway { try await gateway.limiter.admit(key, model: messagesRequest.model) }
@@ -57,17 +57,15 @@ struct MessagesEndpoints: Sendable {
     }
 
     @inline(never)
-    private static func decodeMessages(_ request: Request, limit: Int, logger: Logger) async throws -> MessagesRequest {
-        try withSession(await decode(request, limit: limit), headers: request.headers, logger: logger)
+    private static func decodeMessages(_ request: Request, context: ProxyRequestContext, limit: Int) async throws -> MessagesRequest {
+        try withSession(await decode(request, limit: limit), hints: context.hints, logger: context.logger)
     }
 
     /// The request with the Claude Code session its headers name; logs the content blocks it drops.
     @inline(never)
-    private static func withSession(_ request: MessagesRequest, headers: HTTPFields, logger: Logger) -> MessagesRequest {
+    private static func withSession(_ request: MessagesRequest, hints: ClaudeCodeHints, logger: Logger) -> MessagesRequest {
         var request = request
-        if let session = headers[HTTPField.Name("x-claude-code-session-id")!], !session.isEmpty {
-            request.sessionID = session
-        }
+        request.sessionID = hints.sessionID
         let dropped = request.droppedBlockTypes
         if !dropped.isEmpty {
             logger.debug("dropped content blocks the upstream cannot take: \(Set(dropped).sorted().joined(separator: ", "))")
@@ -121,7 +119,7 @@ struct MessagesEndpoints: Sendable {
     /// and the route headers), else the proxy's estimate (`x-proxy-token-count: estimated`).
     private func countTokens(_ request: Request, context: ProxyRequestContext) async throws -> Response {
         let snapshot = live.snapshot
-        let messagesRequest = try await Self.decodeMessages(request, limit: snapshot.settings.server.maxBodyBytes, logger: context.logger)
+        let messagesRequest = try await Self.decodeMessages(request, context: context, limit: snapshot.settings.server.maxBodyBytes)
         if let (tokens, target) = await UpstreamTokenCount.count(
             messagesRequest, hints: context.hints, snapshot: snapshot, client: client, logger: context.logger)
         {

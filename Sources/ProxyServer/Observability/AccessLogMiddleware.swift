@@ -33,11 +33,14 @@ struct AccessLogMiddleware: RouterMiddleware {
     private func startTrace(of request: Request, context: inout Context) -> RequestTrace {
         let hints = ClaudeCodeHints(
             requestClassHeader: request.headers[HTTPField.Name("x-claude-code-request-class")!],
-            agentTypeHeader: request.headers[HTTPField.Name("x-claude-code-agent-type")!])
+            agentTypeHeader: request.headers[HTTPField.Name("x-claude-code-agent-type")!],
+            sessionHeader: request.headers[HTTPField.Name("x-claude-code-session-id")!])
         context.hints = hints
         let trace = RequestTrace(
             method: request.method.rawValue, path: request.uri.path, hints: hints, metrics: metrics, logger: context.logger,
-            ledger: gateway.map { ledgerContext(of: request, requestID: context.requestID, gateway: $0) })
+            ledger: gateway.map {
+                RequestTrace.LedgerContext(gateway: $0, requestID: context.requestID, arrivedAt: WallClock.milliseconds())
+            })
         context.trace = trace
         if context.logger.logLevel <= .debug { context.logger.debug("request headers: \(redacted(request.headers))") }
         return trace
@@ -47,15 +50,6 @@ struct AccessLogMiddleware: RouterMiddleware {
     private func responded(_ response: Response, trace: RequestTrace, logger: Logger) {
         if logger.logLevel <= .debug { logger.debug("response headers: \(redacted(response.headers))") }
         trace.responded(status: response.status.code)
-    }
-
-    /// What the ledger row takes from the request's headers (each value at most 200 characters).
-    private func ledgerContext(of request: Request, requestID: String, gateway: GatewayState) -> RequestTrace.LedgerContext {
-        func header(_ name: String) -> String? {
-            request.headers[HTTPField.Name(name)!].map { String($0.prefix(200)) }.flatMap { $0.isEmpty ? nil : $0 }
-        }
-        return RequestTrace.LedgerContext(
-            gateway: gateway, requestID: requestID, arrivedAt: WallClock.milliseconds(), sessionID: header("x-claude-code-session-id"))
     }
 
     /// Header lines with the client's keys and any configured secret removed.

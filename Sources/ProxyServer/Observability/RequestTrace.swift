@@ -46,8 +46,6 @@ final class RequestTrace: Sendable {
         let requestID: String
         /// Unix milliseconds.
         let arrivedAt: Int64
-        /// Claude Code's `x-claude-code-session-id`.
-        let sessionID: String?
     }
 
     /// Probes (`/health`, `/`) are logged at debug, every other request at info.
@@ -218,7 +216,7 @@ final class RequestTrace: Sendable {
         let key = state.client?.managedKey
         let usage = state.usage ?? TokenUsage()
         return LedgerRow(
-            requestID: context.requestID, at: context.arrivedAt, keyID: key?.id, keyName: name, sessionID: context.sessionID,
+            requestID: context.requestID, at: context.arrivedAt, keyID: key?.id, keyName: name, sessionID: hints.sessionID,
             requestClass: hints.requestClass, agentType: hints.agentType, clientModel: state.clientModel, route: state.route,
             provider: state.provider, upstreamModel: state.upstreamModel, usage: usage, cost: state.prices.cost(of: usage),
             status: status, latencyMilliseconds: duration.wholeMilliseconds, replica: context.gateway.replica,

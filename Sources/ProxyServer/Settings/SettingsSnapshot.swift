@@ -34,6 +34,13 @@ struct SettingsSnapshot: Sendable {
         pools[target.provider.name]!
     }
 
+    /// The keys (indexes into `pool(for:)`) to try a target with, in order: the session's own first, those
+    /// cooling down last.
+    func keyOrder(for target: RouteTarget, session: String?) -> [Int] {
+        let pool = pool(for: target)
+        return pool.order(session: session) { cooldowns.isCooling(target, key: pool.keyIDs[$0]) }
+    }
+
     /// Where a request goes, in the order to try: the route's target, then its fallbacks, with targets
     /// whose every key is cooling down moved to the end, and those whose context window the prompt exceeds
     /// left out (when that is all of them, the request is refused: see `ContextWindowCheck`).

@@ -31,7 +31,7 @@ enum FallbackSender {
             let isLastTarget = position == targets.count - 1 && emptyTarget == nil
             trace?.routed(to: target)
             let pool = snapshot.pool(for: target)
-            let keys = pool.order(session: request.sessionID) { snapshot.cooldowns.isCooling(target, key: pool.keyIDs[$0]) }
+            let keys = snapshot.keyOrder(for: target, session: request.sessionID)
             for (keyPosition, key) in keys.enumerated() {
                 let isLastKey = keyPosition == keys.count - 1
                 let call: UpstreamCall

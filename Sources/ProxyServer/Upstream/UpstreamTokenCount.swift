@@ -11,15 +11,17 @@ enum UpstreamTokenCount {
     static func count(
         _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, client: CurlHTTPClient, logger: Logger
     ) async -> (tokens: Int, target: RouteTarget)? {
-        guard let (target, call) = prepare(request, hints: hints, snapshot: snapshot, logger: logger) else { return nil }
+        guard let (target, countRequest, inputTokens) = prepare(request, hints: hints, snapshot: snapshot, logger: logger) else {
+            return nil
+        }
         do {
-            let response = try await client.execute(call.request)
+            let response = try await client.execute(countRequest)
             let body = try await response.body.collect(upTo: 1 << 20)
             guard (200..<300).contains(response.status) else {
                 logger.info("\(target.label) did not count the prompt (\(response.status)); answering with the proxy's estimate")
                 return nil
             }
-            guard let tokens = call.inputTokens(body) else {
+            guard let tokens = inputTokens(body) else {
                 logger.info("\(target.label) answered count_tokens without a count; answering with the proxy's estimate")
                 return nil
             }
@@ -34,12 +36,10 @@ enum UpstreamTokenCount {
     @inline(never)
     private static func prepare(
         _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, logger: Logger
-    ) -> (RouteTarget, (request: HTTPClientRequest, inputTokens: @Sendable ([UInt8]) -> Int?))? {
+    ) -> (target: RouteTarget, request: HTTPClientRequest, inputTokens: @Sendable ([UInt8]) -> Int?)? {
         let traits = RequestTraits(request: request, hints: hints)
         guard let target = snapshot.settings.targets(for: traits, catalog: snapshot.catalog).first else { return nil }
-        let pool = snapshot.pool(for: target)
-        let key = pool.order(session: request.sessionID) { snapshot.cooldowns.isCooling(target, key: pool.keyIDs[$0]) }[0]
-        let adapter = pool.adapters[key]
+        let adapter = snapshot.pool(for: target).adapters[snapshot.keyOrder(for: target, session: request.sessionID)[0]]
         let context = CallContext(
             upstreamModel: target.upstreamModel, maxTokens: request.maxTokens ?? 0, estimatedInputTokens: traits.estimatedPromptTokens)
         let prepared: PreparedTokenCount?
@@ -51,6 +51,6 @@ enum UpstreamTokenCount {
         }
         guard let prepared else { return nil }
         let http = HTTPClientRequest(prepared.request, provider: adapter.settings, server: snapshot.settings.server)
-        return (target, (http, prepared.inputTokens))
+        return (target, http, prepared.inputTokens)
     }
 }
