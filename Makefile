@@ -46,14 +46,15 @@ clean:
 
 # Fuzz the SSE parser + stream translator, the request decoder + translator and the YAML loader with
 # libFuzzer, FUZZ_SECONDS each. A crash fails the target, is saved as Tests/Fuzz/TARGET/crash-…, and is
-# replayed by `make test` from then on.
+# replayed by `make test` from then on. Leaks the Swift runtime's Regex only seems to make are suppressed
+# (Tests/Fuzz/lsan-suppressions.txt).
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(SWIFT) build --scratch-path .build-fuzz --product proxy-fuzz --sanitize fuzzer --sanitize address -Xswiftc -DFUZZING
 	@for target in sse request yaml; do \
 	  mkdir -p .build-fuzz/corpus/$$target; \
 	  echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
-	  PROXY_FUZZ_TARGET=$$target .build-fuzz/debug/proxy-fuzz .build-fuzz/corpus/$$target Tests/Fuzz/$$target \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Fuzz/lsan-suppressions.txt PROXY_FUZZ_TARGET=$$target .build-fuzz/debug/proxy-fuzz .build-fuzz/corpus/$$target Tests/Fuzz/$$target \
 	    -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=Tests/Fuzz/$$target/ \
 	    > .build-fuzz/$$target.log 2>&1; status=$$?; \
 	  grep -E "^Done" .build-fuzz/$$target.log; \
