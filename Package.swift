@@ -13,6 +13,11 @@ let package = Package(
         .executable(name: "claude-code-proxy", targets: ["claude-code-proxy"]),
         // What an adapter outside this repository depends on: the adapter API and the proxy that runs it.
         .library(name: "ClaudeCodeProxyKit", targets: ["ClaudeCodeProxyKit"]),
+        // The adapter API alone (requests, answers, streams, errors, JSON; no server, no C libraries), for
+        // libraries of adapters; their executables and tests add ClaudeCodeProxyKit.
+        .library(name: "ClaudeCodeProxyAdapterAPI", targets: ["ProxyCore"]),
+        // For adapters' tests: the stream-grammar checker and a stream runner that splits a body at every byte.
+        .library(name: "ClaudeCodeProxyTestKit", targets: ["ClaudeCodeProxyTestKit"]),
     ],
     dependencies: [
         // `traits: []` keeps swift-configuration and full Foundation out of the build.
@@ -53,9 +58,27 @@ let package = Package(
             name: "ProxyCore",
             swiftSettings: swiftSettings
         ),
+        // Google's Gemini API and Vertex AI, written on the adapter API alone, as an adapter from another
+        // package would be.
+        .target(
+            name: "GeminiAdapter",
+            dependencies: ["ProxyCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ClaudeCodeProxyTestKit",
+            dependencies: ["ProxyCore"],
+            swiftSettings: swiftSettings
+        ),
+        // The registry of the adapters the proxy comes with.
+        .target(
+            name: "BuiltInAdapters",
+            dependencies: ["ProxyCore", "GeminiAdapter"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ProxyConfig",
-            dependencies: ["CYAML", "ProxyCore"],
+            dependencies: ["CYAML", "ProxyCore", "BuiltInAdapters"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -74,7 +97,7 @@ let package = Package(
         .target(
             name: "ProxyServer",
             dependencies: [
-                "CurlHTTP", "ProxyCore", "ProxyStore",
+                "BuiltInAdapters", "CurlHTTP", "ProxyCore", "ProxyStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,7 +113,7 @@ let package = Package(
         ),
         .target(
             name: "FuzzTargets",
-            dependencies: ["ProxyCore", "ProxyConfig"],
+            dependencies: ["BuiltInAdapters", "ProxyCore", "ProxyConfig"],
             swiftSettings: swiftSettings
         ),
         // `make fuzz` builds it with libFuzzer (-DFUZZING); a plain build replays saved inputs.
@@ -102,7 +125,7 @@ let package = Package(
         .target(
             name: "ClaudeCodeProxyKit",
             dependencies: [
-                "CurlHTTP", "ProxyConfig", "ProxyCore", "ProxyServer", "ProxyStore",
+                "BuiltInAdapters", "CurlHTTP", "GeminiAdapter", "ProxyConfig", "ProxyCore", "ProxyServer", "ProxyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,13 +150,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GeminiAdapterTests",
+            dependencies: ["ClaudeCodeProxyTestKit", "GeminiAdapter", "ProxyCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ProxyConfigTests",
-            dependencies: ["ProxyConfig"],
+            dependencies: ["BuiltInAdapters", "ProxyConfig"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ProxyCoreTests",
-            dependencies: ["ProxyCore"],
+            dependencies: ["ClaudeCodeProxyTestKit", "BuiltInAdapters", "ProxyCore"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
@@ -157,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "ProxyServerTests",
             dependencies: [
-                "ProxyServer", "ProxyStore", "StoreTestSupport", "CurlHTTP", "ProxyCore", "ProxyConfig", "FuzzTargets",
+                "BuiltInAdapters", "ProxyServer", "ProxyStore", "StoreTestSupport", "CurlHTTP", "ProxyCore", "ProxyConfig", "FuzzTargets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

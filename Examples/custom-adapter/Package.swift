@@ -39,6 +39,7 @@ let package = Package(
             name: "CohereAdapterTests",
             dependencies: [
                 "CohereAdapter", .product(name: "ClaudeCodeProxyKit", package: "claude-code-proxy"),
+                .product(name: "ClaudeCodeProxyTestKit", package: "claude-code-proxy"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

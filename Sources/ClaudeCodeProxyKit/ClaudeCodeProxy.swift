@@ -1,4 +1,5 @@
 import ArgumentParser
+@_exported import BuiltInAdapters
 import Logging
 @_exported import ProxyCore
 

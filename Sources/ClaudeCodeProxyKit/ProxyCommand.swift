@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuiltInAdapters
 import ProxyCore
 
 /// The `claude-code-proxy` command: `serve` (the default) runs the proxy, `check` checks a config, `code`

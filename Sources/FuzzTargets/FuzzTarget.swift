@@ -1,3 +1,4 @@
+import BuiltInAdapters
 import ProxyConfig
 import ProxyCore
 

@@ -1,3 +1,4 @@
+import BuiltInAdapters
 import ProxyCore
 
 /// config.yaml → `ProxySettings`.
@@ -28,7 +29,7 @@ package enum ConfigFile {
                 }
             }
             let settings = section.settings(
-                name: entry.key, mark: entry.keyMark, file: file, knownTypes: registry.kinds, problems: &problems)
+                name: entry.key, mark: entry.keyMark, file: file, registry: registry, problems: &problems)
             if let settings { providers.append(settings) }
         }
         let settings = document.settings(providers: providers, file: file, problems: &problems)

@@ -96,11 +96,11 @@ struct ProviderSection: Decodable {
     /// The settings of provider `name` (written at `mark`), checked: required keys present, enumerations
     /// valid. nil when anything is wrong; each problem is added to `problems`.
     func settings(
-        name: String, mark: YAMLMark?, file: String, knownTypes: Set<String>, problems: inout YAMLProblems
+        name: String, mark: YAMLMark?, file: String, registry: AdapterRegistry, problems: inout YAMLProblems
     ) -> ProviderSettings? {
         let path = "providers.\(name)"
         var own = YAMLProblems()
-        let type = own.check { () throws(YAMLError) in try checkedType(path: path, mark: mark, file: file, knownTypes: knownTypes) }
+        let type = own.check { () throws(YAMLError) in try checkedType(path: path, mark: mark, file: file, knownTypes: registry.kinds) }
         let baseURL = own.check { () throws(YAMLError) in try checkedBaseURL(path: path, mark: mark, file: file) }
         let bearer = own.check { () throws(YAMLError) in
             try Self.oneOf(["api-key", "bearer"], auth, path: "\(path).auth", file: file) == "bearer"
@@ -108,6 +108,9 @@ struct ProviderSection: Decodable {
         let options = own.check { () throws(YAMLError) in try checkedOptions(path: path, file: file) }
         let keys = own.check { () throws(YAMLError) in try checkedKeys(path: path, mark: mark, file: file) }
         let quirks = checkedQuirks(path: path, file: file, problems: &own)
+        if let type, let declared = registry.options(forKind: type) {
+            checkDeclaredOptions(declared, type: type, path: path, file: file, problems: &own)
+        }
         problems.append(contentsOf: own)
         guard own.isEmpty, let type, let baseURL, let bearer, let options, let keys else { return nil }
         let usable = keys.filter { $0.isComplete && !$0.value.isEmpty }.map(\.value)
@@ -178,6 +181,28 @@ struct ProviderSection: Decodable {
             throw YAMLError(file: file, mark: options.mark, path: "\(path).options", message: "options must be a mapping")
         }
         return options.jsonValue
+    }
+
+    /// Each key under `options:` checked against the options the type's adapter declares.
+    private func checkDeclaredOptions(
+        _ declared: [AdapterOption], type: String, path: String, file: String, problems: inout YAMLProblems
+    ) {
+        guard case .mapping(let entries)? = options?.value else { return }
+        for entry in entries {
+            let optionPath = "\(path).options.\(entry.key)"
+            guard let option = declared.first(where: { $0.key == entry.key }) else {
+                let known = declared.isEmpty ? "type \(type) takes none" : "expected one of: " + declared.map(\.key).joined(separator: ", ")
+                problems.append(
+                    YAMLError(file: file, mark: entry.keyMark, path: optionPath, message: "unknown option '\(entry.key)'; \(known)"))
+                continue
+            }
+            let value = entry.value.jsonValue
+            if !option.accepts(value) {
+                let found = value.stringValue.map { "'\($0)'" } ?? value.typeDescription
+                problems.append(
+                    YAMLError(file: file, mark: entry.value.mark, path: optionPath, message: "expected \(option.expected); found \(found)"))
+            }
+        }
     }
 
     /// The configured quirks, each checked against its declaration (a wrong one is added to `problems`).

@@ -1,3 +1,4 @@
+import BuiltInAdapters
 import Foundation
 import ProxyCore
 import Testing

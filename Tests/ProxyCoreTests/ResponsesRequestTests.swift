@@ -1,3 +1,4 @@
+import BuiltInAdapters
 import Testing
 
 @testable import ProxyCore

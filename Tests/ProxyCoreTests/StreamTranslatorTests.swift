@@ -1,3 +1,4 @@
+import ClaudeCodeProxyTestKit
 import Testing
 
 @testable import ProxyCore

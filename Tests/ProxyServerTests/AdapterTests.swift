@@ -1,3 +1,4 @@
+import BuiltInAdapters
 import HTTPTypes
 import ProxyConfig
 import ProxyCore

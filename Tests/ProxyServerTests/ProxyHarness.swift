@@ -1,3 +1,4 @@
+import BuiltInAdapters
 import CurlHTTP
 import Logging
 import ProxyConfig

@@ -1,25 +1,12 @@
 /// The adapters a config file can name by `type:`.
 ///
-/// The built-in adapters register here the way any other does: start from `builtIn` (or an empty
-/// registry), `register` your own, and run the proxy with the result.
+/// The built-in adapters register here the way any other does: start from `builtIn` (ClaudeCodeProxyKit;
+/// or an empty registry), `register` your own, and run the proxy with the result.
 public struct AdapterRegistry: Sendable {
     private var types: [String: any ProviderAdapter.Type] = [:]
 
     /// An empty registry.
     public init() {}
-
-    /// OpenAI, Azure OpenAI and Ollama (chat-completions), OpenAI's and Azure's Responses API, and
-    /// Anthropic-native services.
-    public static let builtIn: AdapterRegistry = {
-        var registry = AdapterRegistry()
-        registry.register(OpenAIAdapter.self)
-        registry.register(AzureAdapter.self)
-        registry.register(OllamaAdapter.self)
-        registry.register(OpenAIResponsesAdapter.self)
-        registry.register(AzureResponsesAdapter.self)
-        registry.register(AnthropicAdapter.self)
-        return registry
-    }()
 
     /// Adds an adapter under its `kind`, replacing one registered under the same kind.
     public mutating func register(_ adapter: any ProviderAdapter.Type) {
@@ -35,6 +22,11 @@ public struct AdapterRegistry: Sendable {
 
     /// The kinds registered, for the config's error messages.
     public var kinds: Set<String> { Set(types.keys) }
+
+    /// The options the adapter of `kind` declares; nil when it declares none (or no adapter has that kind).
+    public func options(forKind kind: String) -> [AdapterOption]? {
+        types[kind]?.options
+    }
 
     /// The adapter for a provider, built from its settings; nil when no adapter has its `type`.
     public func adapter(for settings: ProviderSettings) -> (any ProviderAdapter)? {

@@ -9,6 +9,11 @@ public protocol ProviderAdapter: Sendable {
     /// The `type:` that selects this adapter in config.yaml.
     static var kind: String { get }
 
+    /// The keys the adapter reads from its provider's `options:`; config.yaml is checked against them at
+    /// load (an unknown key or a wrong value is an error at its line). nil, the default: the adapter takes
+    /// any options, unchecked.
+    static var options: [AdapterOption]? { get }
+
     /// Builds the adapter for one configured provider; called once per config load, not per request.
     init(settings: ProviderSettings)
 
@@ -39,6 +44,9 @@ public protocol ProviderAdapter: Sendable {
 }
 
 extension ProviderAdapter {
+    /// Options unchecked.
+    public static var options: [AdapterOption]? { nil }
+
     /// Most hosted services need a key.
     public var requiresAPIKey: Bool { true }
 

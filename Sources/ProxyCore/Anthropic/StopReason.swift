@@ -33,5 +33,5 @@ public enum StopReason: String, Sendable {
 
     /// Shown as text before a `refusal`: Claude Code would otherwise show its own usage-policy message
     /// and suggest another Claude model, which says nothing about what happened upstream.
-    package static let contentFilterNotice = "[the upstream provider's content filter blocked this response]"
+    public static let contentFilterNotice = "[the upstream provider's content filter blocked this response]"
 }

@@ -41,7 +41,8 @@ public enum StreamEvent: Sendable, Equatable {
     /// An event exactly as an Anthropic upstream sent it: its name and its `data` JSON text, relayed as is.
     case encoded(name: String, data: [UInt8])
 
-    package var name: String {
+    /// The SSE event name (`message_start`, `content_block_delta`, …).
+    public var name: String {
         switch self {
         case .messageStart: return "message_start"
         case .ping: return "ping"

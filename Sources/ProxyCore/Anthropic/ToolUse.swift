@@ -47,3 +47,24 @@ public enum ToolArguments {
         }
     }
 }
+
+/// Tool ids that carry an upstream's data about a call (its signature, its own id) to the client and back:
+/// clients keep a `tool_use` id and send it back exactly, on the call and on its result, whatever else they
+/// keep of the turn. `toolu_p` + base64url of a JSON object, within Anthropic's id alphabet.
+public enum PackedToolID {
+    private static let prefix = "toolu_p"
+
+    /// An id carrying `fields` (a JSON object). Two calls with the same fields get the same id: add a
+    /// field that tells them apart.
+    public static func make(_ fields: JSONValue) -> String {
+        prefix + Base64URL.encoded(fields.serialized())
+    }
+
+    /// The fields an id made by `make` carries; nil for every other id.
+    public static func fields(of id: String) -> JSONValue? {
+        guard id.hasPrefix(prefix), let bytes = Base64URL.decoded(id.dropFirst(prefix.count)),
+            let fields = try? JSONParser.parse(bytes), fields.objectValue != nil
+        else { return nil }
+        return fields
+    }
+}

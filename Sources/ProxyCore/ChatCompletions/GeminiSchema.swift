@@ -1,8 +1,10 @@
-/// Tool schemas in the OpenAPI subset Gemini's OpenAI-compatible endpoint accepts (docs/translation.md §3.6).
+/// Tool schemas in the OpenAPI subset Gemini accepts, natively and through its OpenAI-compatible endpoint
+/// (docs/translation.md §3.6).
 ///
 /// Gemini answers 400 ("Unknown name \"additionalProperties\"", "\"exclusiveMinimum\"", "\"const\"") on
-/// JSON-Schema keywords outside its subset, and Claude Code's own tool schemas use several of them.
-package enum GeminiSchema {
+/// JSON-Schema keywords outside its subset, and Claude Code's own tool schemas use several of them; it also
+/// refuses an empty `properties` ("should be non-empty for OBJECT type"), which tools without parameters send.
+public enum GeminiSchema {
     static let keptKeys: Set<String> = [
         "type", "format", "title", "description", "nullable", "enum", "maxItems", "minItems", "properties", "required",
         "minProperties", "maxProperties", "minLength", "maxLength", "pattern", "example", "anyOf", "propertyOrdering",
@@ -11,7 +13,9 @@ package enum GeminiSchema {
     /// `$ref` chains deeper than this are cut (recursive schemas would never end).
     static let maximumDepth = 32
 
-    package static func cleaned(_ schema: JSONValue) -> JSONValue {
+    /// A JSON Schema in Gemini's subset: `$ref`s inlined, `const` as a one-value `enum`, null types as
+    /// `nullable`, unknown keywords and empty `properties` left out.
+    public static func cleaned(_ schema: JSONValue) -> JSONValue {
         let definitions = (schema["$defs"]?.objectValue ?? []) + (schema["definitions"]?.objectValue ?? [])
         return clean(schema, definitions: definitions, depth: 0)
     }
@@ -49,6 +53,7 @@ package enum GeminiSchema {
         for (key, value) in members where keptKeys.contains(key) && !result.contains(where: { $0.key == key }) {
             switch key {
             case "properties":
+                if value.objectValue?.isEmpty ?? true { continue }
                 let properties = (value.objectValue ?? []).map {
                     (key: $0.key, value: clean($0.value, definitions: definitions, depth: depth + 1))
                 }

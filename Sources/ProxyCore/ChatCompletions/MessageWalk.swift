@@ -49,15 +49,31 @@ enum MessageWalk {
         var reasoningPassback: String?
         var mistralIDs: Bool
         var sendsImages: Bool
+        /// Gemini's dialect: calls go back with the thought signature they came with.
+        var geminiSignatures: Bool
 
         init(options: ChatCompletionsOptions) {
             reasoningPassback = options.quirks[Quirks.reasoningPassback]
             mistralIDs = options.quirks[Quirks.toolIDFormat] == .mistral9
             sendsImages = options.quirks[Quirks.sendImages]
+            geminiSignatures = options.quirks[Quirks.schemaDialect] == .gemini
         }
 
+        /// Mistral's nine characters; under Gemini's dialect, Gemini's own id of a call that carried a
+        /// signature; an id over OpenAI's 40 (Gemini's carry their signature) as a digest of it, the same on
+        /// every request.
         func upstreamID(_ id: String) -> String {
-            mistralIDs ? MistralToolID.id(for: id) : id
+            if mistralIDs { return MistralToolID.id(for: id) }
+            if geminiSignatures, let call = GeminiCompatSignature.call(fromToolUseID: id) { return call.id }
+            return id.utf8.count > 40 ? "toolu_" + SHA256.hex(id).prefix(34) : id
+        }
+
+        /// A call's `extra_content` under Gemini's dialect: its signature, or the value that skips the
+        /// check on a message's first call that came without one (Gemini checks only those).
+        func extraContent(forCall id: String, first: Bool) -> JSONValue? {
+            guard geminiSignatures else { return nil }
+            if let call = GeminiCompatSignature.call(fromToolUseID: id) { return GeminiCompatSignature.extraContent(call.signature) }
+            return first ? GeminiCompatSignature.extraContent(GeminiCompatSignature.skipValidation) : nil
         }
     }
 
@@ -108,10 +124,15 @@ enum MessageWalk {
             case .text(let fragment): text += fragment
             case .thinking(let thought, _): reasoning += thought
             case .toolUse(let id, let name, let input):
-                calls.append([
-                    "id": .string(shape.upstreamID(id)), "type": "function",
-                    "function": ["name": .string(toolNames.upstreamName(for: name)), "arguments": .string(ToolArguments.text(for: input))],
-                ])
+                var call: [(key: String, value: JSONValue)] = [
+                    ("id", .string(shape.upstreamID(id))), ("type", "function"),
+                    (
+                        "function",
+                        ["name": .string(toolNames.upstreamName(for: name)), "arguments": .string(ToolArguments.text(for: input))]
+                    ),
+                ]
+                if let extra = shape.extraContent(forCall: id, first: calls.isEmpty) { call.append(("extra_content", extra)) }
+                calls.append(.object(call))
                 ids.append(id)
             default: continue  // thinking is not sent back by default
             }

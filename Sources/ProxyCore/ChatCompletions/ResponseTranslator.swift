@@ -39,7 +39,7 @@ package enum ResponseTranslator {
             guard let name = function?["name"]?.stringValue, !name.isEmpty else { continue }
             blocks.append(
                 .toolUse(
-                    id: ToolCallID.normalized(call["id"]?.stringValue),
+                    id: GeminiCompatSignature.toolUseID(for: call),
                     name: toolNames.clientName(for: name),
                     input: ToolArguments.object(from: function?["arguments"])
                 )

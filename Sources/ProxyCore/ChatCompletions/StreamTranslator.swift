@@ -13,6 +13,8 @@ package struct StreamTranslator: Sendable {
     private struct ToolCall {
         var upstreamIndex: Int?
         var id: String?
+        /// Gemini's thought signature (`GeminiCompatSignature`), from whichever fragment brought it.
+        var signature: String?
         var name: String?
         var blockIndex: Int?
         /// Every argument fragment so far.
@@ -167,6 +169,7 @@ package struct StreamTranslator: Sendable {
         let position = toolCallPosition(for: call)
         let function = call["function"]
         if let id = call["id"]?.stringValue, !id.isEmpty, toolCalls[position].id == nil { toolCalls[position].id = id }
+        if let signature = GeminiCompatSignature.signature(of: call) { toolCalls[position].signature = signature }
         if let name = function?["name"]?.stringValue, !name.isEmpty, toolCalls[position].name == nil {
             toolCalls[position].name = name
         }
@@ -236,7 +239,7 @@ package struct StreamTranslator: Sendable {
     }
 
     private mutating func openBlock(of position: Int, into events: inout [StreamEvent]) {
-        let id = ToolCallID.normalized(toolCalls[position].id)
+        let id = GeminiCompatSignature.toolUseID(upstreamID: toolCalls[position].id, signature: toolCalls[position].signature)
         let name = toolNames.clientName(for: toolCalls[position].name ?? "")
         toolCalls[position].blockIndex = builder.startToolUse(id: id, name: name, into: &events)
     }

@@ -8,7 +8,8 @@ public enum UpstreamErrorMapping {
     /// The client's error for an upstream status and body: the Anthropic type the body names when it is
     /// Anthropic-shaped, else the one matching the status; the upstream's message after the provider's name
     /// (context overflows reworded to the sentences Claude Code acts on); on rate limits and overloads the
-    /// upstream's wait as a capped `retry-after` in whole seconds; the upstream's `x-should-retry`.
+    /// upstream's wait (its headers, or a Google error's `RetryInfo`) as a capped `retry-after` in whole
+    /// seconds; the upstream's `x-should-retry`.
     /// - Parameter headers: the upstream's response headers, names lowercased.
     public static func error(status: Int, headers: [HTTPHeader], body: [UInt8], provider: String) -> AnthropicError {
         let json = try? JSONParser.parse(body)
@@ -23,7 +24,7 @@ public enum UpstreamErrorMapping {
             type = .billing
         }
         var answerHeaders: [HTTPHeader] = []
-        if type == .rateLimit || type == .overloaded, let seconds = retryAfterSeconds(in: headers) {
+        if type == .rateLimit || type == .overloaded, let seconds = retryAfterSeconds(in: headers) ?? retryDelaySeconds(in: json) {
             answerHeaders.append(HTTPHeader("retry-after", String(min(seconds, maximumRetryAfterSeconds))))
         }
         if let shouldRetry = headers.first(where: { $0.name == "x-should-retry" })?.value.trimmingWhitespace().lowercased(),
@@ -45,6 +46,20 @@ public enum UpstreamErrorMapping {
         }
         let seconds = (value("retry-after-ms") ?? value("x-ms-retry-after-ms")).map { $0 / 1000 } ?? value("retry-after")
         return seconds.map { Int(min($0, 1e9).rounded(.up)) }
+    }
+
+    /// The wait a Google error body asks for (`error.details[]` of type `google.rpc.RetryInfo`, its
+    /// `retryDelay` a duration such as `"37s"` or `"1.5s"`), in whole seconds rounded up.
+    static func retryDelaySeconds(in json: JSONValue?) -> Int? {
+        let root = json?.arrayValue?.first ?? json
+        for detail in root?["error"]?["details"]?.arrayValue ?? [] {
+            guard detail["@type"]?.stringValue?.hasSuffix("google.rpc.RetryInfo") == true,
+                let delay = detail["retryDelay"]?.stringValue, delay.hasSuffix("s"),
+                let seconds = Double(delay.dropLast()), seconds.isFinite, seconds >= 0
+            else { continue }
+            return Int(min(seconds, 1e9).rounded(.up))
+        }
+        return nil
     }
 
     /// The human part of an Anthropic, OpenAI-family, Mistral, Gemini-array or plain-text error body.

@@ -1,6 +1,6 @@
-/// Base64url without padding (RFC 4648 §5): how the proxy packs data into the thinking signatures it
-/// makes, which clients store and send back as opaque strings.
-package enum Base64URL {
+/// Base64url without padding (RFC 4648 §5): how the proxy packs data into the thinking signatures and
+/// tool ids it makes, which clients store and send back as opaque strings.
+public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     private static let values: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
@@ -8,7 +8,8 @@ package enum Base64URL {
         return table
     }()
 
-    package static func encoded(_ bytes: [UInt8]) -> String {
+    /// `bytes` in the URL-safe alphabet, unpadded.
+    public static func encoded(_ bytes: [UInt8]) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count * 4 + 2) / 3)
         var index = 0
@@ -24,7 +25,7 @@ package enum Base64URL {
     }
 
     /// nil when `text` holds a character outside the alphabet or has an impossible length.
-    package static func decoded(_ text: Substring) -> [UInt8]? {
+    public static func decoded(_ text: Substring) -> [UInt8]? {
         var output: [UInt8] = []
         output.reserveCapacity(text.utf8.count * 3 / 4)
         var group: UInt32 = 0

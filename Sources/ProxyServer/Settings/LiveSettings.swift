@@ -1,3 +1,4 @@
+import BuiltInAdapters
 import ProxyCore
 import Synchronization
 

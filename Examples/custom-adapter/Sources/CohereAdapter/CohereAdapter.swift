@@ -16,11 +16,16 @@ public struct CohereAdapter: ProviderAdapter {
         self.settings = settings
     }
 
-    /// Whether `thinking` is sent: `options: { thinking: true | false }` in the provider's config section
-    /// decides; without it, only to Cohere's reasoning models (`command-a-reasoning-…`), since other models
-    /// are not documented to accept the field and Claude Code sends thinking settings whatever the model.
+    /// `options: { thinking: true | false }` in the provider's config section; `check` and `serve` refuse
+    /// any other key or value there, at its line.
+    public static let options: [AdapterOption]? = [thinking]
+    static let thinking = AdapterOption.flag("thinking")
+
+    /// Whether `thinking` is sent: the `thinking` option decides; without it, only to Cohere's reasoning
+    /// models (`command-a-reasoning-…`), since other models are not documented to accept the field and
+    /// Claude Code sends thinking settings whatever the model.
     func sendsThinking(to model: String) -> Bool {
-        settings.options["thinking"]?.boolValue ?? model.lowercased().contains("reasoning")
+        settings.option(Self.thinking)?.boolValue ?? model.lowercased().contains("reasoning")
     }
 
     /// The Cohere call for one Claude Code request, and the reader of its answer.

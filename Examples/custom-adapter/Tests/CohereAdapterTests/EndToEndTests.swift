@@ -1,4 +1,5 @@
 import ClaudeCodeProxyKit
+import ClaudeCodeProxyTestKit
 import CohereAdapter
 import Logging
 import Testing
@@ -110,7 +111,7 @@ struct EndToEndTests {
             #expect(response.status == 200)
             #expect(response.header("content-type")?.hasPrefix("text/event-stream") == true)
             let events = try AnthropicSSE.events(in: response.body)
-            #expect(StreamGrammar.violation(in: events) == nil, "\(events)")
+            #expect(StreamGrammar.violations(in: events) == [], "\(events)")
             guard case .messageStart(_, let model, let usage) = events.first else {
                 Issue.record("no message_start: \(events)")
                 return
@@ -133,7 +134,7 @@ struct EndToEndTests {
             let response = try await LoopbackClient.post(port: port, path: "/v1/messages", json: Self.request(stream: true))
             #expect(response.status == 200)
             let events = try AnthropicSSE.events(in: response.body)
-            #expect(StreamGrammar.violation(in: events) == nil, "\(events)")
+            #expect(StreamGrammar.violations(in: events) == [], "\(events)")
             #expect(events.contains(.contentBlockStart(index: 1, block: .toolUse(id: "get_weather_3v76fs3zjrgq", name: "get_weather"))))
             let input = events.map { event in if case .contentBlockDelta(_, .inputJSON(let json)) = event { json } else { "" } }.joined()
             #expect(try JSONParser.parse(input) == ["location": "Madrid"])

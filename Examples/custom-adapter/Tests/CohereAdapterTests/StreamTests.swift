@@ -1,4 +1,5 @@
 import ClaudeCodeProxyKit
+import ClaudeCodeProxyTestKit
 import CohereAdapter
 import Testing
 
@@ -6,20 +7,13 @@ import Testing
 struct StreamTests {
     private let answer = try! Fixtures.call(Fixtures.simpleRequest(stream: true)).answer
 
-    private func run(_ bytes: [UInt8]) -> StreamOutcome {
-        StreamOutcome.run(answer, parts: [bytes[...]])
+    private func run(_ bytes: [UInt8]) -> AnswerStreamRun {
+        AnswerStreamRun(answer, bytes: bytes)
     }
 
     /// The stream fed in two parts at every position gives what it gives whole.
     private func expectSplitInvariant(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
-        let whole = run(bytes)
-        for position in 0...bytes.count {
-            let split = StreamOutcome.run(answer, parts: [bytes[..<position], bytes[position...]])
-            if split != whole {
-                Issue.record("split at byte \(position) changed the events", sourceLocation: sourceLocation)
-                return
-            }
-        }
+        #expect(AnswerStreamRun.splitsThatChangeTheAnswer(answer, bytes: bytes) == [], sourceLocation: sourceLocation)
     }
 
     @Test func textStream() throws {
@@ -37,14 +31,14 @@ struct StreamTests {
                 .messageStop,
             ])
         #expect(outcome.usage == ResolvedUsage(usage: TokenUsage(inputTokens: 70, outputTokens: 2), estimated: false))
-        #expect(StreamGrammar.violation(in: outcome.events) == nil)
+        #expect(StreamGrammar.violations(in: outcome.events) == [])
         expectSplitInvariant(Fixtures.textStream)
     }
 
     @Test func toolCallStream() throws {
         let outcome = run(Fixtures.toolCallStream)
         #expect(outcome.error == nil)
-        #expect(StreamGrammar.violation(in: outcome.events) == nil)
+        #expect(StreamGrammar.violations(in: outcome.events) == [])
         let blocks = outcome.events.compactMap { event -> StreamEvent.BlockStart? in
             if case .contentBlockStart(_, let block) = event { block } else { nil }
         }
@@ -58,7 +52,7 @@ struct StreamTests {
 
     @Test func reasoningStream() {
         let outcome = run(Fixtures.reasoningStream)
-        #expect(StreamGrammar.violation(in: outcome.events) == nil)
+        #expect(StreamGrammar.violations(in: outcome.events) == [])
         #expect(outcome.events.contains(.contentBlockStart(index: 0, block: .thinking)))
         #expect(outcome.events.contains(.contentBlockDelta(index: 0, delta: .thinking("Two plus two."))))
         #expect(outcome.events.contains(.contentBlockStart(index: 1, block: .text)))
@@ -93,7 +87,7 @@ struct StreamTests {
         ])
         let outcome = run(bytes)
         #expect(outcome.error == nil)
-        #expect(StreamGrammar.violation(in: outcome.events) == nil, "\(outcome.events)")
+        #expect(StreamGrammar.violations(in: outcome.events) == [], "\(outcome.events)")
         // The open call keeps its block until it ends; what arrived meanwhile follows it.
         let content = outcome.events.filter { event in
             switch event {
@@ -134,7 +128,7 @@ struct StreamTests {
             #"{"type":"message-end","delta":{"finish_reason":"TOOL_CALL"}}"#,
         ])
         let outcome = run(bytes)
-        #expect(StreamGrammar.violation(in: outcome.events) == nil, "\(outcome.events)")
+        #expect(StreamGrammar.violations(in: outcome.events) == [], "\(outcome.events)")
         #expect(outcome.toolInput == "{}")
         #expect(outcome.events.filter { if case .contentBlockDelta = $0 { true } else { false } }.count == 1)
     }
@@ -168,28 +162,5 @@ struct StreamTests {
         let bytes = Fixtures.sse(
             Fixtures.textStreamPayloads + [#"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"extra"}}}}"#])
         #expect(run(bytes).events == run(Fixtures.textStream).events)
-    }
-}
-
-@Suite(.timeLimit(.minutes(1)))
-struct StreamGrammarValidatorTests {
-    @Test func rejectsBrokenStreams() {
-        let start = StreamEvent.messageStart(id: "m", model: "x", usage: TokenUsage())
-        let end: [StreamEvent] = [.messageDelta(stopReason: .endTurn, stopSequence: nil, usage: TokenUsage()), .messageStop]
-        #expect(StreamGrammar.violation(in: [start] + end) == nil)
-        let broken: [[StreamEvent]] = [
-            end,
-            [start, .contentBlockStart(index: 1, block: .text), .contentBlockStop(index: 1)] + end,
-            [start, .contentBlockStart(index: 0, block: .thinking), .contentBlockStop(index: 0)] + end,
-            [start, .contentBlockStart(index: 0, block: .text), .contentBlockDelta(index: 0, delta: .inputJSON("{}"))] + end,
-            [
-                start, .contentBlockStart(index: 0, block: .toolUse(id: "t", name: "f")),
-                .contentBlockDelta(index: 0, delta: .inputJSON("{")),
-            ]
-                + [.contentBlockStop(index: 0)] + end,
-            [start, .contentBlockStart(index: 0, block: .text)] + end,
-            [start, .messageStop],
-        ]
-        for events in broken { #expect(StreamGrammar.violation(in: events) != nil, "\(events)") }
     }
 }

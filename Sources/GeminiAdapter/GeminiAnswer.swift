@@ -1,0 +1,97 @@
+import ProxyCore
+
+/// Reads what a Gemini service answers to one call: a `GenerateContentResponse`, a stream of them, or a
+/// Google error.
+///
+/// A class: the proxy holds it for as long as a response lasts, and its streams then keep one pointer.
+final class GeminiAnswer: UpstreamAnswer {
+    let provider: String
+    let clientModel: String
+    let signatures: GeminiSignatures
+    let carriesTextSignatures: Bool
+    let context: CallContext
+
+    init(provider: String, clientModel: String, signatures: GeminiSignatures, carriesTextSignatures: Bool, context: CallContext) {
+        self.provider = provider
+        self.clientModel = clientModel
+        self.signatures = signatures
+        self.carriesTextSignatures = carriesTextSignatures
+        self.context = context
+    }
+
+    /// Google's `{"error": {"code", "message", "status", "details"}}`, its `RetryInfo` as `retry-after`;
+    /// a key Gemini does not know (a 400 with reason `API_KEY_INVALID`) as an authentication error.
+    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
+        let error = UpstreamErrorMapping.error(status: status, headers: headers, body: body, provider: provider)
+        let details = (try? JSONParser.parse(body))?["error"]?["details"]?.arrayValue ?? []
+        if details.contains(where: { $0["reason"] == "API_KEY_INVALID" }) {
+            return AnthropicError(.authentication, error.message, headers: error.headers)
+        }
+        return error
+    }
+
+    func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
+        guard let response = try? JSONParser.parse(body), response.objectValue != nil else {
+            throw AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
+        }
+        if let failure = failure(in: response) { throw failure }
+        var reader = GeminiPartReader(signatures: signatures, carriesTextSignatures: carriesTextSignatures)
+        var sink = BlockList()
+        let candidate = response["candidates"]?.arrayValue?.first
+        for part in candidate?["content"]?["parts"]?.arrayValue ?? [] { reader.read(part, into: &sink) }
+        reader.close(into: &sink)
+        let sawToolUse = sink.blocks.contains { if case .toolUse = $0 { true } else { false } }
+        let ending = GeminiFinish.ending(of: response) ?? .finished(reason: "STOP", message: nil)
+        let (stopReason, notice) = try GeminiFinish.stop(ending, sawToolUse: sawToolUse, provider: provider)
+        if let notice { sink.blocks.append(.text(notice)) }
+        var message = AnthropicMessage(
+            id: AnthropicID.make(prefix: "msg_"), model: clientModel, content: sink.blocks, stopReason: stopReason, usage: TokenUsage())
+        let usage = context.resolvedUsage(
+            reported: GeminiUsage.usage(response["usageMetadata"]), estimatedOutputTokens: message.estimatedOutputTokens)
+        message.usage = usage.usage
+        return (message, usage)
+    }
+
+    func makeStream(messageID: String) -> any AnswerStream {
+        GeminiStream(answer: self, messageID: messageID)
+    }
+
+    /// An error object sent in place of an answer (a stream's events can be one).
+    func failure(in response: JSONValue) -> AnthropicError? {
+        let root = response.arrayValue?.first ?? response
+        guard let error = root["error"], error.objectValue != nil else { return nil }
+        let status = error["code"]?.intValue ?? 500
+        return self.error(status: status, headers: [], body: root.serialized())
+    }
+}
+
+/// The blocks of a complete answer.
+private struct BlockList: GeminiBlockSink {
+    var blocks: [AnthropicMessage.Block] = []
+
+    mutating func appendText(_ text: String) {
+        if case .text(let previous) = blocks.last {
+            blocks[blocks.count - 1] = .text(previous + text)
+        } else {
+            blocks.append(.text(text))
+        }
+    }
+
+    mutating func appendThinking(_ text: String) {
+        if case .thinking(let previous, let signature) = blocks.last, signature.isEmpty {
+            blocks[blocks.count - 1] = .thinking(text: previous + text, signature: "")
+        } else {
+            blocks.append(.thinking(text: text, signature: ""))
+        }
+    }
+
+    mutating func closeThinking(signature: String) {
+        if case .thinking(let text, let open) = blocks.last, open.isEmpty {
+            blocks[blocks.count - 1] = .thinking(text: text, signature: signature)
+        }
+    }
+
+    mutating func appendToolUse(id: String, name: String, input: JSONValue) {
+        blocks.append(.toolUse(id: id, name: name, input: input))
+    }
+}
