@@ -30,8 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        // Tests only: child processes without Foundation's `Process`, whose `run()` on Linux over-reads
-        // `/proc/self/fd` entries and crashes now and then in a process holding many descriptors.
+        // Child processes (a provider's token_command; the tests' servers) without Foundation's `Process`, whose
+        // `run()` on Linux over-reads `/proc/self/fd` entries and crashes now and then in a process holding
+        // many descriptors.
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         // The store that replicas share: PostgreSQL for several machines, SQLite for one.
@@ -107,6 +108,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

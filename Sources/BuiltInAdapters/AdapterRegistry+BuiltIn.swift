@@ -13,6 +13,7 @@ extension AdapterRegistry {
         registry.register(AzureResponsesAdapter.self)
         registry.register(AnthropicAdapter.self)
         registry.register(GeminiAdapter.self)
+        registry.register(VertexAdapter.self)
         return registry
     }()
 }

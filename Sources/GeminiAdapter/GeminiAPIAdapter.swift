@@ -22,9 +22,7 @@ extension GeminiAPIAdapter {
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
         let (headers, signatures) = try headersAndSignatures(context: context)
         let body = GeminiRequest.body(for: request, context: context, signatures: signatures)
-        let answer = GeminiAnswer(
-            provider: settings.name, clientModel: request.model, signatures: signatures,
-            carriesTextSignatures: GeminiRequest.asksForThinking(request), context: context)
+        let answer = GeminiAnswer(provider: settings.name, clientModel: request.model, signatures: signatures, context: context)
         var url = methodURL(
             model: GeminiModelName.bare(context.upstreamModel), method: request.stream ? "streamGenerateContent" : "generateContent")
         if request.stream { url += "?alt=sse" }
@@ -50,7 +48,7 @@ extension GeminiAPIAdapter {
         let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
         if let key { headers += authHeaders(apiKey: key) }
         let signatures = GeminiSignatures(
-            owner: PackedSignature.owner(baseURL: settings.baseURL, apiKey: key), model: GeminiModelName.bare(context.upstreamModel))
+            owner: settings.signatureOwner(apiKey: key), model: GeminiModelName.bare(context.upstreamModel))
         return (headers, signatures)
     }
 }

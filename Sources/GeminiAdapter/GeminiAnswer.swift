@@ -8,14 +8,12 @@ final class GeminiAnswer: UpstreamAnswer {
     let provider: String
     let clientModel: String
     let signatures: GeminiSignatures
-    let carriesTextSignatures: Bool
     let context: CallContext
 
-    init(provider: String, clientModel: String, signatures: GeminiSignatures, carriesTextSignatures: Bool, context: CallContext) {
+    init(provider: String, clientModel: String, signatures: GeminiSignatures, context: CallContext) {
         self.provider = provider
         self.clientModel = clientModel
         self.signatures = signatures
-        self.carriesTextSignatures = carriesTextSignatures
         self.context = context
     }
 
@@ -35,7 +33,7 @@ final class GeminiAnswer: UpstreamAnswer {
             throw AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
         }
         if let failure = failure(in: response) { throw failure }
-        var reader = GeminiPartReader(signatures: signatures, carriesTextSignatures: carriesTextSignatures)
+        var reader = GeminiPartReader(signatures: signatures)
         var sink = BlockList()
         let candidate = response["candidates"]?.arrayValue?.first
         for part in candidate?["content"]?["parts"]?.arrayValue ?? [] { reader.read(part, into: &sink) }

@@ -11,21 +11,19 @@ protocol GeminiBlockSink {
 
 /// Reads a candidate's parts, one at a time and in order, into Anthropic blocks: thoughts (`thought: true`)
 /// as thinking, text as text, function calls as `tool_use`. Consecutive parts of one kind (a stream's
-/// chunks) join into one block, and each signature goes where `GeminiSignatures` says.
+/// chunks) join into one block, and each signature goes where `GeminiSignatures` says. The signature of an
+/// answer's text (on its last part, or on an empty part after it in a stream) is not kept: it could only
+/// travel in a block after the text, and clients read an answer's last block as its result; Gemini does not
+/// check it.
 struct GeminiPartReader {
     let signatures: GeminiSignatures
-    /// Whether an answer text's signature reaches the client (as an empty thinking block after the text):
-    /// only when it asked for thinking, since Gemini does not check it.
-    let carriesTextSignatures: Bool
     private var open: Open?
     private var thinkingToken: String?
-    private var textToken: String?
 
     private enum Open { case thinking, text }
 
-    init(signatures: GeminiSignatures, carriesTextSignatures: Bool) {
+    init(signatures: GeminiSignatures) {
         self.signatures = signatures
-        self.carriesTextSignatures = carriesTextSignatures
     }
 
     mutating func read(_ part: JSONValue, into sink: inout some GeminiBlockSink) {
@@ -39,17 +37,17 @@ struct GeminiPartReader {
         }
         guard let text = part["text"]?.stringValue else { return }  // code execution, inline media: not asked for
         if part["thought"]?.boolValue == true {
+            // A signature on an empty thought part belongs to the thought before it.
+            if text.isEmpty, open == .thinking, let token { thinkingToken = token }
+            guard !text.isEmpty else { return }
             if open != .thinking { close(into: &sink) }
             open = .thinking
             sink.appendThinking(text)
             if let token { thinkingToken = token }
-        } else {
-            if open != .text, !text.isEmpty || token != nil { close(into: &sink) }
-            if !text.isEmpty {
-                open = .text
-                sink.appendText(text)
-            }
-            if let token { textToken = token }
+        } else if !text.isEmpty {
+            if open != .text { close(into: &sink) }
+            open = .text
+            sink.appendText(text)
         }
     }
 
@@ -58,11 +56,6 @@ struct GeminiPartReader {
         if open == .thinking { sink.closeThinking(signature: signatures.thinkingSignature(thinkingToken)) }
         open = nil
         thinkingToken = nil
-        if let token = textToken, carriesTextSignatures {
-            sink.appendThinking("")
-            sink.closeThinking(signature: signatures.thinkingSignature(token))
-        }
-        textToken = nil
     }
 }
 

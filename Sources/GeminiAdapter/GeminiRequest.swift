@@ -19,14 +19,6 @@ enum GeminiRequest {
         return .object(body)
     }
 
-    /// Whether the client asked for thinking (the answer's thoughts then reach it as thinking blocks).
-    static func asksForThinking(_ request: MessagesRequest) -> Bool {
-        switch request.thinking {
-        case .enabled, .adaptive: return true
-        case .disabled, nil: return false
-        }
-    }
-
     /// The system prompt, with system entries from the middle of the conversation (Gemini has one).
     private static func systemInstruction(for request: MessagesRequest) -> JSONValue? {
         let midConversation = request.messages.filter { $0.role == .system }.flatMap { message in
@@ -189,14 +181,7 @@ struct GeminiContents {
                 parts.append(["text": .string(text)])
             case .thinking(let text, let signature):
                 guard let token = signatures.token(ofThinkingSignature: signature) else { continue }
-                if text.isEmpty {
-                    // A text's signature, carried after it: back on the part before.
-                    if let last = parts.indices.last, parts[last]["thoughtSignature"] == nil {
-                        parts[last] = Self.adding(signature: token, to: parts[last])
-                    }
-                } else {
-                    parts.append(["text": .string(text), "thought": true, "thoughtSignature": .string(token)])
-                }
+                parts.append(["text": .string(text), "thought": true, "thoughtSignature": .string(token)])
             case .toolUse(let id, let name, let input):
                 let (signature, callID) = signatures.call(fromToolUseID: id)
                 var call: [(key: String, value: JSONValue)] = []
@@ -218,10 +203,6 @@ struct GeminiContents {
             }
         }
         return parts
-    }
-
-    private static func adding(signature: String, to part: JSONValue) -> JSONValue {
-        .object((part.objectValue ?? []) + [(key: "thoughtSignature", value: .string(signature))])
     }
 
     /// The text of a text block or a text document (titled, when it has a title).

@@ -2,8 +2,8 @@ import ProxyCore
 
 /// Where Gemini's thought signatures travel between two turns, since Claude Code keeps only Anthropic's
 /// blocks: the signature of a function call inside its `tool_use` id (which every client sends back
-/// exactly, and which needs no thinking to be on), that of a thought in its thinking block's signature,
-/// that of an answer's text in an empty thinking block after the text. Each is packed with the account and
+/// exactly, and which needs no thinking to be on), that of a thought in its thinking block's signature.
+/// Each is packed with the account and
 /// model that made it (`PackedSignature`), and goes back only to them: Gemini refuses a function call of the
 /// current turn whose signature is missing or not its own.
 struct GeminiSignatures: Sendable {
@@ -28,7 +28,7 @@ struct GeminiSignatures: Sendable {
         return PackedToolID.make(.object(fields))
     }
 
-    /// The signature the client gets for a thought (or an answer's text) that came with `token`.
+    /// The signature the client gets for a thought that came with `token`.
     func thinkingSignature(_ token: String?) -> String {
         guard let token, !token.isEmpty else { return ThinkingSignature.proxySignature }
         return PackedSignature(kind: Self.kind, owner: owner, model: model, payload: token).signature

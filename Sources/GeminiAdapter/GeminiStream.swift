@@ -18,7 +18,7 @@ struct GeminiStream: AnswerStream {
         output = EventSink(
             builder: StreamEventBuilder(
                 messageID: messageID, clientModel: answer.clientModel, estimatedInputTokens: answer.context.estimatedInputTokens))
-        reader = GeminiPartReader(signatures: answer.signatures, carriesTextSignatures: answer.carriesTextSignatures)
+        reader = GeminiPartReader(signatures: answer.signatures)
     }
 
     mutating func start(into events: inout [StreamEvent]) {

@@ -10,6 +10,10 @@ struct ProviderSection: Decodable {
     var apiKey: ConfigString?
     /// A key pool: several keys of the same service, which requests spread over.
     var apiKeys: [ConfigString]?
+    /// A command whose output is the key (a short-lived token), run when one is needed.
+    var tokenCommand: ConfigString?
+    /// How long a token from `tokenCommand` is used, in seconds.
+    var tokenLifetime: YAMLMarked<Double>?
     var apiKeyRequired: Bool?
     var auth: ConfigString?
     var apiVersion: String?
@@ -25,6 +29,8 @@ struct ProviderSection: Decodable {
         case baseURL = "base_url"
         case apiKey = "api_key"
         case apiKeys = "api_keys"
+        case tokenCommand = "token_command"
+        case tokenLifetime = "token_lifetime"
         case apiKeyRequired = "api_key_required"
         case auth
         case apiVersion = "api_version"
@@ -46,6 +52,8 @@ struct ProviderSection: Decodable {
         baseURL = try container.decodeIfPresent(ConfigString.self, forKey: .baseURL)
         apiKey = try container.decodeIfPresent(ConfigString.self, forKey: .apiKey)
         apiKeys = try container.decodeIfPresent([ConfigString].self, forKey: .apiKeys)
+        tokenCommand = try container.decodeIfPresent(ConfigString.self, forKey: .tokenCommand)
+        tokenLifetime = try container.decodeIfPresent(YAMLMarked<Double>.self, forKey: .tokenLifetime)
         apiKeyRequired = try container.decodeIfPresent(Bool.self, forKey: .apiKeyRequired)
         auth = try container.decodeIfPresent(ConfigString.self, forKey: .auth)
         apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
@@ -66,10 +74,12 @@ struct ProviderSection: Decodable {
         result.profile = self.profile
         result.type = type ?? profile.type
         result.baseURL = baseURL ?? profile.baseURL
-        if apiKey != nil || apiKeys != nil {  // a section's own key or pool replaces the profile's, whichever it set
+        if apiKey != nil || apiKeys != nil || tokenCommand != nil {  // a section's own key, pool or command replaces the profile's
             result.apiKey = apiKey
             result.apiKeys = apiKeys
+            result.tokenCommand = tokenCommand
         }
+        result.tokenLifetime = tokenLifetime ?? profile.tokenLifetime
         result.apiKeyRequired = apiKeyRequired ?? profile.apiKeyRequired
         result.auth = auth ?? profile.auth
         result.apiVersion = apiVersion ?? profile.apiVersion
@@ -107,9 +117,11 @@ struct ProviderSection: Decodable {
         }
         let options = own.check { () throws(YAMLError) in try checkedOptions(path: path, file: file) }
         let keys = own.check { () throws(YAMLError) in try checkedKeys(path: path, mark: mark, file: file) }
+        let lifetime = tokenLifetime?.atLeast(
+            1, atMost: 86_400, key: "token_lifetime", in: path, unit: " seconds", file: file, problems: &own)
         let quirks = checkedQuirks(path: path, file: file, problems: &own)
         if let type, let declared = registry.options(forKind: type) {
-            checkDeclaredOptions(declared, type: type, path: path, file: file, problems: &own)
+            checkDeclaredOptions(declared, type: type, path: path, mark: mark, file: file, problems: &own)
         }
         problems.append(contentsOf: own)
         guard own.isEmpty, let type, let baseURL, let bearer, let options, let keys else { return nil }
@@ -126,11 +138,18 @@ struct ProviderSection: Decodable {
             apiKeyRequired: apiKeyRequired, bearerAuth: bearer, options: options, quirks: quirks
         )
         settings.keyPool = pool
+        settings.tokenCommand = tokenCommand?.value
+        if let lifetime { settings.tokenLifetime = ConfigDocument.duration(seconds: lifetime) }
         return settings
     }
 
     /// The key (`api_key`) or the pool (`api_keys`, not empty) as written; at most one of them.
     private func checkedKeys(path: String, mark: YAMLMark?, file: String) throws(YAMLError) -> [ConfigString] {
+        if let tokenCommand, apiKey != nil || apiKeys != nil {
+            throw YAMLError(
+                file: file, mark: tokenCommand.mark, path: "\(path).token_command",
+                message: "set either token_command or api_key / api_keys, not both")
+        }
         switch (apiKey, apiKeys) {
         case (let key?, nil): return [key]
         case (nil, let pool?):
@@ -185,9 +204,16 @@ struct ProviderSection: Decodable {
 
     /// Each key under `options:` checked against the options the type's adapter declares.
     private func checkDeclaredOptions(
-        _ declared: [AdapterOption], type: String, path: String, file: String, problems: inout YAMLProblems
+        _ declared: [AdapterOption], type: String, path: String, mark: YAMLMark?, file: String, problems: inout YAMLProblems
     ) {
-        guard case .mapping(let entries)? = options?.value else { return }
+        var entries: [YAMLMappingEntry] = []
+        if case .mapping(let configured)? = options?.value { entries = configured }
+        for option in declared where option.isRequired && !entries.contains(where: { $0.key == option.key }) {
+            problems.append(
+                YAMLError(
+                    file: file, mark: options?.mark ?? mark, path: "\(path).options",
+                    message: "type \(type) needs options.\(option.key) (\(option.expected))"))
+        }
         for entry in entries {
             let optionPath = "\(path).options.\(entry.key)"
             guard let option = declared.first(where: { $0.key == entry.key }) else {

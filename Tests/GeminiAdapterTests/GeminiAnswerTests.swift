@@ -49,6 +49,11 @@ struct GeminiAnswerTests {
         let limited = answer.error(status: 429, headers: [], body: Array(quota.utf8))
         #expect(limited.type == .rateLimit)
         #expect(limited.headers.contains(HTTPHeader("retry-after", "7")))
+        let perMinute =
+            #"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"2s"}]}}"#
+        let minuteLimit = answer.error(status: 429, headers: [], body: Array(perMinute.utf8))
+        #expect(minuteLimit.type == .rateLimit)
+        #expect(minuteLimit.headers.contains(HTTPHeader("retry-after", "2")))
         let badKey =
             #"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}"#
         let unauthenticated = answer.error(status: 400, headers: [], body: Array(badKey.utf8))
@@ -123,7 +128,7 @@ struct GeminiStreamTests {
         #expect(parts.map { $0["thoughtSignature"] } == ["dGg=", "Y2FsbA==", nil])
     }
 
-    @Test("a text signature on a last empty chunk closes the text, then travels in its own block")
+    @Test("a text signature on a last empty chunk ends the answer with the text block")
     func trailingSignature() throws {
         let bytes = GeminiWire.sse([
             GeminiWire.response(parts: [GeminiWire.text("Done")], finish: nil, usage: nil),
@@ -131,9 +136,9 @@ struct GeminiStreamTests {
         ])
         let run = AnswerStreamRun(try answer(), bytes: bytes)
         #expect(StreamGrammar.violations(in: run.events) == [])
-        #expect(run.events.filter { if case .contentBlockStart(_, .thinking) = $0 { true } else { false } }.count == 1)
-        let plain = AnswerStreamRun(try answer(thinking: false), bytes: bytes)
-        #expect(plain.events.filter { if case .contentBlockStart = $0 { true } else { false } }.count == 1)
+        #expect(
+            run.events.filter { if case .contentBlockStart = $0 { true } else { false } } == [.contentBlockStart(index: 0, block: .text)])
+        #expect(run.text == "Done")
     }
 
     @Test("a stream cut before its finishReason fails; an error chunk fails with its type")

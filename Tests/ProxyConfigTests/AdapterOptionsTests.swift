@@ -65,3 +65,19 @@ struct AdapterOptionsTests {
         #expect(settings.providers.first?.options == ["anything": 1])
     }
 }
+
+@Suite("Vertex AI's options")
+struct VertexOptionsTests {
+    @Test("a vertex provider without its project is an error at its options")
+    func missingProject() {
+        let text =
+            "providers:\n  v:\n    type: vertex\n    base_url: https://aiplatform.googleapis.com\n    options: { location: us-central1 }\nmodels: []\n"
+        do {
+            _ = try ConfigFile.load(text: text, file: "c.yaml", environment: [:])
+            Issue.record("loaded without a project")
+        } catch {
+            #expect(
+                error.errors.map(\.description) == ["c.yaml:5:14: type vertex needs options.project (a string) (at providers.v.options)"])
+        }
+    }
+}

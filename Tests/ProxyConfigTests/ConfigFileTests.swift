@@ -51,7 +51,7 @@ struct ConfigFileTests {
             ("server:\n  port: abc\nproviders: {}\nmodels: []\n", "c.yaml:2:9: expected an integer, found 'abc' (at server.port)"),
             (
                 "providers:\n  x: { type: opanai, base_url: \"http://a\" }\nmodels: []\n",
-                "c.yaml:2:14: unknown provider type 'opanai'; expected one of: anthropic, azure, azure-responses, gemini, ollama, openai, openai-responses (at providers.x.type)"
+                "c.yaml:2:14: unknown provider type 'opanai'; expected one of: anthropic, azure, azure-responses, gemini, ollama, openai, openai-responses, vertex (at providers.x.type)"
             ),
             (
                 "providers:\n  x:\n    type: openai\n    base_url: \"http://a\"\n    api_kye: k\nmodels: []\n",
@@ -192,7 +192,7 @@ struct ConfigFileTests {
                 "c.yaml:4:18: ping_interval must be at least 0.01 seconds, not 0.0 (at server.ping_interval)",
                 "c.yaml:5:23: expected an integer, found 'lots' (at limits.max_tokens)",
                 "c.yaml:10:5: unknown key 'bse_url'; did you mean 'base_url'? (at providers.typo.bse_url)",
-                "c.yaml:12:11: unknown provider type 'opanai'; expected one of: anthropic, azure, azure-responses, gemini, ollama, openai, openai-responses (at providers.wrong.type)",
+                "c.yaml:12:11: unknown provider type 'opanai'; expected one of: anthropic, azure, azure-responses, gemini, ollama, openai, openai-responses, vertex (at providers.wrong.type)",
                 "c.yaml:13:15: base_url must start with http:// or https://, not 'ftp://a' (at providers.wrong.base_url)",
                 "c.yaml:14:11: expected one of: api-key, bearer; found 'basic' (at providers.wrong.auth)",
                 "c.yaml:15:23: expected one of: auto, always, never; found 'sometimes' (at providers.wrong.reasoning_effort)",

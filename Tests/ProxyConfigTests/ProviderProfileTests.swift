@@ -22,7 +22,9 @@ struct ProviderProfileTests {
     @Test("every profile loads as a provider", arguments: profileNames)
     func profileLoads(name: String) throws {
         let text = "providers:\n  p: { profile: \(name), api_key: test-key }\nmodels: [{ match: \"*\", provider: p }]\n"
-        let settings = try ConfigFile.load(text: text, file: "c.yaml", environment: [:], profiles: Self.library)
+        // The variables a profile needs besides its key (the vertex profile's project).
+        let environment = ["GOOGLE_CLOUD_PROJECT": "test-project"]
+        let settings = try ConfigFile.load(text: text, file: "c.yaml", environment: environment, profiles: Self.library)
         let provider = try #require(settings.providers.first)
         #expect(AdapterRegistry.builtIn.kinds.contains(provider.type))
         #expect(provider.baseURL.hasPrefix("http"))

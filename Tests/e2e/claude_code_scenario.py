@@ -1,7 +1,7 @@
 """The Claude Code scenario, run INSIDE a loopback-only network namespace:
 
     unshare -n python3 Tests/e2e/claude_code_scenario.py --proxy-bin BIN --claude CLAUDE \
-        --mode env|config|native|responses|launcher|overflow|compact|errors|switch --base DIR --out RESULT.json
+        --mode env|config|native|responses|gemini|launcher|overflow|compact|errors|switch --base DIR --out RESULT.json
 
 It brings `lo` up, refuses to go on if the namespace has any other interface or any route off `lo` (or can
 reach an outside address), starts the mock upstream(s) and the proxy, puts a byte-level relay in front of the
@@ -18,7 +18,10 @@ the same loop from the `tool_result` blocks it receives. In `responses` mode the
 openai-responses` and the mock answers `POST /v1/responses` in the Responses API's wire format (output items,
 typed events), scripting the loop from the `function_call_output` items it receives; the CLI asks for
 thinking (it does by default), so the Bash step carries a reasoning item that must come back encrypted on the
-final turn.
+final turn. In `gemini` mode the provider is `type: gemini` and the mock (gemini_upstream.GeminiUpstream)
+answers `:streamGenerateContent` in Gemini's wire format, signing each step's first function call (and the
+Bash step's thought) as Gemini 3 does, and refusing, as Gemini 3 does, a request whose function calls of the
+current turn come back without their signatures.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ NATIVE_KEY = "sk-ant-native-from-env"
 NATIVE_MODEL = "native-model"
 NATIVE_SIGNATURE = "EqQBe2eNativeSignature"
 RESPONSES_KEY = "sk-openai-responses-from-env"
+GEMINI_KEY = "gemini-key-from-env"
+GEMINI_MODEL = "gemini-3-pro-preview"
 RESPONSES_MODEL = "gpt-5-codex"
 BASH_REASONING = "gAAAAABe2eBashStepEncryptedReasoning=="
 # compact mode: the main route's window; the file the main loop writes, whose Write call takes Claude Code's
@@ -605,6 +610,69 @@ def make_responses_responder(workdir: str):
     return respond
 
 
+# ------------------------------------------------------------------------------------------------------------
+# the same loop in Gemini's wire format (gemini mode)
+
+
+def make_gemini_responder(workdir: str):
+    """make_responder's Write → Bash → final loop, answered as Gemini's API does, the step told by the function
+    responses of the last user turn. The mock signs each answer (gemini_upstream.GeminiUpstream.sign); the Bash
+    step starts with a thought, signed too."""
+    from gemini_upstream import Step, call, text, thought, usage as gemini_usage
+
+    u = gemini_usage(3000, 40, thoughts=12, cached=2048)
+
+    def respond(c):
+        declared = [d.get("name") for t in (c.body or {}).get("tools", []) for d in t.get("functionDeclarations", [])]
+        answered = [p["functionResponse"].get("name") for p in (c.contents[-1].get("parts", []) if c.contents else [])
+                    if "functionResponse" in p]
+        step = "side" if "Write" not in declared else "final" if "Bash" in answered else "bash" if answered else "write"
+        c.rec.step = step  # type: ignore[attr-defined]
+        if step == "side":
+            return Step([text("E2E side answer")], usage=u)
+        if step == "write":
+            return Step([text("I'll write the file."), call("Write", write_args(workdir))], usage=u)
+        if step == "bash":
+            return Step([thought("Now the shell command."), call("Bash", BASH_ARGS)], usage=u, sign_thoughts=True)
+        return Step([text(FINAL_TEXT)], usage=u)
+    return respond
+
+
+def summarize_gemini(mock: MockUpstream) -> list[dict]:
+    def part(p: dict) -> dict:
+        kind = next((k for k in ("functionCall", "functionResponse") if k in p), "thought" if p.get("thought") else "text")
+        out = {"kind": kind, "signature": p.get("thoughtSignature")}
+        if kind in ("functionCall", "functionResponse"):
+            out["name"] = p[kind].get("name")
+        if kind == "functionCall":
+            out["args"] = p[kind].get("args")
+        return out
+    return [{
+        "path": r.path, "method": r.method, "step": getattr(r, "step", None), "outcome": r.outcome,
+        "kind": "main" if getattr(r, "step", "side") != "side" else "side", "headers": r.headers,
+        "contents": [{"role": c.get("role"), "parts": [part(p) for p in c.get("parts", [])]}
+                     for c in (r.body or {}).get("contents", [])],
+        "thinking": ((r.body or {}).get("generationConfig") or {}).get("thinkingConfig"),
+        "tools": [d.get("name") for t in (r.body or {}).get("tools", []) for d in t.get("functionDeclarations", [])],
+    } for r in mock.requests]
+
+
+def gemini_config(base: Path, port: int) -> Path:
+    """One `type: gemini` provider at the mock's root, its key from the environment, every model routed to it."""
+    config = base / "config.yaml"
+    config.write_text(f"""\
+server: {{ host: 127.0.0.1, port: 8082, log_level: debug }}
+providers:
+  gem:
+    type: gemini
+    base_url: "http://127.0.0.1:{port}"
+    api_key: "${{E2E_GEMINI_KEY}}"
+models:
+  - {{ match: "*", provider: gem, model: {GEMINI_MODEL} }}
+""")
+    return config
+
+
 def summarize(mock: MockUpstream) -> list[dict]:
     out = []
     for r in mock.chat_requests():
@@ -727,8 +795,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--proxy-bin", required=True)
     ap.add_argument("--claude", required=True)
-    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "launcher", "overflow", "compact", "errors",
-                                       "switch"],
+    ap.add_argument("--mode", choices=["env", "config", "native", "responses", "gemini", "launcher", "overflow", "compact",
+                                       "errors", "switch"],
                     required=True)
     ap.add_argument("--base", required=True, help="an empty temporary directory")
     ap.add_argument("--out", required=True)
@@ -825,6 +893,17 @@ models:
             result["config"] = config.read_text()
             proxy = ProxyProcess(a.proxy_bin, {"E2E_NATIVE_KEY": NATIVE_KEY, "LOG_LEVEL": "debug"},
                                  ["--config", str(config)], workdir=str(base), die_with_parent=True)
+        elif a.mode == "gemini":
+            from gemini_upstream import GeminiUpstream
+            mocks["gemini"] = MockUpstream("gemini").start()
+            gemini = GeminiUpstream(mocks["gemini"], key=GEMINI_KEY)
+            gemini.serve(make_gemini_responder(workdir))
+            result["gemini_refusals"] = gemini.refusals  # the mock appends to it; written out at the end
+            result["gemini_issued"] = gemini.issued
+            config = gemini_config(base, mocks["gemini"].port)
+            result["config"] = config.read_text()
+            proxy = ProxyProcess(a.proxy_bin, {"E2E_GEMINI_KEY": GEMINI_KEY, "LOG_LEVEL": "debug"},
+                                 ["--config", str(config)], workdir=str(base), die_with_parent=True)
         elif a.mode == "responses":
             mocks["responses"] = MockUpstream("responses").start()
             mocks["responses"].respond_with(make_responses_responder(workdir))
@@ -906,7 +985,8 @@ models:
         if relay:
             result["client_requests"] = relay.requests
             relay.stop()
-        summary = {"native": summarize_native, "switch": summarize_native, "responses": summarize_responses}.get(
+        summary = {"native": summarize_native, "switch": summarize_native, "responses": summarize_responses,
+                   "gemini": summarize_gemini}.get(
             a.mode, summarize)
         result["upstream"] = {name: summary(m) for name, m in mocks.items()}
         result["mock_errors"] = {name: m.errors for name, m in mocks.items()}

@@ -15,7 +15,8 @@ sys.path.insert(0, str(HERE))
 
 from claude_cli import claude_binary, run_in_namespace  # noqa: E402
 from claude_code_scenario import (  # noqa: E402
-    AGENT_ID, BASH_ARGS, BASH_ID, BASH_REASONING, FINAL_TEXT, NATIVE_KEY, NATIVE_MODEL, NATIVE_SIGNATURE, RESPONSES_KEY,
+    AGENT_ID, BASH_ARGS, BASH_ID, BASH_REASONING, FINAL_TEXT, GEMINI_KEY, GEMINI_MODEL, NATIVE_KEY, NATIVE_MODEL,
+    NATIVE_SIGNATURE, RESPONSES_KEY,
     RESPONSES_MODEL, RESUMED_TEXT, SUBAGENT_REPORT, WRITE_CONTENT, WRITE_ID, tool_use_block, write_args,
 )
 
@@ -218,6 +219,48 @@ def test_claude_code_openai_responses(proxy_bin, tmp_path):
                                               "summary": [{"type": "summary_text", "text": "Now the shell command."}]}], \
         explain(r)
     assert not any(o["output"].startswith("Error: ") for o in final_turn["outputs"]), explain(r)
+
+    # the CLI saw its own model name, never the upstream's
+    assert set(r["cli_json"].get("modelUsage") or {}) == {"claude-opus-4-5"}, explain(r)
+    assert r["cli_json"].get("num_turns") == 3, explain(r)
+
+
+def test_claude_code_gemini(proxy_bin, tmp_path):
+    """config.yaml with one `type: gemini` provider in front of a mock of Gemini's API that signs its function
+    calls and thoughts and refuses, like Gemini 3, a tool loop whose calls come back without their signatures:
+    Write → Bash → final answer, every signature back on the part it was issued on."""
+    r = run_scenario(proxy_bin, "gemini", tmp_path)
+    check_common(r)
+    upstream = r["upstream"]["gemini"]
+    assert r["gemini_refusals"] == [], explain(r)
+    assert steps(upstream, "main") == ["write", "bash", "final"], explain(r)
+
+    # every CLI request reached the upstream, streamed, with the provider's key and the route's model
+    sent = [c for c in r["client_requests"] if c["path"].split("?")[0] == "/v1/messages"]
+    assert len(upstream) == len(sent), explain(r)
+    for q in upstream:
+        assert q["method"] == "POST", explain(r)
+        assert q["path"] == f"/v1beta/models/{GEMINI_MODEL}:streamGenerateContent?alt=sse", explain(r)
+        assert q["headers"].get("x-goog-api-key") == GEMINI_KEY, explain(r)
+    main = [q for q in upstream if q["kind"] == "main"]
+    assert all({"Write", "Bash"} <= set(q["tools"]) for q in main), explain(r)
+    assert main[0]["thinking"] and main[0]["thinking"]["includeThoughts"] is True, "the CLI asked for thinking\n" + explain(r)
+
+    # the final request holds the whole loop: each call signed with what the mock issued on it, the Bash
+    # step's thought with its own, each call answered by its function response
+    final = next(q for q in upstream if q["step"] == "final")
+    model_parts = [p for c in final["contents"] if c["role"] == "model" for p in c["parts"]]
+    calls = [p for p in model_parts if p["kind"] == "functionCall"]
+    assert [c["name"] for c in calls] == ["Write", "Bash"], explain(r)
+    assert calls[1]["args"] == BASH_ARGS, explain(r)
+    issued = r["gemini_issued"]
+    for c in calls:
+        assert c["signature"] and issued.get(c["signature"], [None])[:2] == ["call", c["name"]], explain(r)
+    thoughts = [p for p in model_parts if p["kind"] == "thought"]
+    assert len(thoughts) == 1 and issued.get(thoughts[0]["signature"], [None])[0] == "thought", explain(r)
+    responses = [p["name"] for c in final["contents"] if c["role"] == "user" for p in c["parts"]
+                 if p["kind"] == "functionResponse"]
+    assert responses == ["Write", "Bash"], explain(r)
 
     # the CLI saw its own model name, never the upstream's
     assert set(r["cli_json"].get("modelUsage") or {}) == {"claude-opus-4-5"}, explain(r)

@@ -7,13 +7,19 @@ public struct AdapterOption: Sendable {
     public let expected: String
     /// Its value when the provider section does not set it; nil for none.
     public let defaultValue: JSONValue?
+    /// Whether a provider section of the adapter's type must set it.
+    public let isRequired: Bool
     private let check: @Sendable (JSONValue) -> Bool
 
     /// An option whose values `accepts` tells.
-    public init(_ key: String, expected: String, default defaultValue: JSONValue? = nil, accepts: @escaping @Sendable (JSONValue) -> Bool) {
+    public init(
+        _ key: String, expected: String, default defaultValue: JSONValue? = nil, required: Bool = false,
+        accepts: @escaping @Sendable (JSONValue) -> Bool
+    ) {
         self.key = key
         self.expected = expected
         self.defaultValue = defaultValue
+        isRequired = required
         check = accepts
     }
 
@@ -28,8 +34,10 @@ public struct AdapterOption: Sendable {
     }
 
     /// Any non-empty string.
-    public static func string(_ key: String, default defaultValue: String? = nil) -> AdapterOption {
-        AdapterOption(key, expected: "a string", default: defaultValue.map(JSONValue.string)) { !($0.stringValue ?? "").isEmpty }
+    public static func string(_ key: String, default defaultValue: String? = nil, required: Bool = false) -> AdapterOption {
+        AdapterOption(key, expected: "a string", default: defaultValue.map(JSONValue.string), required: required) {
+            !($0.stringValue ?? "").isEmpty
+        }
     }
 
     /// One of a few words.

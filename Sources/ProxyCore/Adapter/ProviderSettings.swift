@@ -26,6 +26,11 @@ public struct ProviderSettings: Sendable, Equatable {
     /// Every key of the provider's pool (`api_keys`), in order; empty or one key when there is no pool.
     /// The proxy builds one adapter per key, whose `apiKey` is that key, and spreads requests over them.
     package var keyPool: [String] = []
+    /// A command whose standard output is the key (`token_command`: a short-lived token such as
+    /// `gcloud auth print-access-token`); the proxy runs it when a request needs a key and none is fresh.
+    package var tokenCommand: String?
+    /// How long a token from `tokenCommand` is used before the command runs again (`token_lifetime`).
+    package var tokenLifetime: Duration = .seconds(300)
     /// The chat-completions body and stream quirks (`providers/*.yaml` profiles set most of them).
     package var quirks: ProviderQuirks
 

@@ -29,7 +29,7 @@ public struct AnthropicAdapter: ProviderAdapter {
     /// The client's request, edited as little as the route and the provider need.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
         let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
-        let thinking = NativeThinking(owner: PackedSignature.owner(baseURL: settings.baseURL, apiKey: key), model: context.upstreamModel)
+        let thinking = NativeThinking(owner: settings.signatureOwner(apiKey: key), model: context.upstreamModel)
         let answer = AnthropicNativeAnswer(provider: settings.name, clientModel: request.model, context: context, thinking: thinking)
         return PreparedCall(
             request: UpstreamRequest(

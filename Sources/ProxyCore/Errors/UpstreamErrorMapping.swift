@@ -20,7 +20,12 @@ public enum UpstreamErrorMapping {
         if type == .invalidRequest, let rewritten = ContextOverflow.anthropicMessage(for: upstreamMessage) {
             text = "\(rewritten) (\(text))"
         }
-        if status == 429, upstreamMessage.contains("insufficient_quota") || upstreamMessage.contains("exceeded your current quota") {
+        // OpenAI's words for an account out of credit; Google uses the same sentence for a per-minute limit,
+        // with its RESOURCE_EXHAUSTED status: that one passes.
+        let googleLimit = ((json?.arrayValue?.first ?? json)?["error"]?["status"]) == "RESOURCE_EXHAUSTED"
+        if status == 429, !googleLimit,
+            upstreamMessage.contains("insufficient_quota") || upstreamMessage.contains("exceeded your current quota")
+        {
             type = .billing
         }
         var answerHeaders: [HTTPHeader] = []

@@ -56,7 +56,7 @@ extension ResponsesAdapter {
         let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
         if let key { headers += authHeaders(apiKey: key) }
         var options = settings.quirks.applied(to: responsesOptions(model: context.upstreamModel, maxTokens: context.maxTokens))
-        options.reasoningOwner = PackedSignature.owner(baseURL: settings.baseURL, apiKey: key)
+        options.reasoningOwner = settings.signatureOwner(apiKey: key)
         return (headers, options)
     }
 }

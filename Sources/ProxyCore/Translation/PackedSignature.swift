@@ -75,3 +75,13 @@ public struct PackedSignature: Equatable, Sendable {
         String(SHA256.hex(baseURL + "\n" + (apiKey ?? "")).prefix(16))
     }
 }
+
+extension ProviderSettings {
+    /// Who the tokens a call's answer carries belong to (`PackedSignature.owner`): the base URL and the
+    /// `options` (a Vertex project), with the key — or, for a key from a `token_command`, the command, whose
+    /// tokens change while the account stays.
+    public func signatureOwner(apiKey: String?) -> String {
+        let place = options.objectValue?.isEmpty ?? true ? baseURL : baseURL + "\n" + options.serializedString()
+        return PackedSignature.owner(baseURL: place, apiKey: tokenCommand ?? apiKey)
+    }
+}

@@ -8,8 +8,11 @@ import Synchronization
 /// and a Responses API's encrypted reasoning, belong to the account that made them); requests without a
 /// session take the keys in turn. Keys cooling down after a refusal are tried last.
 final class KeyPool: Sendable {
-    /// One per key, in the pool's order.
+    /// One per key, in the pool's order; for a provider with a `token_command`, one without a key, whose
+    /// type-level properties the proxy reads (the calls use `adapter(at:)`).
     let adapters: [any ProviderAdapter]
+    /// Where the key comes from when a command gives it.
+    private let token: CommandToken?
     /// Each key's public name: the first 8 hex digits of its SHA-256 (`none` without a key), for logs and
     /// metrics, which never see the key.
     let keyIDs: [String]
@@ -30,7 +33,21 @@ final class KeyPool: Sendable {
             adapters.append(adapter)
         }
         self.adapters = adapters
-        self.keyIDs = variants.map { settings in settings.apiKey.map { String(SHA256.hex($0).prefix(8)) } ?? "none" }
+        self.keyIDs = variants.map { settings in
+            settings.tokenCommand != nil ? "command" : settings.apiKey.map { String(SHA256.hex($0).prefix(8)) } ?? "none"
+        }
+        token = provider.tokenCommand != nil ? CommandToken(provider: provider, registry: registry) : nil
+    }
+
+    /// The adapter of key `index`, with a fresh token when the key comes from a command.
+    func adapter(at index: Int) async throws(AnthropicError) -> any ProviderAdapter {
+        guard let token else { return adapters[index] }
+        return try await token.adapter()
+    }
+
+    /// The upstream refused key `index` (a 401): a token from a command is fetched anew next time.
+    func refused(at index: Int) {
+        token?.invalidate()
     }
 
     /// The key indexes one request tries, in order: its session's key (or the next in turn) first, then

@@ -35,9 +35,9 @@ enum FallbackSender {
             for (keyPosition, key) in keys.enumerated() {
                 let isLastKey = keyPosition == keys.count - 1
                 let call: UpstreamCall
-                switch prepare(
-                    request, target: target, adapter: pool.adapters[key], keyID: pool.keyIDs[key], estimatedTokens: estimatedTokens,
-                    snapshot: snapshot, isLast: isLastTarget, logger: logger)
+                switch await prepare(
+                    request, target: target, pool: pool, key: key, estimatedTokens: estimatedTokens, snapshot: snapshot,
+                    isLast: isLastTarget, logger: logger)
                 {
                 case .success(let prepared):
                     call = prepared
@@ -54,6 +54,7 @@ enum FallbackSender {
                     return .upstream(call: call, response: response)
                 } catch let error as any AnthropicErrorRepresentable {
                     lastError = error
+                    if error.anthropicError.status == 401 { pool.refused(at: key) }
                     switch nextStep(
                         after: error, of: call, target: target, isLastKey: isLastKey, isLastTarget: isLastTarget,
                         snapshot: snapshot, metrics: metrics, logger: logger)
@@ -87,12 +88,13 @@ enum FallbackSender {
 
     @inline(never)
     private static func prepare(
-        _ request: MessagesRequest, target: RouteTarget, adapter: any ProviderAdapter, keyID: String, estimatedTokens: Int,
-        snapshot: SettingsSnapshot, isLast: Bool, logger: Logger
-    ) -> Result<UpstreamCall, AnthropicError> {
-        do {
+        _ request: MessagesRequest, target: RouteTarget, pool: KeyPool, key: Int, estimatedTokens: Int, snapshot: SettingsSnapshot,
+        isLast: Bool, logger: Logger
+    ) async -> Result<UpstreamCall, AnthropicError> {
+        do throws(AnthropicError) {
             let call = try UpstreamCall(
-                request: request, target: target, adapter: adapter, keyID: keyID, estimatedInputTokens: estimatedTokens,
+                request: request, target: target, adapter: try await pool.adapter(at: key), keyID: pool.keyIDs[key],
+                estimatedInputTokens: estimatedTokens,
                 settings: snapshot.settings
             )
             logger.debug("\(request.stream ? "stream" : "request") \(request.model) → \(call.routeLabel)")

@@ -11,7 +11,7 @@ enum UpstreamTokenCount {
     static func count(
         _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, client: CurlHTTPClient, logger: Logger
     ) async -> (tokens: Int, target: RouteTarget)? {
-        guard let (target, countRequest, inputTokens) = prepare(request, hints: hints, snapshot: snapshot, logger: logger) else {
+        guard let (target, countRequest, inputTokens) = await prepare(request, hints: hints, snapshot: snapshot, logger: logger) else {
             return nil
         }
         do {
@@ -36,10 +36,16 @@ enum UpstreamTokenCount {
     @inline(never)
     private static func prepare(
         _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, logger: Logger
-    ) -> (target: RouteTarget, request: HTTPClientRequest, inputTokens: @Sendable ([UInt8]) -> Int?)? {
+    ) async -> (target: RouteTarget, request: HTTPClientRequest, inputTokens: @Sendable ([UInt8]) -> Int?)? {
         let traits = RequestTraits(request: request, hints: hints)
         guard let target = snapshot.settings.targets(for: traits, catalog: snapshot.catalog).first else { return nil }
-        let adapter = snapshot.pool(for: target).adapters[snapshot.keyOrder(for: target, session: request.sessionID)[0]]
+        let adapter: any ProviderAdapter
+        do throws(AnthropicError) {
+            adapter = try await snapshot.pool(for: target).adapter(at: snapshot.keyOrder(for: target, session: request.sessionID)[0])
+        } catch {
+            logger.info("\(target.label) has no key to count the prompt with (\(error.message))")
+            return nil
+        }
         let context = CallContext(
             upstreamModel: target.upstreamModel, maxTokens: request.maxTokens ?? 0, estimatedInputTokens: traits.estimatedPromptTokens)
         let prepared: PreparedTokenCount?
