@@ -41,7 +41,7 @@ struct CheckCommand: AsyncParsableCommand {
             line += reachability ?? "reachable"
             if reachability != nil { problems += 1 }
             // The rule requests follow: the adapter's default, unless the section says `api_key_required`.
-            let requiredByDefault = ProxyCommand.registry.adapter(for: provider)?.requiresAPIKey ?? true
+            let requiredByDefault = ProxyCommand.registry.adapter(for: provider).map { type(of: $0).requiresAPIKey } ?? true
             do {
                 _ = try provider.apiKey(requiredByDefault: requiredByDefault)
                 if provider.keyPool.count > 1 { line += "; a pool of \(provider.keyPool.count) keys" }

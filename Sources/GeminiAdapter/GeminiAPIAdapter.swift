@@ -4,6 +4,9 @@ import ProxyCore
 /// `countTokens`): it says where a model's methods are and how requests authenticate; the translation both
 /// ways is shared. `GeminiAdapter` (Google AI Studio's Gemini API) and `VertexAdapter` (Vertex AI) are two.
 public protocol GeminiAPIAdapter: ProviderAdapter {
+    /// The provider's configured settings (base URL, options).
+    var settings: ProviderSettings { get }
+
     /// The URL of one of a model's methods (`generateContent`, `streamGenerateContent`, `countTokens`);
     /// streams get `?alt=sse` added by the caller.
     func methodURL(model: String, method: String) -> String
@@ -20,9 +23,9 @@ extension GeminiAPIAdapter {
     /// The shared Gemini call: the whole conversation as `contents`, thought signatures sent back where
     /// they came from.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
-        let (headers, signatures) = try headersAndSignatures(context: context)
+        let (headers, signatures) = headersAndSignatures(context: context)
         let body = GeminiRequest.body(for: request, context: context, signatures: signatures)
-        let answer = GeminiAnswer(provider: settings.name, clientModel: request.model, signatures: signatures, context: context)
+        let answer = GeminiAnswer(provider: context.provider, clientModel: request.model, signatures: signatures, context: context)
         var url = methodURL(
             model: GeminiModelName.bare(context.upstreamModel), method: request.stream ? "streamGenerateContent" : "generateContent")
         if request.stream { url += "?alt=sse" }
@@ -31,7 +34,7 @@ extension GeminiAPIAdapter {
 
     /// The service's own count (`countTokens`), answered as `{"totalTokens": N}`.
     public func prepareTokenCount(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedTokenCount? {
-        let (headers, signatures) = try headersAndSignatures(context: context)
+        let (headers, signatures) = headersAndSignatures(context: context)
         let model = GeminiModelName.bare(context.upstreamModel)
         let generation = GeminiRequest.body(for: request, context: context, signatures: signatures)
         let body = countTokensBody(generateContent: generation, model: model)
@@ -43,12 +46,11 @@ extension GeminiAPIAdapter {
             })
     }
 
-    private func headersAndSignatures(context: CallContext) throws(AnthropicError) -> ([HTTPHeader], GeminiSignatures) {
+    private func headersAndSignatures(context: CallContext) -> ([HTTPHeader], GeminiSignatures) {
         var headers = [HTTPHeader("content-type", "application/json")]
-        let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
-        if let key { headers += authHeaders(apiKey: key) }
+        if let key = context.apiKey { headers += authHeaders(apiKey: key) }
         let signatures = GeminiSignatures(
-            owner: settings.signatureOwner(apiKey: key), model: GeminiModelName.bare(context.upstreamModel))
+            owner: settings.signatureOwner(apiKey: context.apiKey), model: GeminiModelName.bare(context.upstreamModel))
         return (headers, signatures)
     }
 }

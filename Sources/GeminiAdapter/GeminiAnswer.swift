@@ -19,7 +19,11 @@ final class GeminiAnswer: UpstreamAnswer {
 
     /// Google's `{"error": {"code", "message", "status", "details"}}`, its `RetryInfo` as `retry-after`;
     /// a key Gemini does not know (a 400 with reason `API_KEY_INVALID`) as an authentication error.
-    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
+    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError? {
+        googleError(status: status, headers: headers, body: body)
+    }
+
+    private func googleError(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
         let error = UpstreamErrorMapping.error(status: status, headers: headers, body: body, provider: provider)
         let details = (try? JSONParser.parse(body))?["error"]?["details"]?.arrayValue ?? []
         if details.contains(where: { $0["reason"] == "API_KEY_INVALID" }) {
@@ -29,9 +33,7 @@ final class GeminiAnswer: UpstreamAnswer {
     }
 
     func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
-        guard let response = try? JSONParser.parse(body), response.objectValue != nil else {
-            throw AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
-        }
+        let response = try UpstreamErrorMapping.answerObject(body, provider: provider)
         if let failure = failure(in: response) { throw failure }
         var reader = GeminiPartReader(signatures: signatures)
         var sink = BlockList()
@@ -59,7 +61,7 @@ final class GeminiAnswer: UpstreamAnswer {
         let root = response.arrayValue?.first ?? response
         guard let error = root["error"], error.objectValue != nil else { return nil }
         let status = error["code"]?.intValue ?? 500
-        return self.error(status: status, headers: [], body: root.serialized())
+        return googleError(status: status, headers: [], body: root.serialized())
     }
 }
 

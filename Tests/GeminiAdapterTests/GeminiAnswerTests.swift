@@ -47,25 +47,26 @@ struct GeminiAnswerTests {
         let quota =
             #"{"error":{"code":429,"message":"Resource exhausted","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"6.2s"}]}}"#
         let limited = answer.error(status: 429, headers: [], body: Array(quota.utf8))
-        #expect(limited.type == .rateLimit)
-        #expect(limited.headers.contains(HTTPHeader("retry-after", "7")))
+        #expect(limited?.type == .rateLimit)
+        #expect(limited?.headers.contains(HTTPHeader("retry-after", "7")) == true)
         let perMinute =
             #"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"2s"}]}}"#
         let minuteLimit = answer.error(status: 429, headers: [], body: Array(perMinute.utf8))
-        #expect(minuteLimit.type == .rateLimit)
-        #expect(minuteLimit.headers.contains(HTTPHeader("retry-after", "2")))
+        #expect(minuteLimit?.type == .rateLimit)
+        #expect(minuteLimit?.headers.contains(HTTPHeader("retry-after", "2")) == true)
         let badKey =
             #"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}"#
         let unauthenticated = answer.error(status: 400, headers: [], body: Array(badKey.utf8))
-        #expect(unauthenticated.type == .authentication)
-        #expect(unauthenticated.status == 401)
+        #expect(unauthenticated?.type == .authentication)
+        #expect(unauthenticated?.status == 401)
         let long =
             #"{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}"#
         #expect(
-            answer.error(status: 400, headers: [], body: Array(long.utf8)).message.hasPrefix(
-                "prompt is too long: 1200000 tokens > 1048576 maximum"))
+            answer.error(status: 400, headers: [], body: Array(long.utf8))?.message.hasPrefix(
+                "prompt is too long: 1200000 tokens > 1048576 maximum") == true)
         #expect(
-            answer.error(status: 503, headers: [], body: Array(#"{"error":{"code":503,"status":"UNAVAILABLE"}}"#.utf8)).type == .overloaded)
+            answer.error(status: 503, headers: [], body: Array(#"{"error":{"code":503,"status":"UNAVAILABLE"}}"#.utf8))?.type == .overloaded
+        )
     }
 }
 

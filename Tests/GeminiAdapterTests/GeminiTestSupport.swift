@@ -6,13 +6,17 @@ import Testing
 struct GeminiHarness {
     var adapter: GeminiAdapter
     var model: String
+    var key: String
 
     init(model: String = "gemini-3-pro-preview", key: String = "test-key", baseURL: String = "https://generativelanguage.googleapis.com") {
         adapter = GeminiAdapter(settings: ProviderSettings(name: "gemini", type: "gemini", baseURL: baseURL, apiKey: key))
         self.model = model
+        self.key = key
     }
 
-    var context: CallContext { CallContext(upstreamModel: model, maxTokens: 1024, estimatedInputTokens: 7, estimatesUsage: false) }
+    var context: CallContext {
+        CallContext(provider: "gemini", apiKey: key, upstreamModel: model, maxTokens: 1024, estimatedInputTokens: 7, estimatesUsage: false)
+    }
 
     func call(_ json: String) throws -> PreparedCall {
         try adapter.prepareCall(for: MessagesRequest(json: JSONParser.parse(json)), context: context)

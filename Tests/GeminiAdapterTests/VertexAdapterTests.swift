@@ -9,7 +9,7 @@ struct VertexAdapterTests {
     }
 
     static let request = MessagesRequest(model: "claude-sonnet-4-5", messages: [InputMessage(role: .user, content: [.text("hi")])])
-    static let context = CallContext(upstreamModel: "gemini-3-pro-preview", maxTokens: 1024)
+    static let context = CallContext(provider: "vertex", apiKey: "ya29.token", upstreamModel: "gemini-3-pro-preview", maxTokens: 1024)
 
     @Test("the project's model under its location, the global host made regional, a Bearer token")
     func urls() throws {

@@ -95,9 +95,9 @@ struct EnvironmentSettingsTests {
         #expect(try load(["OPENAI_API_KEY": "sk-1"]).providers.first?.apiKey == "sk-1")
         let provider = try #require(try load([:]).providers.first)
         let adapter = try #require(AdapterRegistry.builtIn.adapter(for: provider))
-        #expect(throws: AnthropicError.self) { try provider.apiKey(requiredByDefault: adapter.requiresAPIKey) }
+        #expect(throws: AnthropicError.self) { try provider.apiKey(requiredByDefault: type(of: adapter).requiresAPIKey) }
         do {
-            _ = try provider.apiKey(requiredByDefault: adapter.requiresAPIKey)
+            _ = try provider.apiKey(requiredByDefault: type(of: adapter).requiresAPIKey)
         } catch {
             #expect(error.message.contains("OPENAI_API_KEY"))
         }

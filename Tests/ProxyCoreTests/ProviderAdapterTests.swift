@@ -99,11 +99,10 @@ struct ProviderAdapterTests {
         arguments: [nil, ""] as [String?]
     )
     func missingKey(key: String?) {
-        let adapter = OpenAIAdapter(
-            settings: settings(type: "openai", baseURL: "https://api.openai.com/v1", apiKey: key, apiKeySource: "OPENAI_API_KEY"))
+        let provider = settings(type: "openai", baseURL: "https://api.openai.com/v1", apiKey: key, apiKeySource: "OPENAI_API_KEY")
         do {
-            _ = try adapter.upstreamHeaders()
-            Issue.record("the call was prepared without a key")
+            _ = try provider.apiKey(requiredByDefault: OpenAIAdapter.requiresAPIKey)
+            Issue.record("a key was given without one configured")
         } catch {
             #expect(error.type == .authentication)
             #expect(error.message.contains("OPENAI_API_KEY"))

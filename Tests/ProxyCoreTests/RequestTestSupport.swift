@@ -31,7 +31,8 @@ enum RequestHarness {
 /// What a chat-completions adapter's call sends, the way the server gets it (`prepareCall`).
 extension ChatCompletionsAdapter {
     func upstreamRequest(for request: MessagesRequest, model: String, maxTokens: Int = 1024) throws(AnthropicError) -> UpstreamRequest {
-        try prepareCall(for: request, context: CallContext(upstreamModel: model, maxTokens: maxTokens)).request
+        let context = CallContext(provider: settings.name, apiKey: settings.apiKey, upstreamModel: model, maxTokens: maxTokens)
+        return try prepareCall(for: request, context: context).request
     }
 
     /// The body for `request` sent to `model`, as JSON.

@@ -108,7 +108,10 @@ struct ResponsesAnswerTests {
         let body: JSONValue = [
             "error": ["message": "Rate limit reached", "type": "requests", "param": .null, "code": "rate_limit_exceeded"]
         ]
-        let error = call.answer.error(status: 429, headers: [HTTPHeader("retry-after", "3")], body: body.serialized())
+        // The answer leaves it to the usual mapping, which the proxy applies.
+        #expect(call.answer.error(status: 429, headers: [HTTPHeader("retry-after", "3")], body: body.serialized()) == nil)
+        let error = UpstreamErrorMapping.error(
+            status: 429, headers: [HTTPHeader("retry-after", "3")], body: body.serialized(), provider: "resp")
         #expect(error.type == .rateLimit && error.status == 429)
         #expect(error.headers.contains(HTTPHeader("retry-after", "3")))
         #expect(error.message == "upstream resp returned 429: Rate limit reached")

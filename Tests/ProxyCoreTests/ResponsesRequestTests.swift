@@ -204,7 +204,7 @@ struct ResponsesRequestTests {
             name: "p", type: kind, baseURL: base, apiKey: "sk-test", apiVersion: version, deployments: ["gpt-5": "prod-5"])
         let adapter = try #require(AdapterRegistry.builtIn.adapter(for: settings))
         let request = MessagesRequest(model: "m", messages: [InputMessage(role: .user, content: [.text("hi")])])
-        let call = try adapter.prepareCall(for: request, context: CallContext(upstreamModel: "gpt-5", maxTokens: 100))
+        let call = try adapter.prepareCall(for: request, context: CallContext(apiKey: "sk-test", upstreamModel: "gpt-5", maxTokens: 100))
         #expect(call.request.url == expected)
         let auth = kind == "azure-responses" ? HTTPHeader("api-key", "sk-test") : HTTPHeader("authorization", "Bearer sk-test")
         #expect(call.request.headers.contains(auth))

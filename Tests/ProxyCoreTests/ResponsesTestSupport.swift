@@ -25,8 +25,11 @@ enum ResponsesHarness {
         _ json: String, model: String = "gpt-5-codex", maxTokens: Int = 1024, quirks: [String: JSONValue] = [:]
     ) throws -> PreparedCall {
         let request = try MessagesRequest(json: JSONParser.parse(json))
-        let context = CallContext(upstreamModel: model, maxTokens: maxTokens, estimatedInputTokens: 42, estimatesUsage: false)
-        return try adapter(quirks: quirks).prepareCall(for: request, context: context)
+        let adapter = adapter(quirks: quirks)
+        let context = CallContext(
+            provider: adapter.settings.name, apiKey: adapter.settings.apiKey, upstreamModel: model, maxTokens: maxTokens,
+            estimatedInputTokens: 42, estimatesUsage: false)
+        return try adapter.prepareCall(for: request, context: context)
     }
 
     /// The upstream body for an Anthropic request body.

@@ -16,7 +16,7 @@ Both directions are checked against the typed models of the official `google-gen
   OpenAPI subset, an OBJECT with no properties, a Part with two kinds of data, a function response turn
   that does not answer the call turn before it part for part.
 The package's models forbid unknown fields (`extra="forbid"`); they are still looked for at every level
-(`_extras`), so a future version that kept them would not let one through; its enums keep any string (with
+(`sdk_models.extras`), so a future version that kept them would not let one through; its enums keep any string (with
 a warning), so values outside an enum are looked for too. Fields are taken by their wire
 names only (`by_name=False`: `maxOutputTokens`, never `max_output_tokens`), in JSON mode, strictly (bytes
 fields such as `thoughtSignature` and `inlineData.data` must be base64).
@@ -32,7 +32,6 @@ its signatures on another part than the one it was issued on.
 from __future__ import annotations
 
 import base64
-import enum
 import json
 import secrets
 import threading
@@ -44,6 +43,7 @@ from google.genai import types
 from pydantic import BaseModel, ValidationError
 
 from mock_upstream import JSONReply, MockUpstream, Recorded, SSEReply, split_args
+from sdk_models import extras
 
 MODEL = "gemini-3-pro-preview"
 KEY = "test-key"
@@ -73,24 +73,6 @@ class InvalidRequest(ValueError):
 # validation against the SDK's models
 
 
-def _extras(value: Any, path: str) -> list[str]:
-    """Paths of the fields a validated model kept as extras (names its model does not declare), and of the
-    enum values it kept though its enum does not have them (the package's enums take any string, with a
-    warning)."""
-    if isinstance(value, enum.Enum):
-        return [] if value.name in type(value).__members__ else [f"{path}={value.value!r}"]
-    if isinstance(value, BaseModel):
-        found = [f"{path}.{k}" for k in value.model_extra or {}]
-        for name in type(value).model_fields:
-            found += _extras(getattr(value, name), f"{path}.{name}")
-        return found
-    if isinstance(value, (list, tuple)):
-        return [p for i, v in enumerate(value) for p in _extras(v, f"{path}[{i}]")]
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _extras(v, f"{path}.{k}")]
-    return []
-
-
 def _check(model: type[BaseModel], data: Any, where: str) -> BaseModel:
     """`data` parsed as `model` from its JSON text, by wire names only, strictly; raises InvalidRequest with
     every problem otherwise (an unknown field included)."""
@@ -104,7 +86,7 @@ def _check(model: type[BaseModel], data: Any, where: str) -> BaseModel:
     except ValidationError as error:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
         raise InvalidRequest(f"{where} is not a valid {model.__name__}: {problems}") from None
-    unknown = _extras(parsed, where)
+    unknown = extras(parsed, where)
     if unknown:
         raise InvalidRequest(f"{where}: fields or enum values the google-genai models do not know: {unknown}")
     return parsed

@@ -24,6 +24,7 @@ from openai.types.responses import InputTokenCountResponse, Response, ResponseSt
 from pydantic import BaseModel
 
 from mock_upstream import JSONReply, Recorded, SSEReply, split_args
+from sdk_models import extras
 
 MODEL = "gpt-5-codex"
 CREATED_AT = 1767225600
@@ -40,23 +41,9 @@ _OBFUSCATED = {"response.output_text.delta", "response.function_call_arguments.d
 # validation against the SDK's models
 
 
-def _extras(value: Any, path: str) -> list[str]:
-    """Paths of the fields a validated model kept as extras (names its model does not declare)."""
-    if isinstance(value, BaseModel):
-        found = [f"{path}.{k}" for k in value.model_extra or {}]
-        for name in type(value).model_fields:
-            found += _extras(getattr(value, name), f"{path}.{name}")
-        return found
-    if isinstance(value, (list, tuple)):
-        return [p for i, v in enumerate(value) for p in _extras(v, f"{path}[{i}]")]
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _extras(v, f"{path}.{k}")]
-    return []
-
-
 def _check(model: type[BaseModel], data: dict, allowed_extras: set[str] = frozenset()) -> dict:
     parsed = model.model_validate(data, strict=True)
-    unknown = [p for p in _extras(parsed, "") if p not in allowed_extras]
+    unknown = [p for p in extras(parsed, "") if p not in allowed_extras]
     if unknown:
         raise ValueError(f"{model.__name__}: fields the openai models do not know: {unknown}")
     return data

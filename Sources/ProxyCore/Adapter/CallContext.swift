@@ -1,5 +1,10 @@
 /// What the proxy decided about a request before its adapter builds the upstream call.
 public struct CallContext: Sendable {
+    /// The provider's name in config.yaml, for the answer's error messages.
+    public var provider: String
+    /// The key to send, chosen by the proxy (the provider's key, one of its pool, a token from its
+    /// `token_command`); nil when the provider has none and needs none (a local server).
+    public var apiKey: String?
     /// The model name to send upstream: the route's `model`, or the client's model when the route has none.
     public var upstreamModel: String
     /// The output limit to send, after the proxy's rules (default, minimum, the target's `max_output_tokens`,
@@ -12,7 +17,12 @@ public struct CallContext: Sendable {
     public var estimatesUsage: Bool
 
     /// A context with every decision spelled out (tests and adapters that call other adapters).
-    public init(upstreamModel: String, maxTokens: Int, estimatedInputTokens: Int = 0, estimatesUsage: Bool = true) {
+    public init(
+        provider: String = "", apiKey: String? = nil, upstreamModel: String, maxTokens: Int, estimatedInputTokens: Int = 0,
+        estimatesUsage: Bool = true
+    ) {
+        self.provider = provider
+        self.apiKey = apiKey
         self.upstreamModel = upstreamModel
         self.maxTokens = maxTokens
         self.estimatedInputTokens = estimatedInputTokens

@@ -14,27 +14,25 @@ public protocol ProviderAdapter: Sendable {
     /// any options, unchecked.
     static var options: [AdapterOption]? { get }
 
-    /// Builds the adapter for one configured provider; called once per config load, not per request.
-    init(settings: ProviderSettings)
-
-    /// The provider's configured settings (its name, base URL, key, quirks).
-    var settings: ProviderSettings { get }
-
-    /// Whether the service refuses requests without a key (local servers do not). A provider's
-    /// `api_key_required` overrides it; `settings.apiKey(requiredByDefault:)` applies both.
-    var requiresAPIKey: Bool { get }
+    /// Whether the service refuses requests without a key (local servers do not): the proxy then fails a
+    /// request it has no key for before calling `prepareCall`. A provider's `api_key_required` overrides it.
+    static var requiresAPIKey: Bool { get }
 
     /// Whether the service reads `max_tokens` as Anthropic's Messages API does. Then no built-in output
     /// cap applies (Claude Code's values are made for it) and a `max_tokens` of 0 — warm the prompt cache,
     /// generate nothing — is sent as is; otherwise the proxy answers such a request itself, with no
     /// generation. Translating adapters leave it false.
-    var takesAnthropicMaxTokens: Bool { get }
+    static var takesAnthropicMaxTokens: Bool { get }
+
+    /// Builds the adapter for one configured provider, once per config load (not per request, and not per
+    /// key: a call's key comes in its `CallContext`). Keep what the calls need of the settings.
+    init(settings: ProviderSettings)
 
     /// The upstream call for one client request: what to send, and how to read the answer.
     ///
     /// The proxy adds the provider's configured `headers` to the request and sends it. Throw an
-    /// `AnthropicError` when the request cannot be sent to this provider (no key, a field it cannot take):
-    /// the proxy then tries the route's next fallback, if there is one.
+    /// `AnthropicError` when the request cannot be sent to this provider (a field it cannot take): the
+    /// proxy then tries the route's next fallback, if there is one.
     func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall
 
     /// The call that counts the request's input tokens exactly, for a service that can
@@ -48,10 +46,10 @@ extension ProviderAdapter {
     public static var options: [AdapterOption]? { nil }
 
     /// Most hosted services need a key.
-    public var requiresAPIKey: Bool { true }
+    public static var requiresAPIKey: Bool { true }
 
     /// Most services speak another API, with output caps of their own.
-    public var takesAnthropicMaxTokens: Bool { false }
+    public static var takesAnthropicMaxTokens: Bool { false }
 
     /// Most services have no way to count a prompt without running it.
     public func prepareTokenCount(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedTokenCount? {

@@ -71,7 +71,7 @@ public struct ProviderSettings: Sendable, Equatable {
     /// A missing key fails here, when a request is routed to the provider, not at start-up: a proxy with
     /// several providers still serves the others (and a fallback takes over).
     /// - Parameter requiredByDefault: the adapter's `requiresAPIKey`; `api_key_required` overrides it.
-    public func apiKey(requiredByDefault: Bool) throws(AnthropicError) -> String? {
+    package func apiKey(requiredByDefault: Bool) throws(AnthropicError) -> String? {
         if let apiKey, !apiKey.isEmpty { return apiKey }
         guard apiKeyRequired ?? requiredByDefault else { return nil }
         let source = apiKeySource.map { "set \($0)" } ?? "set api_key in its config section"

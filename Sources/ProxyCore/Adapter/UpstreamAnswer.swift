@@ -4,12 +4,14 @@
 /// (which answers echo), stop sequences, tool names, the usage estimate. Held for as long as the
 /// response lasts, so it keeps only that, not the client's request.
 public protocol UpstreamAnswer: Sendable {
-    /// The client's error for an upstream answer whose status is not 2xx.
+    /// The client's error for an upstream answer whose status is not 2xx; nil, the default, for the usual
+    /// mapping (`UpstreamErrorMapping.error`: Anthropic-, OpenAI-, Google-shaped and plain bodies, rate
+    /// limits, context overflows).
     ///
     /// - Parameters:
     ///   - headers: the upstream's response headers, names lowercased (`retry-after` is the one that matters).
     ///   - body: the first 64 KB of the upstream's error body.
-    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError
+    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError?
 
     /// A complete (non-streaming) upstream answer as the client's message, with its final usage.
     /// Throws when the body is not an answer (the client gets a 502 naming the provider).
@@ -24,6 +26,9 @@ public protocol UpstreamAnswer: Sendable {
 }
 
 extension UpstreamAnswer {
+    /// The usual mapping.
+    public func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError? { nil }
+
     /// `message(from:)`'s message as JSON.
     public func responseBody(from body: [UInt8]) throws(AnthropicError) -> (body: [UInt8], usage: ResolvedUsage) {
         let (message, usage) = try message(from: body)

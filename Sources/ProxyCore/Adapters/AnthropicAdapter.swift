@@ -16,7 +16,7 @@ public struct AnthropicAdapter: ProviderAdapter {
     public let settings: ProviderSettings
 
     /// Anthropic's `max_tokens`, 0 included, is this service's own.
-    public var takesAnthropicMaxTokens: Bool { true }
+    public static var takesAnthropicMaxTokens: Bool { true }
 
     /// The version sent when the client sent none.
     static let defaultVersion = "2023-06-01"
@@ -28,12 +28,11 @@ public struct AnthropicAdapter: ProviderAdapter {
 
     /// The client's request, edited as little as the route and the provider need.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
-        let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
-        let thinking = NativeThinking(owner: settings.signatureOwner(apiKey: key), model: context.upstreamModel)
-        let answer = AnthropicNativeAnswer(provider: settings.name, clientModel: request.model, context: context, thinking: thinking)
+        let thinking = NativeThinking(owner: settings.signatureOwner(apiKey: context.apiKey), model: context.upstreamModel)
+        let answer = AnthropicNativeAnswer(provider: context.provider, clientModel: request.model, context: context, thinking: thinking)
         return PreparedCall(
             request: UpstreamRequest(
-                url: settings.url(underV1: "/messages"), headers: headers(for: request, key: key),
+                url: settings.url(underV1: "/messages"), headers: headers(for: request, key: context.apiKey),
                 body: try body(for: request, context: context, thinking: thinking)),
             answer: answer
         )
@@ -45,7 +44,7 @@ public struct AnthropicAdapter: ProviderAdapter {
         guard let editor = JSONObjectEditor(request.body) else { return nil }
         let removing = Set(settings.quirks[Quirks.dropFields]).union(Self.generationOnlyFields)
         let body = editor.edited(replacing: ["model": .string(context.upstreamModel)], removing: removing)
-        let headers = headers(for: request, key: try settings.apiKey(requiredByDefault: requiresAPIKey))
+        let headers = headers(for: request, key: context.apiKey)
         return PreparedTokenCount(
             request: UpstreamRequest(url: settings.url(underV1: "/messages/count_tokens"), headers: headers, body: body))
     }

@@ -11,7 +11,7 @@ public struct OllamaAdapter: ChatCompletionsAdapter {
     }
 
     /// A local server takes requests without a key.
-    public var requiresAPIKey: Bool { false }
+    public static var requiresAPIKey: Bool { false }
 
     /// `{base_url}/v1/chat/completions` (a base URL that already ends in `/v1` is used as is).
     public func chatCompletionsURL(model: String) -> String {

@@ -14,12 +14,8 @@ final class AnthropicNativeAnswer: UpstreamAnswer {
         self.thinking = thinking
     }
 
-    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
-        UpstreamErrorMapping.error(status: status, headers: headers, body: body, provider: provider)
-    }
-
     func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
-        let json = try answerJSON(body)
+        let json = try UpstreamErrorMapping.answerObject(body, provider: provider)
         var message = AnthropicMessage(
             id: json["id"]?.stringValue ?? AnthropicID.make(prefix: "msg_"), model: clientModel,
             content: (json["content"]?.arrayValue ?? []).map(thinking.packed(block:)).compactMap(Self.block),
@@ -32,7 +28,7 @@ final class AnthropicNativeAnswer: UpstreamAnswer {
     }
 
     func responseBody(from body: [UInt8]) throws(AnthropicError) -> (body: [UInt8], usage: ResolvedUsage) {
-        guard let editor = JSONObjectEditor(body) else { throw notJSON }
+        guard let editor = JSONObjectEditor(body) else { throw UpstreamErrorMapping.notJSON(provider: provider) }
         let reported = editor.valueText(of: "usage").flatMap { try? JSONParser.parse($0) }
         let usage = context.resolvedUsage(reported: Self.tokenUsage(reported), estimatedOutputTokens: 0)
         var replacing: [String: JSONValue] = ["model": .string(clientModel)]
@@ -57,15 +53,6 @@ final class AnthropicNativeAnswer: UpstreamAnswer {
             cacheCreationInputTokens: usage["cache_creation_input_tokens"]?.intValue ?? 0,
             cacheReadInputTokens: usage["cache_read_input_tokens"]?.intValue ?? 0
         )
-    }
-
-    private func answerJSON(_ body: [UInt8]) throws(AnthropicError) -> JSONValue {
-        guard let json = try? JSONParser.parse(body), json.objectValue != nil else { throw notJSON }
-        return json
-    }
-
-    private var notJSON: AnthropicError {
-        AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
     }
 
     /// The blocks the typed message models; used only to replay a complete answer as a stream.

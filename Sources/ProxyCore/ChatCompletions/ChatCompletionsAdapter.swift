@@ -4,6 +4,9 @@
 /// Conforming gives the adapter a `prepareCall` that builds the body with `RequestTranslator`, reads
 /// answers and streams with the shared chat-completions translators, and maps errors the OpenAI way.
 public protocol ChatCompletionsAdapter: ProviderAdapter {
+    /// The provider's configured settings (base URL, quirks).
+    var settings: ProviderSettings { get }
+
     /// The chat-completions URL for an upstream model.
     func chatCompletionsURL(model: String) -> String
 
@@ -32,11 +35,11 @@ extension ChatCompletionsAdapter {
     /// The shared chat-completions call.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
         var headers = [HTTPHeader("content-type", "application/json")]
-        if let key = try settings.apiKey(requiredByDefault: requiresAPIKey) { headers += authHeaders(apiKey: key) }
+        if let key = context.apiKey { headers += authHeaders(apiKey: key) }
         let options = settings.quirks.applied(to: requestOptions(model: context.upstreamModel, maxTokens: context.maxTokens))
         let (body, toolNames) = RequestTranslator.body(for: request, options: options)
         let answer = ChatCompletionsAnswer(
-            provider: settings.name, clientModel: request.model, stopSequences: request.stopSequences, toolNames: toolNames,
+            provider: context.provider, clientModel: request.model, stopSequences: request.stopSequences, toolNames: toolNames,
             quirks: settings.quirks, context: context, correctUsage: { [self] in self.usage($0, estimatedInputTokens: $1) }
         )
         return PreparedCall(

@@ -24,14 +24,8 @@ final class ChatCompletionsAnswer: UpstreamAnswer {
         self.correctUsage = correctUsage
     }
 
-    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
-        UpstreamErrorMapping.error(status: status, headers: headers, body: body, provider: provider)
-    }
-
     func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
-        guard let completion = try? JSONParser.parse(body) else {
-            throw AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
-        }
+        let completion = try UpstreamErrorMapping.answerObject(body, provider: provider)
         var (message, reported): (AnthropicMessage, TokenUsage?)
         do {
             (message, reported) = try ResponseTranslator.message(

@@ -41,6 +41,17 @@ public enum UpstreamErrorMapping {
         return AnthropicError(type, text, status: status == 502 ? 502 : nil, headers: answerHeaders)
     }
 
+    /// A complete answer's body as a JSON object; anything else is the client's 502 naming the provider.
+    public static func answerObject(_ body: [UInt8], provider: String) throws(AnthropicError) -> JSONValue {
+        guard let json = try? JSONParser.parse(body), json.objectValue != nil else { throw notJSON(provider: provider) }
+        return json
+    }
+
+    /// The client's 502 for an answer whose body is not a JSON object.
+    public static func notJSON(provider: String) -> AnthropicError {
+        AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
+    }
+
     /// The wait an upstream asks for, in whole seconds rounded up: `retry-after-ms` or Azure's
     /// `x-ms-retry-after-ms` (milliseconds), else `retry-after` (seconds; an HTTP date is not read).
     static func retryAfterSeconds(in headers: [HTTPHeader]) -> Int? {

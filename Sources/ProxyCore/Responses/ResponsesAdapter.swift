@@ -5,6 +5,9 @@
 /// whole conversation as `input` items, earlier reasoning sent back encrypted), reads answers and event
 /// streams, and maps errors the OpenAI way. `OpenAIResponsesAdapter` and `AzureResponsesAdapter` are two.
 public protocol ResponsesAdapter: ProviderAdapter {
+    /// The provider's configured settings (base URL, quirks).
+    var settings: ProviderSettings { get }
+
     /// The Responses URL for an upstream model.
     func responsesURL(model: String) -> String
 
@@ -33,7 +36,7 @@ extension ResponsesAdapter {
         let (headers, options) = try headersAndOptions(context: context)
         let (body, toolNames) = ResponsesRequestBody.body(for: request, options: options)
         let answer = ResponsesAnswer(
-            provider: settings.name, clientModel: request.model, reasoningOwner: options.reasoningOwner,
+            provider: context.provider, clientModel: request.model, reasoningOwner: options.reasoningOwner,
             upstreamModel: options.upstreamModel, toolNames: toolNames, context: context)
         return PreparedCall(
             request: UpstreamRequest(url: responsesURL(model: context.upstreamModel), headers: headers, body: body.serialized()),
@@ -53,10 +56,9 @@ extension ResponsesAdapter {
 
     private func headersAndOptions(context: CallContext) throws(AnthropicError) -> ([HTTPHeader], ResponsesOptions) {
         var headers = [HTTPHeader("content-type", "application/json")]
-        let key = try settings.apiKey(requiredByDefault: requiresAPIKey)
-        if let key { headers += authHeaders(apiKey: key) }
+        if let key = context.apiKey { headers += authHeaders(apiKey: key) }
         var options = settings.quirks.applied(to: responsesOptions(model: context.upstreamModel, maxTokens: context.maxTokens))
-        options.reasoningOwner = settings.signatureOwner(apiKey: key)
+        options.reasoningOwner = settings.signatureOwner(apiKey: context.apiKey)
         return (headers, options)
     }
 }

@@ -22,14 +22,8 @@ final class ResponsesAnswer: UpstreamAnswer {
         self.context = context
     }
 
-    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
-        UpstreamErrorMapping.error(status: status, headers: headers, body: body, provider: provider)
-    }
-
     func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
-        guard let response = try? JSONParser.parse(body), response.objectValue != nil else {
-            throw AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
-        }
+        let response = try UpstreamErrorMapping.answerObject(body, provider: provider)
         if let failure = ResponsesOutput.failure(of: response) { throw failure }
         var message = ResponsesOutput.message(from: response, answer: self)
         let usage = context.resolvedUsage(

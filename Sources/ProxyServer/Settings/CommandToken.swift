@@ -8,28 +8,26 @@ import SystemPackage
 /// 401 drops the token, so the next request runs the command again. A token never reaches a log.
 final class CommandToken: Sendable {
     private struct State {
-        var adapter: (any ProviderAdapter)?
+        var token: String?
         var expires = ContinuousClock.Instant.now
-        var running: Task<any ProviderAdapter, any Error>?
+        var running: Task<String, any Error>?
     }
 
     /// The longest a command may run; it is then killed, and the request fails.
     static let timeout: Duration = .seconds(30)
 
     private let provider: ProviderSettings
-    private let registry: AdapterRegistry
     private let state = Mutex(State())
 
-    init(provider: ProviderSettings, registry: AdapterRegistry) {
+    init(provider: ProviderSettings) {
         self.provider = provider
-        self.registry = registry
     }
 
-    /// The provider's adapter with a fresh token; runs the command when there is none.
-    func adapter() async throws(AnthropicError) -> any ProviderAdapter {
+    /// A fresh token; runs the command when there is none.
+    func value() async throws(AnthropicError) -> String {
         let now = ContinuousClock.now
-        let running: Task<any ProviderAdapter, any Error> = state.withLock { state in
-            if let adapter = state.adapter, state.expires > now { return Task { adapter } }
+        let running: Task<String, any Error> = state.withLock { state in
+            if let token = state.token, state.expires > now { return Task { token } }
             if let running = state.running { return running }
             let running = Task { try await self.fetch() }
             state.running = running
@@ -46,20 +44,17 @@ final class CommandToken: Sendable {
 
     /// Drops the token (the upstream refused it).
     func invalidate() {
-        state.withLock { $0.adapter = nil }
+        state.withLock { $0.token = nil }
     }
 
-    private func fetch() async throws -> any ProviderAdapter {
+    private func fetch() async throws -> String {
         defer { state.withLock { $0.running = nil } }
         let token = try await run()
-        var settings = provider
-        settings.apiKey = token
-        guard let adapter = registry.adapter(for: settings) else { throw failure("has no adapter") }
         state.withLock { state in
-            state.adapter = adapter
+            state.token = token
             state.expires = .now + provider.tokenLifetime
         }
-        return adapter
+        return token
     }
 
     /// What a finished command printed.

@@ -81,7 +81,7 @@ enum FallbackSender {
         let traits = RequestTraits(request: request, hints: hints)
         let targets = try snapshot.targets(for: traits)
         guard snapshot.settings.tokens.generatesNothing(requested: request.maxTokens),
-            let first = targets.firstIndex(where: { !snapshot.pool(for: $0).adapters[0].takesAnthropicMaxTokens })
+            let first = targets.firstIndex(where: { !type(of: snapshot.pool(for: $0).adapter).takesAnthropicMaxTokens })
         else { return (targets, nil, traits.estimatedPromptTokens) }
         return (Array(targets[..<first]), targets[first], traits.estimatedPromptTokens)
     }
@@ -93,7 +93,7 @@ enum FallbackSender {
     ) async -> Result<UpstreamCall, AnthropicError> {
         do throws(AnthropicError) {
             let call = try UpstreamCall(
-                request: request, target: target, adapter: try await pool.adapter(at: key), keyID: pool.keyIDs[key],
+                request: request, target: target, adapter: pool.adapter, key: try await pool.key(at: key), keyID: pool.keyIDs[key],
                 estimatedInputTokens: estimatedTokens,
                 settings: snapshot.settings
             )

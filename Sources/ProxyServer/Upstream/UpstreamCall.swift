@@ -26,13 +26,14 @@ final class UpstreamCall: Sendable {
     /// Asks the adapter for the call; kept out of line so its temporaries never land in an async frame.
     @inline(never)
     init(
-        request: MessagesRequest, target: RouteTarget, adapter: any ProviderAdapter, keyID: String, estimatedInputTokens: Int,
-        settings: ProxySettings
+        request: MessagesRequest, target: RouteTarget, adapter: any ProviderAdapter, key: String?, keyID: String,
+        estimatedInputTokens: Int, settings: ProxySettings
     ) throws(AnthropicError) {
         let context = CallContext(
-            upstreamModel: target.upstreamModel,
+            provider: target.provider.name, apiKey: key, upstreamModel: target.upstreamModel,
             maxTokens: settings.tokens.upstreamMaxTokens(
-                requested: request.maxTokens, modelCap: target.metadata.maxOutputTokens, anthropicNative: adapter.takesAnthropicMaxTokens),
+                requested: request.maxTokens, modelCap: target.metadata.maxOutputTokens,
+                anthropicNative: type(of: adapter).takesAnthropicMaxTokens),
             estimatedInputTokens: estimatedInputTokens, estimatesUsage: settings.tokens.enableTokenEstimation
         )
         let prepared = try adapter.prepareCall(for: request, context: context)
@@ -45,7 +46,7 @@ final class UpstreamCall: Sendable {
         self.answer = prepared.answer
         self.unsentRequest = Mutex(
             HTTPClientRequest(
-                prepared.request, provider: adapter.settings, server: settings.server,
+                prepared.request, provider: target.provider, server: settings.server,
                 receiveBufferSize: request.stream ? Self.streamReceiveBuffer : nil))
     }
 
@@ -77,7 +78,9 @@ final class UpstreamCall: Sendable {
     /// The adapter's error for a failure status. Out of line, as `init`.
     @inline(never)
     private func refusal(_ response: HTTPClientResponse, body: [UInt8]) -> AnthropicError {
-        answer.error(status: response.status, headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: body)
+        let headers = response.headers.map { HTTPHeader($0.name, $0.value) }
+        return answer.error(status: response.status, headers: headers, body: body)
+            ?? UpstreamErrorMapping.error(status: response.status, headers: headers, body: body, provider: providerName)
     }
 
     /// The whole response body; a transport failure meanwhile is an `UpstreamTransportError`.

@@ -39,24 +39,26 @@ enum UpstreamTokenCount {
     ) async -> (target: RouteTarget, request: HTTPClientRequest, inputTokens: @Sendable ([UInt8]) -> Int?)? {
         let traits = RequestTraits(request: request, hints: hints)
         guard let target = snapshot.settings.targets(for: traits, catalog: snapshot.catalog).first else { return nil }
-        let adapter: any ProviderAdapter
+        let pool = snapshot.pool(for: target)
+        let key: String?
         do throws(AnthropicError) {
-            adapter = try await snapshot.pool(for: target).adapter(at: snapshot.keyOrder(for: target, session: request.sessionID)[0])
+            key = try await pool.key(at: snapshot.keyOrder(for: target, session: request.sessionID)[0])
         } catch {
             logger.info("\(target.label) has no key to count the prompt with (\(error.message))")
             return nil
         }
         let context = CallContext(
-            upstreamModel: target.upstreamModel, maxTokens: request.maxTokens ?? 0, estimatedInputTokens: traits.estimatedPromptTokens)
+            provider: target.provider.name, apiKey: key, upstreamModel: target.upstreamModel, maxTokens: request.maxTokens ?? 0,
+            estimatedInputTokens: traits.estimatedPromptTokens)
         let prepared: PreparedTokenCount?
         do throws(AnthropicError) {
-            prepared = try adapter.prepareTokenCount(for: request, context: context)
+            prepared = try pool.adapter.prepareTokenCount(for: request, context: context)
         } catch {
             logger.debug("\(target.label) cannot count the prompt (\(error.message))")
             return nil
         }
         guard let prepared else { return nil }
-        let http = HTTPClientRequest(prepared.request, provider: adapter.settings, server: snapshot.settings.server)
+        let http = HTTPClientRequest(prepared.request, provider: target.provider, server: snapshot.settings.server)
         return (target, http, prepared.inputTokens)
     }
 }

@@ -31,12 +31,12 @@ public struct CohereAdapter: ProviderAdapter {
     /// The Cohere call for one Claude Code request, and the reader of its answer.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
         var headers = [HTTPHeader("content-type", "application/json")]
-        if let key = try settings.apiKey(requiredByDefault: requiresAPIKey) {
+        if let key = context.apiKey {
             headers.append(HTTPHeader("authorization", "Bearer \(key)"))
         }
         let body = CohereRequest.body(for: request, context: context, sendsThinking: sendsThinking(to: context.upstreamModel))
         let answer = CohereAnswer(
-            provider: settings.name, clientModel: request.model, stopSequences: request.stopSequences, context: context
+            provider: context.provider, clientModel: request.model, stopSequences: request.stopSequences, context: context
         )
         return PreparedCall(
             request: UpstreamRequest(url: settings.url(appending: "/v2/chat"), headers: headers, body: body.serialized()),

@@ -9,15 +9,8 @@ struct CohereAnswer: UpstreamAnswer {
     let stopSequences: [String]
     let context: CallContext
 
-    /// Cohere's `{"message": …}` error bodies are among those the shared mapping reads.
-    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
-        UpstreamErrorMapping.error(status: status, headers: headers, body: body, provider: provider)
-    }
-
     func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
-        guard let answer = try? JSONParser.parse(body) else {
-            throw AnthropicError(.api, "provider '\(provider)' sent an answer that is not JSON", status: 502)
-        }
+        let answer = try UpstreamErrorMapping.answerObject(body, provider: provider)
         guard let reply = answer["message"], reply.objectValue != nil else {
             let detail = answer["message"]?.stringValue.map { ": \($0)" } ?? " without a message"
             throw AnthropicError(.api, "provider '\(provider)' sent an answer\(detail)", status: 502)

@@ -108,10 +108,14 @@ struct AnswerTests {
         }
     }
 
+    /// Cohere's `{"message": …}` error bodies are among those the usual mapping reads: the answer leaves
+    /// them to it (`error` is nil), and the proxy applies it.
     @Test func rateLimitKeepsRetryAfter() throws {
         let answer = try Fixtures.call(Fixtures.simpleRequest()).answer
         let body = #"{"message":"You are past the per minute request limit, please wait and try again later."}"#
-        let error = answer.error(status: 429, headers: [HTTPHeader("retry-after", "7")], body: Array(body.utf8))
+        #expect(answer.error(status: 429, headers: [], body: Array(body.utf8)) == nil)
+        let error = UpstreamErrorMapping.error(
+            status: 429, headers: [HTTPHeader("retry-after", "7")], body: Array(body.utf8), provider: "cohere")
         #expect(error.type == .rateLimit)
         #expect(error.status == 429)
         #expect(
@@ -120,8 +124,8 @@ struct AnswerTests {
     }
 
     @Test func badKeyIsAnAuthenticationError() throws {
-        let answer = try Fixtures.call(Fixtures.simpleRequest()).answer
-        let error = answer.error(status: 401, headers: [], body: Array(#"{"message":"invalid api token"}"#.utf8))
+        let error = UpstreamErrorMapping.error(
+            status: 401, headers: [], body: Array(#"{"message":"invalid api token"}"#.utf8), provider: "cohere")
         #expect(error.type == .authentication)
         #expect(error.status == 401)
         #expect(error.message == "upstream cohere returned 401: invalid api token")

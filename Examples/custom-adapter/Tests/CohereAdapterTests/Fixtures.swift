@@ -6,7 +6,8 @@ enum Fixtures {
     static let settings = ProviderSettings(
         name: "cohere", type: CohereAdapter.kind, baseURL: "https://api.cohere.com/", apiKey: "co-test-key"
     )
-    static let context = CallContext(upstreamModel: "command-a-03-2025", maxTokens: 4096, estimatedInputTokens: 321)
+    static let context = CallContext(
+        provider: "cohere", apiKey: "co-test-key", upstreamModel: "command-a-03-2025", maxTokens: 4096, estimatedInputTokens: 321)
 
     static let weatherSchema: JSONValue = [
         "type": "object", "properties": ["location": ["type": "string"]], "required": ["location"],
