@@ -30,6 +30,14 @@ let package = Package(
             dependencies: [.product(name: "ClaudeCodeProxyKit", package: "claude-code-proxy")],
             swiftSettings: swiftSettings
         ),
+        // The built-in Gemini adapter's own sources (a link to ../../Sources/GeminiAdapter), built here against
+        // the adapter API product alone: proof that it uses nothing but the public API, as an adapter from
+        // another package must.
+        .target(
+            name: "GeminiAdapterOutside",
+            dependencies: [.product(name: "ClaudeCodeProxyAdapterAPI", package: "claude-code-proxy")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "cohere-proxy",
             dependencies: ["CohereAdapter", .product(name: "ClaudeCodeProxyKit", package: "claude-code-proxy")],

@@ -36,8 +36,8 @@ public enum StreamEvent: Sendable, Equatable {
     case messageDelta(stopReason: StopReason, stopSequence: String?, usage: TokenUsage)
     /// Ends the stream.
     case messageStop
-    /// Ends a failed stream (`type` is an Anthropic error type).
-    case error(type: String, message: String)
+    /// Ends a failed stream.
+    case error(type: AnthropicErrorType, message: String)
     /// An event exactly as an Anthropic upstream sent it: its name and its `data` JSON text, relayed as is.
     case encoded(name: String, data: [UInt8])
 
@@ -96,7 +96,7 @@ public enum StreamEvent: Sendable, Equatable {
         case .messageStop:
             return ["type": "message_stop"]
         case .error(let type, let message):
-            return ["type": "error", "error": ["type": .string(type), "message": .string(message)]]
+            return ["type": "error", "error": ["type": .string(type.rawValue), "message": .string(message)]]
         case .encoded(_, let data):
             return (try? JSONParser.parse(data)) ?? .null
         }

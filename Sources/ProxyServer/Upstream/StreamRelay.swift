@@ -97,13 +97,13 @@ struct StreamRelay {
 
     /// The HTTP status an `error` event's type stands for (500 when it names none this proxy knows).
     private static func status(of event: StreamEvent) -> Int {
-        let type: String?
         switch event {
-        case .error(let name, _): type = name
-        case .encoded(_, let data): type = (try? JSONParser.parse(data))?["error"]?["type"]?.stringValue
-        default: type = nil
+        case .error(let type, _): return type.status
+        case .encoded(_, let data):
+            let type = (try? JSONParser.parse(data))?["error"]?["type"]?.stringValue
+            return type.flatMap(AnthropicErrorType.init(rawValue:))?.status ?? 500
+        default: return 500
         }
-        return type.flatMap(AnthropicErrorType.init(rawValue:))?.status ?? 500
     }
 
     static func render(_ events: [StreamEvent]) -> ByteBuffer {

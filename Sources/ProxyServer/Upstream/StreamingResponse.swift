@@ -102,7 +102,7 @@ struct StreamingResponse: Sendable {
     }
 
     private static let shutdownError = StreamEvent.error(
-        type: AnthropicErrorType.overloaded.rawValue, message: "the proxy is shutting down; retry the request")
+        type: .overloaded, message: "the proxy is shutting down; retry the request")
 
     @inline(never)
     private func replayWholeMessage(to writer: inout any ResponseBodyWriter) async throws {
@@ -143,7 +143,7 @@ struct StreamingResponse: Sendable {
         trace?.streamFailed(status: error.status)
         let message = redactor.redact(error.message)
         logger.warning("stream from provider '\(call.providerName)' failed: \(message)")
-        return .error(type: error.type.rawValue, message: message)
+        return .error(type: error.type, message: message)
     }
 }
 
