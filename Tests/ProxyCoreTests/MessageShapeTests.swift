@@ -107,7 +107,9 @@ struct MessageShapeTests {
             try translator.consume(["choices": [["index": 0, "delta": ["content": .string(piece)]]]], into: &events)
         }
         try translator.consume(["choices": [["index": 0, "delta": [:], "finish_reason": "stop"]]], into: &events)
-        _ = try translator.finish(sawEnd: true, usage: { $0 ?? TokenUsage(inputTokens: 5, outputTokens: $1) }, into: &events)
+        _ = try translator.finish(
+            sawEnd: true, usage: ChatCompletionsUsage(context: CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 5)),
+            into: &events)
         let thinking = events.compactMap { event -> String? in
             if case .contentBlockDelta(0, .thinking(let part)) = event { return part } else { return nil }
         }.joined()
@@ -142,7 +144,9 @@ struct MessageShapeTests {
                 into: &events)
         }
         try translator.consume(["choices": [["index": 0, "delta": [:], "finish_reason": "tool_calls"]]], into: &events)
-        _ = try translator.finish(sawEnd: true, usage: { $0 ?? TokenUsage(inputTokens: 5, outputTokens: $1) }, into: &events)
+        _ = try translator.finish(
+            sawEnd: true, usage: ChatCompletionsUsage(context: CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 5)),
+            into: &events)
         let deltas = events.compactMap { event -> String? in
             if case .contentBlockDelta(_, .inputJSON(let json)) = event { return json } else { return nil }
         }

@@ -103,8 +103,8 @@ enum StreamHarness {
     static func run(_ bytes: [UInt8], splitAt: Int? = nil, toolNames: ToolNameMapping = .identity) -> StreamRun {
         let answer = ChatCompletionsAnswer(
             provider: "test", clientModel: clientModel, stopSequences: [], toolNames: toolNames, quirks: ProviderQuirks(),
-            context: CallContext(upstreamModel: "gpt-4o", maxTokens: 1024, estimatedInputTokens: estimatedInput, estimatesUsage: false),
-            correctUsage: { usage, _ in usage }
+            usage: ChatCompletionsUsage(
+                context: CallContext(upstreamModel: "gpt-4o", maxTokens: 1024, estimatedInputTokens: estimatedInput, estimatesUsage: false))
         )
         var stream = answer.makeStream(messageID: messageID)
         var events: [StreamEvent] = []

@@ -60,7 +60,9 @@ struct TranslatorAdditionsTests {
         var events: [StreamEvent] = []
         try translator.consume(["choices": [["index": 0, "delta": ["content": "hi"]]]], into: &events)
         try translator.consume(["choices": [["index": 0, "delta": [:], "finish_reason": "stop", "stop_reason": "END"]]], into: &events)
-        _ = try translator.finish(sawEnd: true, usage: { $0 ?? TokenUsage(inputTokens: 5, outputTokens: $1) }, into: &events)
+        _ = try translator.finish(
+            sawEnd: true, usage: ChatCompletionsUsage(context: CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 5)),
+            into: &events)
         guard case .messageDelta(let reason, let sequence, _) = events[events.count - 2] else {
             Issue.record("no message_delta before message_stop")
             return
@@ -78,7 +80,9 @@ struct TranslatorAdditionsTests {
         var translator = StreamTranslator(messageID: "msg", clientModel: "c", estimatedInputTokens: 5)
         var events: [StreamEvent] = []
         try translator.consume(["choices": [["index": 0, "delta": [:], "finish_reason": "content_filter"]]], into: &events)
-        _ = try translator.finish(sawEnd: true, usage: { $0 ?? TokenUsage(inputTokens: 5, outputTokens: $1) }, into: &events)
+        _ = try translator.finish(
+            sawEnd: true, usage: ChatCompletionsUsage(context: CallContext(upstreamModel: "m", maxTokens: 1, estimatedInputTokens: 5)),
+            into: &events)
         #expect(events.contains(.contentBlockDelta(index: 0, delta: .text(StopReason.contentFilterNotice))))
         #expect(events.contains { if case .messageDelta(.refusal, _, _) = $0 { return true } else { return false } })
     }

@@ -15,21 +15,12 @@ public protocol ChatCompletionsAdapter: ProviderAdapter {
 
     /// The body rules for one model, before the provider's configured quirks are applied.
     func requestOptions(model: String, maxTokens: Int) -> ChatCompletionsOptions
-
-    /// The upstream's usage corrected for the service's known misreports, given the proxy's estimate of
-    /// the prompt. Applied only when token estimation is on.
-    func usage(_ reported: TokenUsage, estimatedInputTokens: Int) -> TokenUsage
 }
 
 extension ChatCompletionsAdapter {
     /// A plain OpenAI-compatible body.
     public func requestOptions(model: String, maxTokens: Int) -> ChatCompletionsOptions {
         ChatCompletionsOptions(upstreamModel: model, maxTokens: maxTokens)
-    }
-
-    /// The upstream's usage as reported.
-    public func usage(_ reported: TokenUsage, estimatedInputTokens: Int) -> TokenUsage {
-        reported
     }
 
     /// The shared chat-completions call.
@@ -40,7 +31,7 @@ extension ChatCompletionsAdapter {
         let (body, toolNames) = RequestTranslator.body(for: request, options: options)
         let answer = ChatCompletionsAnswer(
             provider: context.provider, clientModel: request.model, stopSequences: request.stopSequences, toolNames: toolNames,
-            quirks: settings.quirks, context: context, correctUsage: { [self] in self.usage($0, estimatedInputTokens: $1) }
+            quirks: settings.quirks, usage: ChatCompletionsUsage(context: context, trustsPromptCount: options.trustsPromptCount)
         )
         return PreparedCall(
             request: UpstreamRequest(url: chatCompletionsURL(model: context.upstreamModel), headers: headers, body: body.serialized()),

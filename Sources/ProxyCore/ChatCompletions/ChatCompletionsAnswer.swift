@@ -7,21 +7,18 @@ final class ChatCompletionsAnswer: UpstreamAnswer {
     let stopSequences: [String]
     let toolNames: ToolNameMapping
     let quirks: ProviderQuirks
-    let context: CallContext
-    /// The adapter's `usage(_:estimatedInputTokens:)`.
-    let correctUsage: @Sendable (TokenUsage, Int) -> TokenUsage
+    let usage: ChatCompletionsUsage
 
     init(
         provider: String, clientModel: String, stopSequences: [String], toolNames: ToolNameMapping, quirks: ProviderQuirks,
-        context: CallContext, correctUsage: @escaping @Sendable (TokenUsage, Int) -> TokenUsage
+        usage: ChatCompletionsUsage
     ) {
         self.provider = provider
         self.clientModel = clientModel
         self.stopSequences = stopSequences
         self.toolNames = toolNames
         self.quirks = quirks
-        self.context = context
-        self.correctUsage = correctUsage
+        self.usage = usage
     }
 
     func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
@@ -35,24 +32,37 @@ final class ChatCompletionsAnswer: UpstreamAnswer {
         } catch {
             throw AnthropicError(error.type, "provider '\(provider)': \(error.message)", status: 502)
         }
-        let usage = resolvedUsage(reported: reported, estimatedOutputTokens: message.estimatedOutputTokens)
-        message.usage = usage.usage
-        return (message, usage)
+        let resolved = usage.resolved(reported: reported, estimatedOutputTokens: message.estimatedOutputTokens)
+        message.usage = resolved.usage
+        return (message, resolved)
     }
 
     func makeStream(messageID: String) -> any AnswerStream {
         ChatCompletionsStream(answer: self, messageID: messageID)
     }
 
-    /// The context's resolution, with the adapter's correction applied to usage the upstream did report.
-    func resolvedUsage(reported: TokenUsage?, estimatedOutputTokens: Int) -> ResolvedUsage {
+}
+
+/// How a chat-completions answer's usage becomes the client's: the upstream's counts with estimates where
+/// it gave none (`CallContext.resolvedUsage`), and, for a service whose prompt count cannot be trusted
+/// (`ChatCompletionsOptions.trustsPromptCount`), a count below half the estimate replaced by it.
+package struct ChatCompletionsUsage: Sendable {
+    package let context: CallContext
+    package let trustsPromptCount: Bool
+
+    package init(context: CallContext, trustsPromptCount: Bool = true) {
+        self.context = context
+        self.trustsPromptCount = trustsPromptCount
+    }
+
+    package func resolved(reported: TokenUsage?, estimatedOutputTokens: Int) -> ResolvedUsage {
         var resolved = context.resolvedUsage(reported: reported, estimatedOutputTokens: estimatedOutputTokens)
-        if context.estimatesUsage, reported != nil {
-            let corrected = correctUsage(resolved.usage, context.estimatedInputTokens)
-            if corrected != resolved.usage {
-                resolved.usage = corrected
-                resolved.estimated = true
-            }
+        guard context.estimatesUsage, reported != nil, !trustsPromptCount else { return resolved }
+        let estimate = context.estimatedInputTokens
+        let usage = resolved.usage
+        if usage.inputTokens + usage.cacheReadInputTokens + usage.cacheCreationInputTokens < estimate / 2 {
+            resolved.usage.inputTokens = max(estimate - usage.cacheReadInputTokens - usage.cacheCreationInputTokens, 1)
+            resolved.estimated = true
         }
         return resolved
     }

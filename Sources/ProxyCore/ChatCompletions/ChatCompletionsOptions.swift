@@ -19,6 +19,10 @@ public struct ChatCompletionsOptions: Sendable {
     public var sendPromptCacheKey = false
     /// Merge adjacent user messages, for chat templates that demand strict alternation (local servers).
     public var mergeConsecutiveUsers = false
+    /// Whether the service's prompt count is right. False for one that reports only the uncached part of
+    /// a prompt (Ollama on a prefix-cache hit): a count below half the proxy's estimate is then replaced
+    /// by the estimate, or Claude Code would think the context nearly empty.
+    public var trustsPromptCount = true
     /// The provider's configured quirks, read where each is used.
     package var quirks = ProviderQuirks()
 

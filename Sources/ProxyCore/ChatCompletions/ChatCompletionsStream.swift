@@ -9,7 +9,7 @@ struct ChatCompletionsStream: AnswerStream {
     init(answer: ChatCompletionsAnswer, messageID: String) {
         self.answer = answer
         translator = StreamTranslator(
-            messageID: messageID, clientModel: answer.clientModel, estimatedInputTokens: answer.context.estimatedInputTokens,
+            messageID: messageID, clientModel: answer.clientModel, estimatedInputTokens: answer.usage.context.estimatedInputTokens,
             toolNames: answer.toolNames, stopSequences: answer.stopSequences, thinkTags: answer.quirks[Quirks.thinkTags],
             bufferToolArguments: answer.quirks[Quirks.bufferToolArguments]
         )
@@ -25,16 +25,7 @@ struct ChatCompletionsStream: AnswerStream {
 
     mutating func finish(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
         try decode(into: &events) { decoder, consume in try decoder.finish(onEvent: consume) }
-        let answer = answer
-        var estimated = false
-        let usage = try translator.finish(
-            sawEnd: sawEnd,
-            usage: { reported, outputEstimate in
-                let resolved = answer.resolvedUsage(reported: reported, estimatedOutputTokens: outputEstimate)
-                estimated = resolved.estimated
-                return resolved.usage
-            }, into: &events)
-        return ResolvedUsage(usage: usage, estimated: estimated)
+        return try translator.finish(sawEnd: sawEnd, usage: answer.usage, into: &events)
     }
 
     /// Runs the decoder with `consume` as its payload handler. The decoder is moved out of `self` for the

@@ -23,21 +23,12 @@ public struct OllamaAdapter: ChatCompletionsAdapter {
         [HTTPHeader("authorization", "Bearer \(apiKey)")]
     }
 
-    /// Local chat templates often demand strict user/assistant alternation.
+    /// Local chat templates often demand strict user/assistant alternation; Ollama reported `prompt_tokens: 0`
+    /// (or only the uncached part) when its prefix cache hit.
     public func requestOptions(model: String, maxTokens: Int) -> ChatCompletionsOptions {
         var options = ChatCompletionsOptions(upstreamModel: model, maxTokens: maxTokens)
         options.mergeConsecutiveUsers = true
+        options.trustsPromptCount = false
         return options
-    }
-
-    /// Ollama reported `prompt_tokens: 0` (or only the uncached part) when its prefix cache hit; Claude
-    /// Code would then think the context nearly empty. A count far below the estimate is replaced by it.
-    public func usage(_ reported: TokenUsage, estimatedInputTokens: Int) -> TokenUsage {
-        var usage = reported
-        let prompt = usage.inputTokens + usage.cacheReadInputTokens + usage.cacheCreationInputTokens
-        if prompt < estimatedInputTokens / 2 {
-            usage.inputTokens = max(estimatedInputTokens - usage.cacheReadInputTokens - usage.cacheCreationInputTokens, 1)
-        }
-        return usage
     }
 }

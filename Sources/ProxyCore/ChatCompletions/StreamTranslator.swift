@@ -115,8 +115,8 @@ package struct StreamTranslator: Sendable {
     ///   — unless a complete tool call was already delivered, which ends as a normal `tool_use` turn.
     /// - Returns: the final usage when the stream finished normally.
     package mutating func finish(
-        sawEnd: Bool, usage resolve: (TokenUsage?, Int) -> TokenUsage, into events: inout [StreamEvent]
-    ) throws(AnthropicError) -> TokenUsage {
+        sawEnd: Bool, usage: ChatCompletionsUsage, into events: inout [StreamEvent]
+    ) throws(AnthropicError) -> ResolvedUsage {
         if finishReason == nil, !sawEnd {
             // A cut stream is an error, unless it had delivered complete tool calls: then the turn ends
             // as tool_use (re-sending it would run those tools twice). The calls not yet closed (the open
@@ -131,11 +131,12 @@ package struct StreamTranslator: Sendable {
         }
         if thinkTags != nil { appendPieces(thinkTags!.finish(), into: &events) }
         closeOpenBlock(into: &events)
-        let usage = resolve(upstreamUsage, builder.estimatedOutputTokens)
+        var resolved = usage.resolved(reported: upstreamUsage, estimatedOutputTokens: builder.estimatedOutputTokens)
         let stopReason = StopReason(
             finishReason: finishReason, sawToolUse: builder.startedToolUse, matchedStopSequence: matchedStopSequence)
         let stopSequence = stopReason == .stopSequence ? matchedStopSequence : nil
-        return builder.finish(stopReason: stopReason, stopSequence: stopSequence, usage: usage, into: &events)
+        resolved.usage = builder.finish(stopReason: stopReason, stopSequence: stopSequence, usage: resolved.usage, into: &events)
+        return resolved
     }
 
     /// The position in `toolCalls` of the call whose block is open, if one is.
