@@ -5,11 +5,11 @@ import ProxyCore
 /// Each event is a whole `GenerateContentResponse` holding the next parts of the one candidate: thought
 /// and text parts in pieces, function calls whole. The chunk with a `finishReason` ends the answer (later
 /// chunks may still bring usage); a body that ends before one was cut, and fails.
-struct GeminiStream: AnswerStream {
+struct GeminiStream: SSEAnswerStream {
     private let answer: GeminiAnswer
     private var output: EventSink
     private var reader: GeminiPartReader
-    private var decoder = SSEDecoder()
+    var decoder = SSEDecoder()
     private var ending: GeminiFinish.Ending?
     private var reportedUsage: TokenUsage?
 
@@ -25,12 +25,7 @@ struct GeminiStream: AnswerStream {
         output.builder.start(into: &events)
     }
 
-    mutating func feed(_ bytes: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
-        for payload in decoder.payloads(in: bytes) { try consume(payload, into: &events) }
-    }
-
-    mutating func finish(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
-        for payload in decoder.remainingPayloads() { try consume(payload, into: &events) }
+    mutating func end(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
         guard let ending else {
             throw AnthropicError(.api, "the stream from provider '\(answer.provider)' ended before its finishReason")
         }
@@ -45,9 +40,9 @@ struct GeminiStream: AnswerStream {
     }
 
     /// One event: its parts, its finish, its usage (each chunk's is the total so far).
-    private mutating func consume(_ payload: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
+    mutating func consume(event: SSEEvent, into events: inout [StreamEvent]) throws(AnthropicError) {
         // A payload that is not JSON (a keep-alive from something in between) carries nothing.
-        guard let response = try? JSONParser.parse(payload), response.objectValue != nil || response.arrayValue != nil else { return }
+        guard let response = try? JSONParser.parse(event.data), response.objectValue != nil || response.arrayValue != nil else { return }
         if let failure = answer.failure(in: response) { throw failure }
         if let usage = GeminiUsage.usage(response["usageMetadata"]) { reportedUsage = usage }
         guard ending == nil else { return }

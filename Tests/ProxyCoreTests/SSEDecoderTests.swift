@@ -90,6 +90,24 @@ struct SSEDecoderTests {
         }
     }
 
+    @Test("each event keeps its event: name, wherever the bytes are split; an event without one has none")
+    func eventNames() {
+        let bytes = Array("event: content_block_delta\r\ndata: {\"a\":1}\r\n\r\ndata: {\"b\":2}\r\n\r\nevent:ping\ndata: {}\n\n".utf8)
+        let expected = [
+            SSEEvent(name: "content_block_delta", data: Array(#"{"a":1}"#.utf8)), SSEEvent(data: Array(#"{"b":2}"#.utf8)),
+            SSEEvent(name: "ping", data: Array("{}".utf8)),
+        ]
+        for split in 0...bytes.count {
+            var decoder = SSEDecoder()
+            var events = decoder.events(in: Array(bytes[..<split]))
+            events += decoder.events(in: Array(bytes[split...]))
+            #expect(events == expected, "split at \(split)")
+        }
+        // A name without data is no event, and does not name the next one.
+        var decoder = SSEDecoder()
+        #expect(decoder.events(in: Array("event: lonely\n\ndata: x\n\n".utf8)) == [SSEEvent(data: Array("x".utf8))])
+    }
+
     @Test("data: without a space is accepted")
     func dataWithoutSpace() {
         #expect(StreamHarness.payloads(Array("data:{\"a\":1}\n\n".utf8)) == [#"{"a":1}"#])

@@ -130,8 +130,8 @@ enum StreamHarness {
         var decoder = SSEDecoder()
         var payloads: [String] = []
         let parts: [ArraySlice<UInt8>] = splitAt.map { [bytes[..<$0], bytes[$0...]] } ?? [bytes[...]]
-        for part in parts { decoder.feed(part) { payloads.append(String(decoding: $0, as: UTF8.self)) } }
-        decoder.finish { payloads.append(String(decoding: $0, as: UTF8.self)) }
+        for part in parts { decoder.feed(part) { payloads.append(String(decoding: $0.data, as: UTF8.self)) } }
+        decoder.finish { payloads.append(String(decoding: $0.data, as: UTF8.self)) }
         return payloads
     }
 }

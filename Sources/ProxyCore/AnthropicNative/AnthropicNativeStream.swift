@@ -4,9 +4,9 @@
 /// byte (blocks the proxy does not model included). The usage of `message_start` and `message_delta` is
 /// kept for the logs. A body that ends before `message_stop` (or an upstream `error` event) was cut, and
 /// fails.
-struct AnthropicNativeStream: AnswerStream {
+struct AnthropicNativeStream: SSEAnswerStream {
     private let answer: AnthropicNativeAnswer
-    private var decoder = SSEDecoder()
+    var decoder = SSEDecoder()
     private var usage: TokenUsage?
     /// The signature of the open thinking block so far, by block index.
     private var signatures: [Int: String] = [:]
@@ -20,18 +20,21 @@ struct AnthropicNativeStream: AnswerStream {
     /// Nothing: the upstream's own `message_start` opens the stream.
     mutating func start(into events: inout [StreamEvent]) {}
 
-    mutating func feed(_ bytes: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
-        for payload in decoder.payloads(in: bytes) { relay(payload, into: &events) }
-    }
-
-    mutating func finish(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
-        for payload in decoder.remainingPayloads() { relay(payload, into: &events) }
+    mutating func end(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
         guard ended else { throw AnthropicError(.api, "the upstream stream ended unexpectedly") }
         return answer.context.resolvedUsage(reported: usage, estimatedOutputTokens: 0)
     }
 
-    private mutating func relay(_ payload: [UInt8], into events: inout [StreamEvent]) {
-        guard !ended, let event = try? JSONParser.parse(payload), let type = event["type"]?.stringValue else { return }
+    /// Text, thinking and tool-input deltas and pings — most of a stream — go on without being parsed when
+    /// the upstream named them (`event:`); the events the proxy edits or reads are parsed.
+    mutating func consume(event sse: SSEEvent, into events: inout [StreamEvent]) throws(AnthropicError) {
+        let payload = sse.data
+        guard !ended else { return }
+        if let name = sse.name, Self.passesUnread(name: name, payload: payload) {
+            events.append(.encoded(name: name, data: payload))
+            return
+        }
+        guard let event = try? JSONParser.parse(payload), let type = event["type"]?.stringValue else { return }
         switch type {
         case "message_start":
             guard case .object(var members) = event, var message = event["message"]?.objectValue else { return }
@@ -61,6 +64,28 @@ struct AnthropicNativeStream: AnswerStream {
             break
         }
         events.append(.encoded(name: type, data: payload))
+    }
+
+    /// Whether an event named `name` goes to the client as it came: a ping, or a delta that carries no
+    /// signature (`signature_delta`s are gathered and packed).
+    private static func passesUnread(name: String, payload: [UInt8]) -> Bool {
+        switch name {
+        case "ping": return true
+        case "content_block_delta": return !contains(payload, signatureDelta)
+        default: return false
+        }
+    }
+
+    private static let signatureDelta = Array("signature_delta".utf8)
+
+    private static func contains(_ bytes: [UInt8], _ pattern: [UInt8]) -> Bool {
+        guard let first = pattern.first, bytes.count >= pattern.count else { return false }
+        var index = 0
+        while index <= bytes.count - pattern.count {
+            if bytes[index] == first, bytes[index..<index + pattern.count].elementsEqual(pattern) { return true }
+            index += 1
+        }
+        return false
     }
 
     /// `message_delta`'s usage over `message_start`'s: its counts are cumulative, and zero means not given.

@@ -6,7 +6,7 @@
 /// turn comes, so blocks never interleave and no argument fragment is lost. A reasoning item's block
 /// ends with its encrypted content packed in the signature. `response.completed` or `.incomplete` ends
 /// the message; `response.failed`, an `error` event, or the end of the body before either fails it.
-struct ResponsesStream: AnswerStream {
+struct ResponsesStream: SSEAnswerStream {
     private struct Item {
         enum Kind { case message, functionCall, reasoning, other }
         /// What an item's events carry, held until the item's block is the open one.
@@ -40,7 +40,7 @@ struct ResponsesStream: AnswerStream {
 
     private let answer: ResponsesAnswer
     private var builder: StreamEventBuilder
-    private var decoder = SSEDecoder()
+    var decoder = SSEDecoder()
     private var items: [Item] = []
     /// The item whose block is being written.
     private var active: Int?
@@ -58,12 +58,7 @@ struct ResponsesStream: AnswerStream {
         builder.start(into: &events)
     }
 
-    mutating func feed(_ bytes: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
-        for payload in decoder.payloads(in: bytes) { try consume(payload, into: &events) }
-    }
-
-    mutating func finish(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
-        for payload in decoder.remainingPayloads() { try consume(payload, into: &events) }
+    mutating func end(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
         if let finalUsage { return finalUsage }
         // Cut before its end: an error, unless every item had finished and a tool call was among them —
         // then the turn ends as tool_use (sending it again would run those tools twice).
@@ -74,9 +69,9 @@ struct ResponsesStream: AnswerStream {
         return finalUsage!
     }
 
-    private mutating func consume(_ payload: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
+    mutating func consume(event sse: SSEEvent, into events: inout [StreamEvent]) throws(AnthropicError) {
         // Lines that are not JSON events (`[DONE]` from some servers, keep-alive text) carry nothing.
-        guard finalUsage == nil, let event = try? JSONParser.parse(payload), let type = event["type"]?.stringValue else { return }
+        guard finalUsage == nil, let event = try? JSONParser.parse(sse.data), let type = event["type"]?.stringValue else { return }
         switch type {
         case "response.output_item.added":
             guard let item = event["item"] else { return }

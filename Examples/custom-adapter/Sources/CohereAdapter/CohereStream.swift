@@ -8,7 +8,7 @@ import ClaudeCodeProxyKit
 /// next index. A tool call's block stays open until its `tool-call-end` (its arguments must join into
 /// one JSON object): whatever else arrives meanwhile waits and follows it. `message-end` ends the
 /// answer; a body that stops before it was cut, and fails.
-struct CohereStream: AnswerStream {
+struct CohereStream: SSEAnswerStream {
     /// The tool call whose block is open.
     private struct OpenCall {
         /// The Cohere index of the call.
@@ -21,7 +21,7 @@ struct CohereStream: AnswerStream {
 
     private let answer: CohereAnswer
     private var builder: StreamEventBuilder
-    private var decoder = SSEDecoder()
+    var decoder = SSEDecoder()
     private var openCall: OpenCall?
     /// Events that arrived while a tool call's block was open, in order.
     private var waiting: [JSONValue] = []
@@ -40,12 +40,7 @@ struct CohereStream: AnswerStream {
         builder.start(into: &events)
     }
 
-    mutating func feed(_ bytes: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
-        for payload in decoder.payloads(in: bytes) { try consume(payload, into: &events) }
-    }
-
-    mutating func finish(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
-        for payload in decoder.remainingPayloads() { try consume(payload, into: &events) }
+    mutating func end(into events: inout [StreamEvent]) throws(AnthropicError) -> ResolvedUsage {
         guard ended else {
             throw AnthropicError(.api, "the stream from provider '\(answer.provider)' ended before its message-end event")
         }
@@ -56,11 +51,11 @@ struct CohereStream: AnswerStream {
         return usage
     }
 
-    /// One `data:` payload. Its JSON `type` names the event (the `event:` line says the same).
-    private mutating func consume(_ payload: [UInt8], into events: inout [StreamEvent]) throws(AnthropicError) {
-        if ended || payload.elementsEqual("[DONE]".utf8) { return }
+    /// One event. Its JSON `type` names it (the `event:` line says the same).
+    mutating func consume(event sse: SSEEvent, into events: inout [StreamEvent]) throws(AnthropicError) {
+        if ended || sse.data.elementsEqual("[DONE]".utf8) { return }
         // A payload that is not JSON (a keep-alive from something in between) carries nothing.
-        guard let event = try? JSONParser.parse(payload), event.objectValue != nil else { return }
+        guard let event = try? JSONParser.parse(sse.data), event.objectValue != nil else { return }
         try handle(event, into: &events)
     }
 

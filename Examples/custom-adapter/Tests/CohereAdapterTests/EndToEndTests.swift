@@ -158,7 +158,7 @@ struct EndToEndTests {
                 Issue.record("the stream does not end with an error: \(events)")
                 return
             }
-            #expect(type == "api_error")
+            #expect(type == .api)
             #expect(message.contains("internal failure"))
             #expect(!events.contains(.messageStop))
         }

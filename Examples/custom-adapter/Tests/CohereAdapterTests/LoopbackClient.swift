@@ -120,7 +120,10 @@ enum AnthropicSSE {
         case "message_stop":
             return .messageStop
         case "error":
-            return .error(type: data["error"]?["type"]?.stringValue ?? "", message: data["error"]?["message"]?.stringValue ?? "")
+            guard let type = data["error"]?["type"]?.stringValue.flatMap(AnthropicErrorType.init(rawValue:)) else {
+                throw Malformed(description: "an error event of no known type: \(data)")
+            }
+            return .error(type: type, message: data["error"]?["message"]?.stringValue ?? "")
         default:
             throw Malformed(description: "unknown event \(data)")
         }
