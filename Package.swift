@@ -38,6 +38,8 @@ let package = Package(
         // The store that replicas share: PostgreSQL for several machines, SQLite for one.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        // RS256 for Google service-account tokens (already built for postgres-nio's Crypto).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -99,6 +101,7 @@ let package = Package(
             name: "ProxyServer",
             dependencies: [
                 "BuiltInAdapters", "CurlHTTP", "ProxyCore", "ProxyStore",
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -189,6 +192,7 @@ let package = Package(
             name: "ProxyServerTests",
             dependencies: [
                 "BuiltInAdapters", "ProxyServer", "ProxyStore", "StoreTestSupport", "CurlHTTP", "ProxyCore", "ProxyConfig", "FuzzTargets",
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

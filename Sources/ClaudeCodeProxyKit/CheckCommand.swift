@@ -42,12 +42,16 @@ struct CheckCommand: AsyncParsableCommand {
             if reachability != nil { problems += 1 }
             // The rule requests follow: the adapter's default, unless the section says `api_key_required`.
             let requiredByDefault = ProxyCommand.registry.adapter(for: provider).map { type(of: $0).requiresAPIKey } ?? true
-            do {
-                _ = try provider.apiKey(requiredByDefault: requiredByDefault)
-                if provider.keyPool.count > 1 { line += "; a pool of \(provider.keyPool.count) keys" }
-            } catch {
-                line += "; no API key (\(provider.apiKeySource ?? "api_key"))"
-                problems += 1
+            if let source = provider.renewedKeySource {
+                line += "; key from \(source)"
+            } else {
+                do {
+                    _ = try provider.apiKey(requiredByDefault: requiredByDefault)
+                    if provider.keyPool.count > 1 { line += "; a pool of \(provider.keyPool.count) keys" }
+                } catch {
+                    line += "; no API key (\(provider.apiKeySource ?? "api_key"))"
+                    problems += 1
+                }
             }
             print(line)
         }

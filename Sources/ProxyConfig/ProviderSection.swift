@@ -14,6 +14,8 @@ struct ProviderSection: Decodable {
     var tokenCommand: ConfigString?
     /// How long a token from `tokenCommand` is used, in seconds.
     var tokenLifetime: YAMLMarked<Double>?
+    /// A Google service account's key file, whose access tokens the proxy gets and renews.
+    var serviceAccountFile: ConfigString?
     var apiKeyRequired: Bool?
     var auth: ConfigString?
     var apiVersion: String?
@@ -31,6 +33,7 @@ struct ProviderSection: Decodable {
         case apiKeys = "api_keys"
         case tokenCommand = "token_command"
         case tokenLifetime = "token_lifetime"
+        case serviceAccountFile = "service_account_file"
         case apiKeyRequired = "api_key_required"
         case auth
         case apiVersion = "api_version"
@@ -54,6 +57,7 @@ struct ProviderSection: Decodable {
         apiKeys = try container.decodeIfPresent([ConfigString].self, forKey: .apiKeys)
         tokenCommand = try container.decodeIfPresent(ConfigString.self, forKey: .tokenCommand)
         tokenLifetime = try container.decodeIfPresent(YAMLMarked<Double>.self, forKey: .tokenLifetime)
+        serviceAccountFile = try container.decodeIfPresent(ConfigString.self, forKey: .serviceAccountFile)
         apiKeyRequired = try container.decodeIfPresent(Bool.self, forKey: .apiKeyRequired)
         auth = try container.decodeIfPresent(ConfigString.self, forKey: .auth)
         apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
@@ -74,10 +78,12 @@ struct ProviderSection: Decodable {
         result.profile = self.profile
         result.type = type ?? profile.type
         result.baseURL = baseURL ?? profile.baseURL
-        if apiKey != nil || apiKeys != nil || tokenCommand != nil {  // a section's own key, pool or command replaces the profile's
+        // A section's own key, pool, command or key file replaces the profile's.
+        if apiKey != nil || apiKeys != nil || tokenCommand != nil || serviceAccountFile != nil {
             result.apiKey = apiKey
             result.apiKeys = apiKeys
             result.tokenCommand = tokenCommand
+            result.serviceAccountFile = serviceAccountFile
         }
         result.tokenLifetime = tokenLifetime ?? profile.tokenLifetime
         result.apiKeyRequired = apiKeyRequired ?? profile.apiKeyRequired
@@ -139,16 +145,23 @@ struct ProviderSection: Decodable {
         )
         settings.keyPool = pool
         settings.tokenCommand = tokenCommand?.value
+        settings.serviceAccountFile = serviceAccountFile?.value
         if let lifetime { settings.tokenLifetime = ConfigDocument.duration(seconds: lifetime) }
         return settings
     }
 
     /// The key (`api_key`) or the pool (`api_keys`, not empty) as written; at most one of them.
     private func checkedKeys(path: String, mark: YAMLMark?, file: String) throws(YAMLError) -> [ConfigString] {
-        if let tokenCommand, apiKey != nil || apiKeys != nil {
+        let sources = [
+            ("api_key", apiKey), ("api_keys", apiKeys?.first), ("token_command", tokenCommand),
+            ("service_account_file", serviceAccountFile),
+        ]
+        .filter { $0.1 != nil }
+        if sources.count > 1, tokenCommand != nil || serviceAccountFile != nil, let second = sources.last {
             throw YAMLError(
-                file: file, mark: tokenCommand.mark, path: "\(path).token_command",
-                message: "set either token_command or api_key / api_keys, not both")
+                file: file, mark: second.1?.mark, path: "\(path).\(second.0)",
+                message:
+                    "set one of api_key, api_keys, token_command, service_account_file, not \(sources.map(\.0).joined(separator: " and "))")
         }
         switch (apiKey, apiKeys) {
         case (let key?, nil): return [key]

@@ -105,7 +105,7 @@ struct TokenCommandTests {
         }
     }
 
-    @Test("token_command and api_key together are a config error at the line")
+    @Test("two sources of a key (api_key and token_command) are a config error at the line")
     func exclusive() {
         let text = """
             providers:
@@ -118,7 +118,7 @@ struct TokenCommandTests {
         } catch {
             #expect(
                 error.errors.map(\.description) == [
-                    "c.yaml:2:74: set either token_command or api_key / api_keys, not both (at providers.v.token_command)"
+                    "c.yaml:2:74: set one of api_key, api_keys, token_command, service_account_file, not api_key and token_command (at providers.v.token_command)"
                 ])
         }
     }

@@ -78,10 +78,10 @@ public struct PackedSignature: Equatable, Sendable {
 
 extension ProviderSettings {
     /// Who the tokens a call's answer carries belong to (`PackedSignature.owner`): the base URL and the
-    /// `options` (a Vertex project), with the key — or, for a key from a `token_command`, the command, whose
-    /// tokens change while the account stays.
+    /// `options` (a Vertex project), with the key — or, for a key the proxy renews (`token_command`,
+    /// `service_account_file`), where it comes from: the tokens change while the account stays.
     public func signatureOwner(apiKey: String?) -> String {
         let place = options.objectValue?.isEmpty ?? true ? baseURL : baseURL + "\n" + options.serializedString()
-        return PackedSignature.owner(baseURL: place, apiKey: tokenCommand ?? apiKey)
+        return PackedSignature.owner(baseURL: place, apiKey: renewedKeySource ?? apiKey)
     }
 }

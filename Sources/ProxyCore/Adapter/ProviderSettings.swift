@@ -31,6 +31,14 @@ public struct ProviderSettings: Sendable, Equatable {
     package var tokenCommand: String?
     /// How long a token from `tokenCommand` is used before the command runs again (`token_lifetime`).
     package var tokenLifetime: Duration = .seconds(300)
+    /// A Google service account's JSON key file (`service_account_file`): the key is an access token the
+    /// proxy gets for it, and renews.
+    package var serviceAccountFile: String?
+
+    /// Where a key the proxy renews comes from (its command or its key file); nil for a configured key.
+    package var renewedKeySource: String? {
+        tokenCommand ?? serviceAccountFile.map { "service account " + $0 }
+    }
     /// The chat-completions body and stream quirks (`providers/*.yaml` profiles set most of them).
     package var quirks: ProviderQuirks
 

@@ -16,8 +16,8 @@ final class KeyPool: Sendable {
     /// Each key's public name: the first 8 hex digits of its SHA-256 (`none` without a key, `command` for a
     /// token command's), for logs and metrics, which never see the key.
     let keyIDs: [String]
-    /// Where the key comes from when a command gives it.
-    private let token: CommandToken?
+    /// The key, when the proxy renews it (a token command's, a service account's).
+    private let token: RenewedToken?
     private let turn = Atomic<Int>(0)
 
     init?(provider: ProviderSettings, registry: AdapterRegistry) {
@@ -26,22 +26,28 @@ final class KeyPool: Sendable {
         self.provider = provider
         keys = provider.keyPool.count > 1 ? provider.keyPool : [provider.apiKey]
         keyIDs = keys.map { key in
-            provider.tokenCommand != nil ? "command" : key.map { String(SHA256.hex($0).prefix(8)) } ?? "none"
+            provider.renewedKeySource != nil ? "renewed" : key.map { String(SHA256.hex($0).prefix(8)) } ?? "none"
         }
-        token = provider.tokenCommand != nil ? CommandToken(provider: provider) : nil
+        if provider.tokenCommand != nil {
+            token = RenewedToken(provider: provider.name, fetch: TokenCommand.source(for: provider))
+        } else if provider.serviceAccountFile != nil {
+            token = RenewedToken(provider: provider.name, fetch: ServiceAccountToken.source(for: provider))
+        } else {
+            token = nil
+        }
     }
 
-    /// The key of index `index` for a call: a fresh token when a command gives it; nil when there is none
+    /// The key of index `index` for a call: a fresh token when the proxy renews it; nil when there is none
     /// and the adapter needs none. Fails (the route's next target then takes over) when a key is needed
-    /// and there is none, or the command failed.
-    func key(at index: Int) async throws(AnthropicError) -> String? {
-        if let token { return try await token.value() }
+    /// and there is none, or no token could be had.
+    func key(at index: Int, fetching: TokenFetching) async throws(AnthropicError) -> String? {
+        if let token { return try await token.value(fetching) }
         var one = provider
         one.apiKey = keys[index]
         return try one.apiKey(requiredByDefault: type(of: adapter).requiresAPIKey)
     }
 
-    /// The upstream refused key `index` (a 401): a token from a command is fetched anew next time.
+    /// The upstream refused key `index` (a 401): a renewed token is fetched anew next time.
     func refused(at index: Int) {
         token?.invalidate()
     }

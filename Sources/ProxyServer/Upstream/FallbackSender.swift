@@ -37,7 +37,7 @@ enum FallbackSender {
                 let call: UpstreamCall
                 switch await prepare(
                     request, target: target, pool: pool, key: key, estimatedTokens: estimatedTokens, snapshot: snapshot,
-                    isLast: isLastTarget, logger: logger)
+                    client: client, isLast: isLastTarget, logger: logger)
                 {
                 case .success(let prepared):
                     call = prepared
@@ -89,11 +89,13 @@ enum FallbackSender {
     @inline(never)
     private static func prepare(
         _ request: MessagesRequest, target: RouteTarget, pool: KeyPool, key: Int, estimatedTokens: Int, snapshot: SettingsSnapshot,
-        isLast: Bool, logger: Logger
+        client: CurlHTTPClient, isLast: Bool, logger: Logger
     ) async -> Result<UpstreamCall, AnthropicError> {
+        let fetching = TokenFetching(client: client, server: snapshot.settings.server)
         do throws(AnthropicError) {
             let call = try UpstreamCall(
-                request: request, target: target, adapter: pool.adapter, key: try await pool.key(at: key), keyID: pool.keyIDs[key],
+                request: request, target: target, adapter: pool.adapter, key: try await pool.key(at: key, fetching: fetching),
+                keyID: pool.keyIDs[key],
                 estimatedInputTokens: estimatedTokens,
                 settings: snapshot.settings
             )

@@ -11,7 +11,10 @@ enum UpstreamTokenCount {
     static func count(
         _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, client: CurlHTTPClient, logger: Logger
     ) async -> (tokens: Int, target: RouteTarget)? {
-        guard let (target, countRequest, inputTokens) = await prepare(request, hints: hints, snapshot: snapshot, logger: logger) else {
+        guard
+            let (target, countRequest, inputTokens) = await prepare(
+                request, hints: hints, snapshot: snapshot, client: client, logger: logger)
+        else {
             return nil
         }
         do {
@@ -35,14 +38,16 @@ enum UpstreamTokenCount {
     /// The count call for the route's first target, ready to send; nil when there is none.
     @inline(never)
     private static func prepare(
-        _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, logger: Logger
+        _ request: MessagesRequest, hints: ClaudeCodeHints, snapshot: SettingsSnapshot, client: CurlHTTPClient, logger: Logger
     ) async -> (target: RouteTarget, request: HTTPClientRequest, inputTokens: @Sendable ([UInt8]) -> Int?)? {
         let traits = RequestTraits(request: request, hints: hints)
         guard let target = snapshot.settings.targets(for: traits, catalog: snapshot.catalog).first else { return nil }
         let pool = snapshot.pool(for: target)
         let key: String?
         do throws(AnthropicError) {
-            key = try await pool.key(at: snapshot.keyOrder(for: target, session: request.sessionID)[0])
+            key = try await pool.key(
+                at: snapshot.keyOrder(for: target, session: request.sessionID)[0],
+                fetching: TokenFetching(client: client, server: snapshot.settings.server))
         } catch {
             logger.info("\(target.label) has no key to count the prompt with (\(error.message))")
             return nil
