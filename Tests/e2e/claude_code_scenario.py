@@ -657,22 +657,6 @@ def summarize_gemini(mock: MockUpstream) -> list[dict]:
     } for r in mock.requests]
 
 
-def gemini_config(base: Path, port: int) -> Path:
-    """One `type: gemini` provider at the mock's root, its key from the environment, every model routed to it."""
-    config = base / "config.yaml"
-    config.write_text(f"""\
-server: {{ host: 127.0.0.1, port: 8082, log_level: debug }}
-providers:
-  gem:
-    type: gemini
-    base_url: "http://127.0.0.1:{port}"
-    api_key: "${{E2E_GEMINI_KEY}}"
-models:
-  - {{ match: "*", provider: gem, model: {GEMINI_MODEL} }}
-""")
-    return config
-
-
 def summarize(mock: MockUpstream) -> list[dict]:
     out = []
     for r in mock.chat_requests():
@@ -727,37 +711,16 @@ def summarize_responses(mock: MockUpstream) -> list[dict]:
     return out
 
 
-def responses_config(base: Path, port: int) -> Path:
-    """One `type: openai-responses` provider at the mock's /v1, its key from the environment, every model
-    routed to it."""
+def one_provider_config(base: Path, name: str, section: str, model: str) -> Path:
+    """A config.yaml with one provider (`section`: its keys after the name, its key from the environment),
+    every model routed to it."""
     config = base / "config.yaml"
     config.write_text(f"""\
 server: {{ host: 127.0.0.1, port: 8082, log_level: debug }}
 providers:
-  resp:
-    type: openai-responses
-    base_url: "http://127.0.0.1:{port}/v1"
-    api_key: "${{E2E_RESPONSES_KEY}}"
+  {name}: {{ {section} }}
 models:
-  - {{ match: "*", provider: resp, model: {RESPONSES_MODEL} }}
-""")
-    return config
-
-
-def native_config(base: Path, port: int) -> Path:
-    """One `type: anthropic` provider at the mock's root, its key from the environment, every model routed to
-    it."""
-    config = base / "config.yaml"
-    config.write_text(f"""\
-server: {{ host: 127.0.0.1, port: 8082, log_level: debug }}
-providers:
-  native:
-    type: anthropic
-    base_url: "http://127.0.0.1:{port}"
-    api_key: "${{E2E_NATIVE_KEY}}"
-    drop_fields: [context_management]
-models:
-  - {{ match: "*", provider: native, model: {NATIVE_MODEL} }}
+  - {{ match: "*", provider: {name}, model: {model} }}
 """)
     return config
 
@@ -889,7 +852,9 @@ models:
         elif a.mode == "native":
             mocks["native"] = MockUpstream("native").start()
             mocks["native"].respond_with(make_native_responder(workdir))
-            config = native_config(base, mocks["native"].port)
+            config = one_provider_config(
+                base, "native", f'type: anthropic, base_url: "http://127.0.0.1:{mocks["native"].port}", api_key: "${{E2E_NATIVE_KEY}}", '
+                "drop_fields: [context_management]", NATIVE_MODEL)
             result["config"] = config.read_text()
             proxy = ProxyProcess(a.proxy_bin, {"E2E_NATIVE_KEY": NATIVE_KEY, "LOG_LEVEL": "debug"},
                                  ["--config", str(config)], workdir=str(base), die_with_parent=True)
@@ -900,14 +865,19 @@ models:
             gemini.serve(make_gemini_responder(workdir))
             result["gemini_refusals"] = gemini.refusals  # the mock appends to it; written out at the end
             result["gemini_issued"] = gemini.issued
-            config = gemini_config(base, mocks["gemini"].port)
+            config = one_provider_config(
+                base, "gem", f'type: gemini, base_url: "http://127.0.0.1:{mocks["gemini"].port}", api_key: "${{E2E_GEMINI_KEY}}"',
+                GEMINI_MODEL)
             result["config"] = config.read_text()
             proxy = ProxyProcess(a.proxy_bin, {"E2E_GEMINI_KEY": GEMINI_KEY, "LOG_LEVEL": "debug"},
                                  ["--config", str(config)], workdir=str(base), die_with_parent=True)
         elif a.mode == "responses":
             mocks["responses"] = MockUpstream("responses").start()
             mocks["responses"].respond_with(make_responses_responder(workdir))
-            config = responses_config(base, mocks["responses"].port)
+            config = one_provider_config(
+                base, "resp",
+                f'type: openai-responses, base_url: "http://127.0.0.1:{mocks["responses"].port}/v1", api_key: "${{E2E_RESPONSES_KEY}}"',
+                RESPONSES_MODEL)
             result["config"] = config.read_text()
             proxy = ProxyProcess(a.proxy_bin, {"E2E_RESPONSES_KEY": RESPONSES_KEY, "LOG_LEVEL": "debug"},
                                  ["--config", str(config)], workdir=str(base), die_with_parent=True)
