@@ -1,8 +1,10 @@
+import CurlHTTP
 import ProxyCore
 import Synchronization
 
-/// A provider's adapter and its keys: those of its pool (`api_keys`), its one key, or the token its
-/// `token_command` prints; and the order in which one request tries the keys.
+/// A provider's adapter and its keys: those of its pool (`api_keys`), its one key, or the token the proxy
+/// renews for it (`token_command`, `service_account_file`); and the order in which one request tries the
+/// keys.
 ///
 /// Requests of one Claude Code session keep to one key while it is healthy (a provider's prompt cache,
 /// and a Responses API's encrypted reasoning, belong to the account that made them); requests without a
@@ -10,28 +12,32 @@ import Synchronization
 final class KeyPool: Sendable {
     /// The provider's adapter, built once per config load; each call brings its key.
     let adapter: any ProviderAdapter
-    let provider: ProviderSettings
-    /// The configured keys in the pool's order: one (nil when none is set) without a pool.
-    private let keys: [String?]
-    /// Each key's public name: the first 8 hex digits of its SHA-256 (`none` without a key, `command` for a
-    /// token command's), for logs and metrics, which never see the key.
+    /// Each configured key, in the pool's order (one without a pool), as a call gets it: the key, nil
+    /// when there is none and the adapter needs none, or the error of a key needed and missing.
+    private let keys: [Result<String?, AnthropicError>]
+    /// Each key's public name: the first 8 hex digits of its SHA-256 (`none` without a key, `renewed` for
+    /// a token the proxy renews), for logs and metrics, which never see the key.
     let keyIDs: [String]
-    /// The key, when the proxy renews it (a token command's, a service account's).
+    /// The key, when the proxy renews it.
     private let token: RenewedToken?
     private let turn = Atomic<Int>(0)
 
-    init?(provider: ProviderSettings, registry: AdapterRegistry) {
+    init?(provider: ProviderSettings, registry: AdapterRegistry, server: ServerSettings) {
         guard let adapter = registry.adapter(for: provider) else { return nil }
         self.adapter = adapter
-        self.provider = provider
-        keys = provider.keyPool.count > 1 ? provider.keyPool : [provider.apiKey]
-        keyIDs = keys.map { key in
+        let configured: [String?] = provider.keyPool.count > 1 ? provider.keyPool : [provider.apiKey]
+        keys = configured.map { key in
+            var one = provider
+            one.apiKey = key
+            return Result { () throws(AnthropicError) in try one.apiKey(requiredByDefault: type(of: adapter).requiresAPIKey) }
+        }
+        keyIDs = configured.map { key in
             provider.renewedKeySource != nil ? "renewed" : key.map { String(SHA256.hex($0).prefix(8)) } ?? "none"
         }
         if provider.tokenCommand != nil {
             token = RenewedToken(provider: provider.name, fetch: TokenCommand.source(for: provider))
         } else if provider.serviceAccountFile != nil {
-            token = RenewedToken(provider: provider.name, fetch: ServiceAccountToken.source(for: provider))
+            token = RenewedToken(provider: provider.name, fetch: ServiceAccountToken.source(for: provider, server: server))
         } else {
             token = nil
         }
@@ -40,11 +46,9 @@ final class KeyPool: Sendable {
     /// The key of index `index` for a call: a fresh token when the proxy renews it; nil when there is none
     /// and the adapter needs none. Fails (the route's next target then takes over) when a key is needed
     /// and there is none, or no token could be had.
-    func key(at index: Int, fetching: TokenFetching) async throws(AnthropicError) -> String? {
-        if let token { return try await token.value(fetching) }
-        var one = provider
-        one.apiKey = keys[index]
-        return try one.apiKey(requiredByDefault: type(of: adapter).requiresAPIKey)
+    func key(at index: Int, client: CurlHTTPClient) async throws(AnthropicError) -> String? {
+        if let token { return try await token.value(client: client) }
+        return try keys[index].get()
     }
 
     /// The upstream refused key `index` (a 401): a renewed token is fetched anew next time.

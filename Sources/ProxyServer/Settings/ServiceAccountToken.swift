@@ -16,9 +16,10 @@ enum ServiceAccountToken {
     /// The key file's largest size read: a key file is about 2 KB.
     static let maximumFileSize = 1 << 16
 
-    /// The token source of a provider with a `service_account_file`.
-    static func source(for provider: ProviderSettings) -> RenewedToken.Fetch {
-        { fetching in try await token(provider, fetching) }
+    /// The token source of a provider with a `service_account_file`; the exchange has the server's upstream
+    /// timeouts.
+    static func source(for provider: ProviderSettings, server: ServerSettings) -> RenewedToken.Fetch {
+        { client in try await token(provider, client: client, server: server) }
     }
 
     /// The key file's fields the exchange needs.
@@ -29,16 +30,16 @@ enum ServiceAccountToken {
         var tokenURI: String
     }
 
-    private static func token(_ provider: ProviderSettings, _ fetching: TokenFetching) async throws -> (token: String, lifetime: Duration) {
+    private static func token(
+        _ provider: ProviderSettings, client: CurlHTTPClient, server: ServerSettings
+    ) async throws -> (token: String, lifetime: Duration) {
         let account = try read(provider)
         let now = Int(WallClock.milliseconds() / 1000)
         let assertion = try signedAssertion(for: account, issuedAt: now, provider: provider.name)
         let body = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + assertion
         let request = UpstreamRequest(
             url: account.tokenURI, headers: [HTTPHeader("content-type", "application/x-www-form-urlencoded")], body: Array(body.utf8))
-        let response = try await fetching.client.execute(
-            HTTPClientRequest(
-                request, provider: ProviderSettings(name: provider.name, type: provider.type, baseURL: ""), server: fetching.server))
+        let response = try await client.execute(HTTPClientRequest(request, provider: nil, server: server))
         let answer = try await response.body.collect(upTo: 1 << 20)
         let json = try? JSONParser.parse(answer)
         guard (200..<300).contains(response.status), let token = json?["access_token"]?.stringValue, !token.isEmpty else {

@@ -1,7 +1,7 @@
 import ProxyCore
 
-/// The settings one request is served with: the config as of the request's start, the adapters built
-/// from it once per load (one per key of a pool), the model catalog, the redactor of its secrets, and the
+/// The settings one request is served with: the config as of the request's start, each provider's
+/// adapter and keys built from it once per load (`KeyPool`), the model catalog, the redactor of its secrets, and the
 /// process's cooldowns of the keys that targets recently refused.
 struct SettingsSnapshot: Sendable {
     let settings: ProxySettings
@@ -20,7 +20,7 @@ struct SettingsSnapshot: Sendable {
         self.redactor = SecretRedactor(settings: settings)
         var pools: [String: KeyPool] = [:]
         for provider in settings.providers {
-            guard let pool = KeyPool(provider: provider, registry: registry) else {
+            guard let pool = KeyPool(provider: provider, registry: registry, server: settings.server) else {
                 throw AnthropicError(.api, "provider '\(provider.name)' has unknown type '\(provider.type)'")
             }
             pools[provider.name] = pool
@@ -28,7 +28,7 @@ struct SettingsSnapshot: Sendable {
         self.pools = pools
     }
 
-    /// The adapters of a target's provider. Every configured provider has them (`init` fails otherwise),
+    /// The adapter and keys of a target's provider. Every configured provider has them (`init` fails otherwise),
     /// and targets only name configured providers.
     func pool(for target: RouteTarget) -> KeyPool {
         pools[target.provider.name]!

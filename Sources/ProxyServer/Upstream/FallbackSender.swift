@@ -91,10 +91,9 @@ enum FallbackSender {
         _ request: MessagesRequest, target: RouteTarget, pool: KeyPool, key: Int, estimatedTokens: Int, snapshot: SettingsSnapshot,
         client: CurlHTTPClient, isLast: Bool, logger: Logger
     ) async -> Result<UpstreamCall, AnthropicError> {
-        let fetching = TokenFetching(client: client, server: snapshot.settings.server)
         do throws(AnthropicError) {
             let call = try UpstreamCall(
-                request: request, target: target, adapter: pool.adapter, key: try await pool.key(at: key, fetching: fetching),
+                request: request, target: target, adapter: pool.adapter, key: try await pool.key(at: key, client: client),
                 keyID: pool.keyIDs[key],
                 estimatedInputTokens: estimatedTokens,
                 settings: snapshot.settings

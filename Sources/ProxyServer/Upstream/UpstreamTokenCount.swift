@@ -45,9 +45,7 @@ enum UpstreamTokenCount {
         let pool = snapshot.pool(for: target)
         let key: String?
         do throws(AnthropicError) {
-            key = try await pool.key(
-                at: snapshot.keyOrder(for: target, session: request.sessionID)[0],
-                fetching: TokenFetching(client: client, server: snapshot.settings.server))
+            key = try await pool.key(at: snapshot.keyOrder(for: target, session: request.sessionID)[0], client: client)
         } catch {
             logger.info("\(target.label) has no key to count the prompt with (\(error.message))")
             return nil
