@@ -59,9 +59,27 @@ public struct AnswerStreamRun: Equatable, Sendable {
         events.compactMap { if case .contentBlockDelta(_, .thinking(let text)) = $0 { text } else { nil } }.joined()
     }
 
-    /// The input JSON of every tool-use delta, joined.
-    public var toolInput: String {
-        events.compactMap { if case .contentBlockDelta(_, .inputJSON(let json)) = $0 { json } else { nil } }.joined()
+    /// What each `content_block_start` opened, in order.
+    public var blockStarts: [StreamEvent.BlockStart] {
+        events.compactMap { if case .contentBlockStart(_, let block) = $0 { block } else { nil } }
+    }
+
+    /// The input JSON of each tool block (its `input_json_delta`s joined), in block order.
+    public var toolInputs: [String] {
+        var inputs: [Int: String] = [:]
+        var order: [Int] = []
+        for event in events {
+            switch event {
+            case .contentBlockStart(let index, .toolUse):
+                inputs[index] = ""
+                order.append(index)
+            case .contentBlockDelta(let index, .inputJSON(let json)):
+                inputs[index, default: ""] += json
+            default:
+                continue
+            }
+        }
+        return order.map { inputs[$0] ?? "" }
     }
 
     /// The stop reason and usage of the `message_delta`, if one was sent.

@@ -23,7 +23,7 @@ struct ResponsesStreamTests {
                     stopReason: .endTurn, stopSequence: nil, usage: TokenUsage(inputTokens: 44, outputTokens: 5, cacheReadInputTokens: 768)),
                 .messageStop,
             ])
-        #expect(run.finalUsage == TokenUsage(inputTokens: 44, outputTokens: 5, cacheReadInputTokens: 768))
+        #expect(run.usage?.usage == TokenUsage(inputTokens: 44, outputTokens: 5, cacheReadInputTokens: 768))
     }
 
     @Test("reasoning then a tool call: thinking with the packed item as signature, the call's arguments in fragments")

@@ -1,3 +1,4 @@
+import ClaudeCodeProxyTestKit
 import Testing
 
 @testable import ProxyCore
@@ -58,29 +59,15 @@ enum ResponsesHarness {
     }
 
     /// Runs `bytes` (in pieces of `chunk` bytes when given) through a streaming call's answer stream.
-    static func run(_ bytes: [UInt8], chunk: Int? = nil, model: String = "gpt-5-codex") -> StreamRun {
+    static func run(_ bytes: [UInt8], chunk: Int? = nil, model: String = "gpt-5-codex") -> AnswerStreamRun {
         let call = try! call(
             #"{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#, model: model)
-        var stream = call.answer.makeStream(messageID: StreamHarness.messageID)
-        var run = StreamRun()
-        var events: [StreamEvent] = []
-        stream.start(into: &events)
-        do {
-            var offset = 0
-            let size = chunk ?? max(bytes.count, 1)
-            while offset < bytes.count {
-                try stream.feed(Array(bytes[offset..<min(offset + size, bytes.count)]), into: &events)
-                offset += size
-            }
-            run.finalUsage = try stream.finish(into: &events).usage
-        } catch {
-            run.error = error
-        }
-        run.events = events
-        return run
+        let size = max(chunk ?? bytes.count, 1)
+        let parts = stride(from: 0, to: bytes.count, by: size).map { bytes[$0..<min($0 + size, bytes.count)] }
+        return AnswerStreamRun(call.answer, messageID: StreamHarness.messageID, parts: parts)
     }
 
-    static func run(_ events: [String], chunk: Int? = nil) -> StreamRun {
+    static func run(_ events: [String], chunk: Int? = nil) -> AnswerStreamRun {
         run(sse(events), chunk: chunk)
     }
 }
@@ -145,7 +132,7 @@ enum ResponsesEvent {
     ]
 }
 
-extension StreamRun {
+extension AnswerStreamRun {
     /// The signature of each thinking block, in order.
     var signatures: [String] {
         events.compactMap { if case .contentBlockDelta(_, .signature(let signature)) = $0 { return signature } else { return nil } }

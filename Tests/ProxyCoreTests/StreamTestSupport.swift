@@ -1,3 +1,4 @@
+import ClaudeCodeProxyTestKit
 import Testing
 
 @testable import ProxyCore
@@ -50,78 +51,26 @@ enum UpstreamChunk {
     }
 }
 
-/// What running an upstream stream through the chat-completions answer stream produced, the way the server does.
-struct StreamRun {
-    var events: [StreamEvent] = []
-    var error: AnthropicError?
-    var finalUsage: TokenUsage?
-
-    var messageDelta: (stopReason: StopReason, usage: TokenUsage)? {
-        for event in events {
-            if case .messageDelta(let reason, _, let usage) = event { return (reason, usage) }
-        }
-        return nil
-    }
-
-    var blockStarts: [StreamEvent.BlockStart] {
-        events.compactMap { if case .contentBlockStart(_, let block) = $0 { return block } else { return nil } }
-    }
-
-    /// The concatenated `input_json_delta`s of each tool block, in block order.
-    var toolInputs: [String] {
-        var inputs: [Int: String] = [:]
-        var order: [Int] = []
-        for event in events {
-            switch event {
-            case .contentBlockStart(let index, .toolUse):
-                inputs[index] = ""
-                order.append(index)
-            case .contentBlockDelta(let index, .inputJSON(let json)):
-                inputs[index, default: ""] += json
-            default: continue
-            }
-        }
-        return order.map { inputs[$0] ?? "" }
-    }
-
-    var text: String {
-        events.compactMap { if case .contentBlockDelta(_, .text(let text)) = $0 { return text } else { return nil } }.joined()
-    }
-
-    var thinking: String {
-        events.compactMap { if case .contentBlockDelta(_, .thinking(let text)) = $0 { return text } else { return nil } }.joined()
-    }
-}
-
 enum StreamHarness {
     static let messageID = "msg_test0000000000000000000000"
     static let clientModel = "claude-sonnet-4-5"
     static let estimatedInput = 42
 
     /// Feeds `bytes` (in two parts when `splitAt` is given) and finishes the stream, through the answer
-    /// stream the server uses. Usage is not estimated: `finalUsage` is what the upstream reported.
-    static func run(_ bytes: [UInt8], splitAt: Int? = nil, toolNames: ToolNameMapping = .identity) -> StreamRun {
+    /// stream the server uses. Usage is not estimated: the run's usage is what the upstream reported.
+    static func run(_ bytes: [UInt8], splitAt: Int? = nil, toolNames: ToolNameMapping = .identity) -> AnswerStreamRun {
         let answer = ChatCompletionsAnswer(
-            provider: "test", clientModel: clientModel, stopSequences: [], toolNames: toolNames, quirks: ProviderQuirks(),
+            clientModel: clientModel, stopSequences: [], toolNames: toolNames, quirks: ProviderQuirks(),
             usage: ChatCompletionsUsage(
-                context: CallContext(upstreamModel: "gpt-4o", maxTokens: 1024, estimatedInputTokens: estimatedInput, estimatesUsage: false))
+                context: CallContext(
+                    provider: "test", upstreamModel: "gpt-4o", maxTokens: 1024, estimatedInputTokens: estimatedInput, estimatesUsage: false)
+            )
         )
-        var stream = answer.makeStream(messageID: messageID)
-        var events: [StreamEvent] = []
-        var run = StreamRun()
-        stream.start(into: &events)
         let parts: [ArraySlice<UInt8>] = splitAt.map { [bytes[..<$0], bytes[$0...]] } ?? [bytes[...]]
-        do {
-            for part in parts { try stream.feed(Array(part), into: &events) }
-            run.finalUsage = try stream.finish(into: &events).usage
-        } catch {
-            run.error = error
-        }
-        run.events = events
-        return run
+        return AnswerStreamRun(answer, messageID: messageID, parts: parts)
     }
 
-    static func run(_ payloads: [String], done: Bool = true, toolNames: ToolNameMapping = .identity) -> StreamRun {
+    static func run(_ payloads: [String], done: Bool = true, toolNames: ToolNameMapping = .identity) -> AnswerStreamRun {
         run(UpstreamChunk.sse(payloads, done: done), toolNames: toolNames)
     }
 

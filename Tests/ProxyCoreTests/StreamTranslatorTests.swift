@@ -8,7 +8,7 @@ struct StreamTranslatorTests {
     typealias C = UpstreamChunk
 
     /// Runs payloads and checks the grammar of the result.
-    private func validRun(_ payloads: [String], done: Bool = true, toolNames: ToolNameMapping = .identity) -> StreamRun {
+    private func validRun(_ payloads: [String], done: Bool = true, toolNames: ToolNameMapping = .identity) -> AnswerStreamRun {
         let run = StreamHarness.run(payloads, done: done, toolNames: toolNames)
         #expect(run.error == nil)
         #expect(StreamGrammar.violations(in: run.events) == [])

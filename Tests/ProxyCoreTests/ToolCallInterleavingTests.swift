@@ -126,7 +126,7 @@ private struct Scenario {
     }
 
     /// What is wrong with the run, one line per problem.
-    func problems(in run: StreamRun) -> [String] {
+    func problems(in run: AnswerStreamRun) -> [String] {
         var problems = StreamGrammar.violations(in: run.events)
         if let error = run.error { problems.append("error \(error)") }
         let expectedStarts: [StreamEvent.BlockStart] = (text == nil ? [] : [.text]) + calls.map { .toolUse(id: $0.id, name: $0.name) }

@@ -44,7 +44,7 @@ struct StreamTests {
         }
         #expect(blocks == [.text, .toolUse(id: "get_weather_3v76fs3zjrgq", name: "get_weather")])
         #expect(outcome.text == "I will check the weather.")
-        #expect(try JSONParser.parse(outcome.toolInput) == ["location": "Madrid"])
+        #expect(try JSONParser.parse(outcome.toolInputs.joined()) == ["location": "Madrid"])
         #expect(outcome.messageDelta?.stopReason == .toolUse)
         #expect(outcome.messageDelta?.usage == TokenUsage(inputTokens: 617, outputTokens: 61, cacheReadInputTokens: 176))
         expectSplitInvariant(Fixtures.toolCallStream)
@@ -129,7 +129,7 @@ struct StreamTests {
         ])
         let outcome = run(bytes)
         #expect(StreamGrammar.violations(in: outcome.events) == [], "\(outcome.events)")
-        #expect(outcome.toolInput == "{}")
+        #expect(outcome.toolInputs == ["{}"])
         #expect(outcome.events.filter { if case .contentBlockDelta = $0 { true } else { false } }.count == 1)
     }
 
