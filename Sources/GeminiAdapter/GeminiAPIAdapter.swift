@@ -25,7 +25,7 @@ extension GeminiAPIAdapter {
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
         let (headers, signatures) = headersAndSignatures(context: context)
         let body = GeminiRequest.body(for: request, context: context, signatures: signatures)
-        let answer = GeminiAnswer(provider: context.provider, clientModel: request.model, signatures: signatures, context: context)
+        let answer = GeminiAnswer(clientModel: request.model, signatures: signatures, context: context)
         var url = methodURL(
             model: GeminiModelName.bare(context.upstreamModel), method: request.stream ? "streamGenerateContent" : "generateContent")
         if request.stream { url += "?alt=sse" }

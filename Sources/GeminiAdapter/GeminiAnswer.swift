@@ -5,31 +5,16 @@ import ProxyCore
 ///
 /// A class: the proxy holds it for as long as a response lasts, and its streams then keep one pointer.
 final class GeminiAnswer: UpstreamAnswer {
-    let provider: String
     let clientModel: String
     let signatures: GeminiSignatures
     let context: CallContext
+    /// The provider's name, for error messages.
+    var provider: String { context.provider }
 
-    init(provider: String, clientModel: String, signatures: GeminiSignatures, context: CallContext) {
-        self.provider = provider
+    init(clientModel: String, signatures: GeminiSignatures, context: CallContext) {
         self.clientModel = clientModel
         self.signatures = signatures
         self.context = context
-    }
-
-    /// Google's `{"error": {"code", "message", "status", "details"}}`, its `RetryInfo` as `retry-after`;
-    /// a key Gemini does not know (a 400 with reason `API_KEY_INVALID`) as an authentication error.
-    func error(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError? {
-        googleError(status: status, headers: headers, body: body)
-    }
-
-    private func googleError(status: Int, headers: [HTTPHeader], body: [UInt8]) -> AnthropicError {
-        let error = UpstreamErrorMapping.error(status: status, headers: headers, body: body, provider: provider)
-        let details = (try? JSONParser.parse(body))?["error"]?["details"]?.arrayValue ?? []
-        if details.contains(where: { $0["reason"] == "API_KEY_INVALID" }) {
-            return AnthropicError(.authentication, error.message, headers: error.headers)
-        }
-        return error
     }
 
     func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
@@ -56,12 +41,13 @@ final class GeminiAnswer: UpstreamAnswer {
         GeminiStream(answer: self, messageID: messageID)
     }
 
-    /// An error object sent in place of an answer (a stream's events can be one).
+    /// An error object sent in place of an answer (a stream's events can be one), mapped as an HTTP error
+    /// of its `code` is: Google's errors have one shape.
     func failure(in response: JSONValue) -> AnthropicError? {
         let root = response.arrayValue?.first ?? response
         guard let error = root["error"], error.objectValue != nil else { return nil }
         let status = error["code"]?.intValue ?? 500
-        return googleError(status: status, headers: [], body: root.serialized())
+        return UpstreamErrorMapping.error(status: status, headers: [], body: root.serialized(), provider: provider)
     }
 }
 

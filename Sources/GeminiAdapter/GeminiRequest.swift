@@ -106,8 +106,16 @@ enum GeminiRequest {
 struct GeminiContents {
     let signatures: GeminiSignatures
 
+    /// A call of the conversation, read once from its `tool_use`: its function, and what its id carries
+    /// for this account and model.
+    private struct Call {
+        var name: String
+        var signature: String?
+        var callID: String?
+    }
+
     func contents(for messages: [InputMessage]) -> [JSONValue] {
-        let names = toolNames(in: messages)
+        let calls = calls(in: messages)
         // The current turn starts at the last user message that is more than function responses: Gemini
         // checks the signatures of the function calls after it.
         let turnStart = messages.lastIndex { message in
@@ -122,10 +130,10 @@ struct GeminiContents {
                 continue
             case .user:
                 role = "user"
-                parts = userParts(message.content, names: names)
+                parts = userParts(message.content, calls: calls)
             case .assistant:
                 role = "model"
-                parts = modelParts(message.content, inCurrentTurn: index > (turnStart ?? -1))
+                parts = modelParts(message.content, calls: calls, inCurrentTurn: index > (turnStart ?? -1))
             }
             guard !parts.isEmpty else { continue }
             // Gemini wants turns to alternate: adjacent ones of a role become one.
@@ -138,24 +146,27 @@ struct GeminiContents {
         return contents.map { ["role": .string($0.role), "parts": .array($0.parts)] }
     }
 
-    /// Tool names by `tool_use` id: a function response names its function.
-    private func toolNames(in messages: [InputMessage]) -> [String: String] {
-        var names: [String: String] = [:]
+    /// The calls by `tool_use` id: a function response names its call's function and id.
+    private func calls(in messages: [InputMessage]) -> [String: Call] {
+        var calls: [String: Call] = [:]
         for message in messages where message.role == .assistant {
-            for case .toolUse(let id, let name, _) in message.content { names[id] = name }
+            for case .toolUse(let id, let name, _) in message.content {
+                let (signature, callID) = signatures.call(fromToolUseID: id)
+                calls[id] = Call(name: name, signature: signature, callID: callID)
+            }
         }
-        return names
+        return calls
     }
 
-    private func userParts(_ blocks: [ContentBlock], names: [String: String]) -> [JSONValue] {
+    private func userParts(_ blocks: [ContentBlock], calls: [String: Call]) -> [JSONValue] {
         var responses: [JSONValue] = []
         var parts: [JSONValue] = []
         for block in blocks {
             switch block {
             case .toolResult(let id, let content, let isError):
                 var response: [(key: String, value: JSONValue)] = []
-                if let callID = signatures.call(fromToolUseID: id).callID { response.append(("id", .string(callID))) }
-                response.append(("name", .string(names[id] ?? "unknown_function")))
+                if let callID = calls[id]?.callID { response.append(("id", .string(callID))) }
+                response.append(("name", .string(calls[id]?.name ?? "unknown_function")))
                 var text = content.compactMap(Self.text).joined(separator: "\n")
                 if text.isEmpty, content.isEmpty { text = "(no output)" }
                 response.append(("response", [isError ? "error" : "output": .string(text)]))
@@ -172,7 +183,7 @@ struct GeminiContents {
         return responses + parts.filter { $0["text"] != "" }
     }
 
-    private func modelParts(_ blocks: [ContentBlock], inCurrentTurn: Bool) -> [JSONValue] {
+    private func modelParts(_ blocks: [ContentBlock], calls: [String: Call], inCurrentTurn: Bool) -> [JSONValue] {
         var parts: [JSONValue] = []
         var signedFirstCall = false
         for block in blocks {
@@ -183,7 +194,7 @@ struct GeminiContents {
                 guard let token = signatures.token(ofThinkingSignature: signature) else { continue }
                 parts.append(["text": .string(text), "thought": true, "thoughtSignature": .string(token)])
             case .toolUse(let id, let name, let input):
-                let (signature, callID) = signatures.call(fromToolUseID: id)
+                let (signature, callID) = (calls[id]?.signature, calls[id]?.callID)
                 var call: [(key: String, value: JSONValue)] = []
                 if let callID { call.append(("id", .string(callID))) }
                 call.append(("name", .string(name)))

@@ -3,9 +3,9 @@ import ProxyCore
 /// Where Gemini's thought signatures travel between two turns, since Claude Code keeps only Anthropic's
 /// blocks: the signature of a function call inside its `tool_use` id (which every client sends back
 /// exactly, and which needs no thinking to be on), that of a thought in its thinking block's signature.
-/// Each is packed with the account and
-/// model that made it (`PackedSignature`), and goes back only to them: Gemini refuses a function call of the
-/// current turn whose signature is missing or not its own.
+/// Each is packed with the account and model that made it (`PackedToolID`, `PackedSignature`), and goes
+/// back only to them: Gemini refuses a function call of the current turn whose signature is missing or not
+/// its own.
 struct GeminiSignatures: Sendable {
     /// The service and account of this call (`PackedSignature.owner`).
     let owner: String

@@ -30,12 +30,11 @@ struct GeminiStream: SSEAnswerStream {
             throw AnthropicError(.api, "the stream from provider '\(answer.provider)' ended before its finishReason")
         }
         let (stopReason, notice) = try GeminiFinish.stop(ending, sawToolUse: output.builder.startedToolUse, provider: answer.provider)
-        output.events = []
+        swap(&events, &output.events)
+        defer { swap(&events, &output.events) }
         if let notice { output.appendText(notice) }
         var usage = answer.context.resolvedUsage(reported: reportedUsage, estimatedOutputTokens: output.builder.estimatedOutputTokens)
         usage.usage = output.builder.finish(stopReason: stopReason, stopSequence: nil, usage: usage.usage, into: &output.events)
-        events += output.events
-        output.events = []
         return usage
     }
 
@@ -46,11 +45,9 @@ struct GeminiStream: SSEAnswerStream {
         if let failure = answer.failure(in: response) { throw failure }
         if let usage = GeminiUsage.usage(response["usageMetadata"]) { reportedUsage = usage }
         guard ending == nil else { return }
-        output.events = []
-        defer {
-            events += output.events
-            output.events = []
-        }
+        // The sink writes straight into the caller's events, lent for the call.
+        swap(&events, &output.events)
+        defer { swap(&events, &output.events) }
         for part in response["candidates"]?.arrayValue?.first?["content"]?["parts"]?.arrayValue ?? [] { reader.read(part, into: &output) }
         if let ending = GeminiFinish.ending(of: response) {
             reader.close(into: &output)
@@ -59,7 +56,7 @@ struct GeminiStream: SSEAnswerStream {
     }
 }
 
-/// The stream's builder, writing into the events of the chunk being read.
+/// The stream's builder, writing into the events the stream is given (lent to it for each call).
 private struct EventSink: GeminiBlockSink {
     var builder: StreamEventBuilder
     var events: [StreamEvent] = []

@@ -41,32 +41,48 @@ struct GeminiAnswerTests {
         #expect(throws: AnthropicError.self) { try gemini.message(answering: "<html>") }
     }
 
-    @Test("Google's errors as Anthropic's: RetryInfo as retry-after, an unknown key as authentication")
-    func errors() throws {
+    /// What the proxy makes of a failure status (`UpstreamCall`): the answer's own error, else the usual
+    /// mapping; Gemini's answer has none of its own.
+    func mapped(_ status: Int, _ body: String) throws -> AnthropicError {
         let answer = try gemini.call(GeminiHarness.request(#"[{"role":"user","content":"hi"}]"#)).answer
-        let quota =
+        #expect(answer.error(status: status, headers: [], body: Array(body.utf8)) == nil)
+        return UpstreamErrorMapping.error(status: status, headers: [], body: Array(body.utf8), provider: "gemini")
+    }
+
+    @Test("Google's errors as Anthropic's: RetryInfo as retry-after, a per-minute quota as a rate limit, an unknown key as authentication")
+    func errors() throws {
+        let limited = try mapped(
+            429,
             #"{"error":{"code":429,"message":"Resource exhausted","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"6.2s"}]}}"#
-        let limited = answer.error(status: 429, headers: [], body: Array(quota.utf8))
-        #expect(limited?.type == .rateLimit)
-        #expect(limited?.headers.contains(HTTPHeader("retry-after", "7")) == true)
-        let perMinute =
-            #"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"2s"}]}}"#
-        let minuteLimit = answer.error(status: 429, headers: [], body: Array(perMinute.utf8))
-        #expect(minuteLimit?.type == .rateLimit)
-        #expect(minuteLimit?.headers.contains(HTTPHeader("retry-after", "2")) == true)
-        let badKey =
-            #"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}"#
-        let unauthenticated = answer.error(status: 400, headers: [], body: Array(badKey.utf8))
-        #expect(unauthenticated?.type == .authentication)
-        #expect(unauthenticated?.status == 401)
-        let long =
-            #"{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}"#
-        #expect(
-            answer.error(status: 400, headers: [], body: Array(long.utf8))?.message.hasPrefix(
-                "prompt is too long: 1200000 tokens > 1048576 maximum") == true)
-        #expect(
-            answer.error(status: 503, headers: [], body: Array(#"{"error":{"code":503,"status":"UNAVAILABLE"}}"#.utf8))?.type == .overloaded
         )
+        #expect(limited.type == .rateLimit)
+        #expect(limited.headers.contains(HTTPHeader("retry-after", "7")))
+        let minuteLimit = try mapped(
+            429,
+            #"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"2s"}]}}"#
+        )
+        #expect(minuteLimit.type == .rateLimit)
+        #expect(minuteLimit.headers.contains(HTTPHeader("retry-after", "2")))
+        let unauthenticated = try mapped(
+            400,
+            #"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}"#
+        )
+        #expect(unauthenticated.type == .authentication)
+        #expect(unauthenticated.status == 401)
+        let long = try mapped(
+            400,
+            #"{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}"#
+        )
+        #expect(long.message.hasPrefix("prompt is too long: 1200000 tokens > 1048576 maximum"))
+        #expect(try mapped(503, #"{"error":{"code":503,"status":"UNAVAILABLE"}}"#).type == .overloaded)
+        // An error sent as a stream event is read the same way.
+        let stream = try gemini.call(GeminiHarness.request(#"[{"role":"user","content":"hi"}]"#, extra: #","stream":true"#)).answer
+        let inBand = AnswerStreamRun(
+            stream,
+            bytes: GeminiWire.sse([
+                #"{"error":{"code":400,"message":"API key not valid.","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}"#
+            ]))
+        #expect(inBand.error?.type == .authentication)
     }
 }
 

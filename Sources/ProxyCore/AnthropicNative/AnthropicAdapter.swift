@@ -29,7 +29,7 @@ public struct AnthropicAdapter: ProviderAdapter {
     /// The client's request, edited as little as the route and the provider need.
     public func prepareCall(for request: MessagesRequest, context: CallContext) throws(AnthropicError) -> PreparedCall {
         let thinking = NativeThinking(owner: settings.signatureOwner(apiKey: context.apiKey), model: context.upstreamModel)
-        let answer = AnthropicNativeAnswer(provider: context.provider, clientModel: request.model, context: context, thinking: thinking)
+        let answer = AnthropicNativeAnswer(clientModel: request.model, context: context, thinking: thinking)
         return PreparedCall(
             request: UpstreamRequest(
                 url: settings.url(underV1: "/messages"), headers: headers(for: request, key: context.apiKey),

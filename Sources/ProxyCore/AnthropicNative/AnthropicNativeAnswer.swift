@@ -2,13 +2,13 @@
 /// model name, which becomes the one the client asked for, and the thinking tokens, packed with who made
 /// them (`NativeThinking`); usage is read for the logs.
 final class AnthropicNativeAnswer: UpstreamAnswer {
-    let provider: String
     let clientModel: String
     let context: CallContext
     let thinking: NativeThinking
+    /// The provider's name, for error messages.
+    var provider: String { context.provider }
 
-    init(provider: String, clientModel: String, context: CallContext, thinking: NativeThinking) {
-        self.provider = provider
+    init(clientModel: String, context: CallContext, thinking: NativeThinking) {
         self.clientModel = clientModel
         self.context = context
         self.thinking = thinking

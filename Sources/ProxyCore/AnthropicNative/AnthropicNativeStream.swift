@@ -71,22 +71,12 @@ struct AnthropicNativeStream: SSEAnswerStream {
     private static func passesUnread(name: String, payload: [UInt8]) -> Bool {
         switch name {
         case "ping": return true
-        case "content_block_delta": return !contains(payload, signatureDelta)
+        case "content_block_delta": return payload.firstRange(of: signatureDelta) == nil
         default: return false
         }
     }
 
     private static let signatureDelta = Array("signature_delta".utf8)
-
-    private static func contains(_ bytes: [UInt8], _ pattern: [UInt8]) -> Bool {
-        guard let first = pattern.first, bytes.count >= pattern.count else { return false }
-        var index = 0
-        while index <= bytes.count - pattern.count {
-            if bytes[index] == first, bytes[index..<index + pattern.count].elementsEqual(pattern) { return true }
-            index += 1
-        }
-        return false
-    }
 
     /// `message_delta`'s usage over `message_start`'s: its counts are cumulative, and zero means not given.
     private static func merged(_ delta: TokenUsage, into start: TokenUsage?) -> TokenUsage {

@@ -30,8 +30,8 @@ extension ChatCompletionsAdapter {
         let options = settings.quirks.applied(to: requestOptions(model: context.upstreamModel, maxTokens: context.maxTokens))
         let (body, toolNames) = RequestTranslator.body(for: request, options: options)
         let answer = ChatCompletionsAnswer(
-            provider: context.provider, clientModel: request.model, stopSequences: request.stopSequences, toolNames: toolNames,
-            quirks: settings.quirks, usage: ChatCompletionsUsage(context: context, trustsPromptCount: options.trustsPromptCount)
+            clientModel: request.model, stopSequences: request.stopSequences, toolNames: toolNames, quirks: settings.quirks,
+            usage: ChatCompletionsUsage(context: context, trustsPromptCount: options.trustsPromptCount)
         )
         return PreparedCall(
             request: UpstreamRequest(url: chatCompletionsURL(model: context.upstreamModel), headers: headers, body: body.serialized()),

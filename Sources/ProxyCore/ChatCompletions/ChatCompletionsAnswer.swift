@@ -2,18 +2,15 @@
 ///
 /// A class: the proxy holds it for as long as a response lasts, and its frames then keep one pointer.
 final class ChatCompletionsAnswer: UpstreamAnswer {
-    let provider: String
     let clientModel: String
     let stopSequences: [String]
     let toolNames: ToolNameMapping
     let quirks: ProviderQuirks
     let usage: ChatCompletionsUsage
+    /// The provider's name, for error messages.
+    var provider: String { usage.context.provider }
 
-    init(
-        provider: String, clientModel: String, stopSequences: [String], toolNames: ToolNameMapping, quirks: ProviderQuirks,
-        usage: ChatCompletionsUsage
-    ) {
-        self.provider = provider
+    init(clientModel: String, stopSequences: [String], toolNames: ToolNameMapping, quirks: ProviderQuirks, usage: ChatCompletionsUsage) {
         self.clientModel = clientModel
         self.stopSequences = stopSequences
         self.toolNames = toolNames

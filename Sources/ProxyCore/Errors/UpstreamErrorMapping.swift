@@ -9,7 +9,8 @@ public enum UpstreamErrorMapping {
     /// Anthropic-shaped, else the one matching the status; the upstream's message after the provider's name
     /// (context overflows reworded to the sentences Claude Code acts on); on rate limits and overloads the
     /// upstream's wait (its headers, or a Google error's `RetryInfo`) as a capped `retry-after` in whole
-    /// seconds; the upstream's `x-should-retry`.
+    /// seconds; the upstream's `x-should-retry`; a key Google does not know (`API_KEY_INVALID`) as an
+    /// authentication error.
     /// - Parameter headers: the upstream's response headers, names lowercased.
     public static func error(status: Int, headers: [HTTPHeader], body: [UInt8], provider: String) -> AnthropicError {
         let json = try? JSONParser.parse(body)
@@ -20,16 +21,20 @@ public enum UpstreamErrorMapping {
         if type == .invalidRequest, let rewritten = ContextOverflow.anthropicMessage(for: upstreamMessage) {
             text = "\(rewritten) (\(text))"
         }
+        // Google's errors (`{"error": {"code", "message", "status", "details"}}`, alone or in an array).
+        let google = (json?.arrayValue?.first ?? json)?["error"]
+        let googleDetails = google?["details"]?.arrayValue ?? []
         // OpenAI's words for an account out of credit; Google uses the same sentence for a per-minute limit,
         // with its RESOURCE_EXHAUSTED status: that one passes.
-        let googleLimit = ((json?.arrayValue?.first ?? json)?["error"]?["status"]) == "RESOURCE_EXHAUSTED"
-        if status == 429, !googleLimit,
+        if status == 429, google?["status"] != "RESOURCE_EXHAUSTED",
             upstreamMessage.contains("insufficient_quota") || upstreamMessage.contains("exceeded your current quota")
         {
             type = .billing
         }
+        // Google answers a key it does not know with a 400 whose reason says so.
+        if googleDetails.contains(where: { $0["reason"] == "API_KEY_INVALID" }) { type = .authentication }
         var answerHeaders: [HTTPHeader] = []
-        if type == .rateLimit || type == .overloaded, let seconds = retryAfterSeconds(in: headers) ?? retryDelaySeconds(in: json) {
+        if type == .rateLimit || type == .overloaded, let seconds = retryAfterSeconds(in: headers) ?? retryDelaySeconds(in: googleDetails) {
             answerHeaders.append(HTTPHeader("retry-after", String(min(seconds, maximumRetryAfterSeconds))))
         }
         if let shouldRetry = headers.first(where: { $0.name == "x-should-retry" })?.value.trimmingWhitespace().lowercased(),
@@ -64,11 +69,10 @@ public enum UpstreamErrorMapping {
         return seconds.map { Int(min($0, 1e9).rounded(.up)) }
     }
 
-    /// The wait a Google error body asks for (`error.details[]` of type `google.rpc.RetryInfo`, its
-    /// `retryDelay` a duration such as `"37s"` or `"1.5s"`), in whole seconds rounded up.
-    static func retryDelaySeconds(in json: JSONValue?) -> Int? {
-        let root = json?.arrayValue?.first ?? json
-        for detail in root?["error"]?["details"]?.arrayValue ?? [] {
+    /// The wait a Google error's details ask for (one of type `google.rpc.RetryInfo`, its `retryDelay` a
+    /// duration such as `"37s"` or `"1.5s"`), in whole seconds rounded up.
+    static func retryDelaySeconds(in details: [JSONValue]) -> Int? {
+        for detail in details {
             guard detail["@type"]?.stringValue?.hasSuffix("google.rpc.RetryInfo") == true,
                 let delay = detail["retryDelay"]?.stringValue, delay.hasSuffix("s"),
                 let seconds = Double(delay.dropLast()), seconds.isFinite, seconds >= 0

@@ -36,8 +36,8 @@ extension ResponsesAdapter {
         let (headers, options) = try headersAndOptions(context: context)
         let (body, toolNames) = ResponsesRequestBody.body(for: request, options: options)
         let answer = ResponsesAnswer(
-            provider: context.provider, clientModel: request.model, reasoningOwner: options.reasoningOwner,
-            upstreamModel: options.upstreamModel, toolNames: toolNames, context: context)
+            clientModel: request.model, reasoningOwner: options.reasoningOwner, upstreamModel: options.upstreamModel,
+            toolNames: toolNames, context: context)
         return PreparedCall(
             request: UpstreamRequest(url: responsesURL(model: context.upstreamModel), headers: headers, body: body.serialized()),
             answer: answer

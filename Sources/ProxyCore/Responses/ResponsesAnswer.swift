@@ -2,19 +2,16 @@
 ///
 /// A class: the proxy holds it for as long as a response lasts, and its frames then keep one pointer.
 final class ResponsesAnswer: UpstreamAnswer {
-    let provider: String
     let clientModel: String
     /// The account and the model that write the reasoning items, which only they can read back.
     let reasoningOwner: String
     let upstreamModel: String
     let toolNames: ToolNameMapping
     let context: CallContext
+    /// The provider's name, for error messages.
+    var provider: String { context.provider }
 
-    init(
-        provider: String, clientModel: String, reasoningOwner: String, upstreamModel: String, toolNames: ToolNameMapping,
-        context: CallContext
-    ) {
-        self.provider = provider
+    init(clientModel: String, reasoningOwner: String, upstreamModel: String, toolNames: ToolNameMapping, context: CallContext) {
         self.clientModel = clientModel
         self.reasoningOwner = reasoningOwner
         self.upstreamModel = upstreamModel

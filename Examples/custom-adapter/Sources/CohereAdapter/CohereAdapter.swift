@@ -35,9 +35,7 @@ public struct CohereAdapter: ProviderAdapter {
             headers.append(HTTPHeader("authorization", "Bearer \(key)"))
         }
         let body = CohereRequest.body(for: request, context: context, sendsThinking: sendsThinking(to: context.upstreamModel))
-        let answer = CohereAnswer(
-            provider: context.provider, clientModel: request.model, stopSequences: request.stopSequences, context: context
-        )
+        let answer = CohereAnswer(clientModel: request.model, stopSequences: request.stopSequences, context: context)
         return PreparedCall(
             request: UpstreamRequest(url: settings.url(appending: "/v2/chat"), headers: headers, body: body.serialized()),
             answer: answer

@@ -2,12 +2,13 @@ import ClaudeCodeProxyKit
 
 /// Reads what Cohere answers to one call: an error, a complete `/v2/chat` body, or a stream.
 struct CohereAnswer: UpstreamAnswer {
-    /// The provider's name in config.yaml, for error messages.
-    let provider: String
     /// The model the client asked for, which its answer echoes.
     let clientModel: String
     let stopSequences: [String]
     let context: CallContext
+
+    /// The provider's name in config.yaml, for error messages.
+    var provider: String { context.provider }
 
     func message(from body: [UInt8]) throws(AnthropicError) -> (message: AnthropicMessage, usage: ResolvedUsage) {
         let answer = try UpstreamErrorMapping.answerObject(body, provider: provider)
